@@ -1,0 +1,34 @@
+// DateTime: a calendar date-time with the precision it was given and an optional UTC offset,
+// as clinical sources send it (a birth year only, a session time to the second, …).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace heartbase::base {
+
+enum class Precision : std::uint8_t { kYear, kMonth, kDay, kHour, kMinute, kSecond, kFraction };
+
+struct DateTime {
+  std::int32_t year = 0;
+  std::uint8_t month = 1, day = 1, hour = 0, minute = 0, second = 0;
+  std::uint32_t fraction = 0;        // the fractional-second digits as an integer
+  std::uint8_t fraction_digits = 0;  // how many digits `fraction` has (1–9)
+  Precision precision = Precision::kYear;
+  std::optional<std::int16_t> offset_minutes;  // UTC offset; absent = local time of the sender
+
+  // ISO 8601 at the value's precision: "1910", "2016-06", "2016-06-28T14:26:21.5+02:00".
+  std::string ToIso8601() const;
+  // Microseconds since 1970-01-01T00:00:00Z, reading a missing offset as UTC and missing parts
+  // as their minimum (January, the 1st, midnight).
+  std::int64_t ToUnixMicros() const;
+
+  friend bool operator==(const DateTime&, const DateTime&) = default;
+};
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d);
+bool IsValidDate(std::int32_t y, unsigned m, unsigned d);
+
+}  // namespace heartbase::base

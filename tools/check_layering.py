@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Checks that every #include "module/..." in src/ follows the allowed dependency direction
+(shared/design/architecture.md). The CMake targets enforce linking; this catches header-only
+leaks. Exit status 1 lists every violation."""
+import pathlib
+import re
+import sys
+
+ALLOWED = {
+    "base": set(),
+    "domain": {"base"},
+    "hl7": {"base"},
+    "idco": {"hl7", "domain", "base"},
+    "crypto": {"base"},
+    "store": {"crypto", "domain", "base"},
+    "audit": {"store", "crypto", "base"},
+    "auth": {"audit", "store", "crypto", "domain", "base"},
+    "rules": {"store", "domain", "base"},
+    "report": {"store", "domain", "base"},
+    "net": {"base"},
+    "notify": {"net", "base"},
+    "ingest": {"idco", "hl7", "rules", "store", "audit", "notify", "crypto", "domain", "base"},
+    "api": {"ingest", "report", "rules", "auth", "audit", "store", "crypto", "domain", "net",
+            "base"},
+    # demo: synthetic clinic data generator (writes HL7 with the hl7 encoder).
+    "demo": {"hl7", "domain", "base"},
+    "app": None,  # app may use everything
+}
+
+root = pathlib.Path(__file__).resolve().parent.parent / "src"
+include = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
+bad = []
+for path in sorted(root.rglob("*")):
+    if path.suffix not in {".h", ".cpp"}:
+        continue
+    module = path.relative_to(root).parts[0]
+    allowed = ALLOWED.get(module, set())
+    if allowed is None:
+        continue
+    for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        m = include.match(line)
+        if m and m.group(1) != module and m.group(1) not in allowed:
+            bad.append(f"{path.relative_to(root.parent)}:{n}: {module} may not include {m.group(1)}/")
+if bad:
+    print("layering violations:\n" + "\n".join(bad))
+    sys.exit(1)
+print(f"layering: ok ({len(ALLOWED)} modules)")
