@@ -111,7 +111,10 @@ void AppendUnescaped(std::string_view raw, const Delimiters& d, std::string* out
 }
 
 std::string_view Unescape(std::string_view raw, const Delimiters& d, std::string* scratch) {
-  if (d.escape == '\0' || std::memchr(raw.data(), d.escape, raw.size()) == nullptr) return raw;
+  if (d.escape == '\0' || raw.empty() ||
+      std::memchr(raw.data(), d.escape, raw.size()) == nullptr) {
+    return raw;
+  }
   scratch->clear();
   AppendUnescaped(raw, d, scratch);
   return *scratch;

@@ -35,7 +35,7 @@ Position At(std::size_t offset, std::uint32_t segment_seq = 0, std::string_view 
 }  // namespace
 
 std::string_view NthPiece(std::string_view text, char delimiter, std::uint32_t n) {
-  if (n == 0 || delimiter == '\0') return n == 1 ? text : std::string_view{};
+  if (n == 0 || delimiter == '\0' || text.empty()) return n == 1 ? text : std::string_view{};
   std::size_t start = 0;
   for (std::uint32_t i = 1; i < n; ++i) {
     const void* hit = std::memchr(text.data() + start, delimiter, text.size() - start);

@@ -1,0 +1,29 @@
+// Reading one OBX segment into a domain::Observation or domain::Attachment (internal to idco).
+#pragma once
+
+#include <string>
+
+#include "base/result.h"
+#include "domain/interrogation.h"
+#include "hl7/message.h"
+#include "idco/mapper.h"
+
+namespace heartbase::idco::internal {
+
+// True for OBX segments that carry a document (OBX-2 ED or RP, or the LOINC report code).
+bool IsAttachment(const hl7::Segment& obx);
+
+// Fills `out` from an OBX. Never fails: a value that does not parse as its type is kept as text
+// and a warning (without the value) is appended to `warnings`.
+void ReadObservation(const hl7::Segment& obx, const hl7::Delimiters& d, domain::Observation* out,
+                     std::vector<std::string>* warnings);
+
+// Reads an ED/RP OBX. Fails (kMalformed) on undecodable base64, (kLimitExceeded) on size.
+base::Status ReadAttachment(const hl7::Segment& obx, const hl7::Delimiters& d,
+                            const MapOptions& options, domain::Attachment* out,
+                            std::vector<std::string>* warnings);
+
+// Reads a CWE/CNE value (components of one repetition, still escaped) for a term.
+domain::Coded ReadCoded(std::string_view raw, const hl7::Delimiters& d, std::uint32_t term);
+
+}  // namespace heartbase::idco::internal
