@@ -167,12 +167,16 @@ void ReadObservation(const hl7::Segment& obx, const hl7::Delimiters& d, domain::
   if (raw.empty()) {
     v.kind = Value::Kind::kEmpty;
   } else if (type == "NM") {
-    if (auto n = hl7::ParseNumber(v.text)) {
+    std::optional<base::DateTime> as_time;
+    if (usual == "DTM") {
+      if (auto t = hl7::ParseDtm(v.text)) as_time = *t;
+    }
+    if (as_time) {
+      v.kind = Value::Kind::kDateTime;  // a DTM term sent as NM (seen in the wild)
+      v.date_time = *as_time;
+    } else if (auto n = hl7::ParseNumber(v.text)) {
       v.kind = Value::Kind::kNumber;
       v.number = *n;
-    } else if (auto t = hl7::ParseDtm(v.text); t && (usual == "DTM" || v.text.size() >= 8)) {
-      v.kind = Value::Kind::kDateTime;  // DTM sent as NM (seen in the wild)
-      v.date_time = *t;
     } else if (!v.text.empty() && (v.text[0] == '>' || v.text[0] == '<')) {
       const std::size_t digits = v.text.find_first_not_of("<>=");
       v.kind = Value::Kind::kStructured;
