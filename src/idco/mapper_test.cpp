@@ -180,3 +180,20 @@ TEST(IdcoManufacturer, FoldsNamesToOneCodePerCompany) {
 
 }  // namespace
 }  // namespace heartbase::idco
+
+namespace heartbase::idco {
+namespace {
+
+// Found by mapper_fuzz: an NM value that is only a comparator.
+TEST(IdcoMapper, NumericValueThatIsOnlyAComparatorIsKeptAsText) {
+  auto m = hl7::Message::Parse(std::string(kHead) + "OBX|1|NM|721344^X^MDC||>\r");
+  ASSERT_TRUE(m);
+  auto r = Map(*m);
+  ASSERT_TRUE(r) << r.error().Describe();
+  ASSERT_EQ(r->measurements.size(), 1u);
+  EXPECT_EQ(r->measurements[0].value.kind, domain::Value::Kind::kUnparsed);
+  EXPECT_EQ(r->measurements[0].value.text, ">");
+}
+
+}  // namespace
+}  // namespace heartbase::idco

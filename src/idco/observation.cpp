@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "base/base64.h"
@@ -178,7 +179,7 @@ void ReadObservation(const hl7::Segment& obx, const hl7::Delimiters& d, domain::
       v.kind = Value::Kind::kNumber;
       v.number = *n;
     } else if (!v.text.empty() && (v.text[0] == '>' || v.text[0] == '<')) {
-      const std::size_t digits = v.text.find_first_not_of("<>=");
+      const std::size_t digits = std::min(v.text.find_first_not_of("<>="), v.text.size());
       v.kind = Value::Kind::kStructured;
       v.structured.comparator = v.text.substr(0, digits);
       if (auto limit = hl7::ParseNumber(std::string_view(v.text).substr(digits))) {
