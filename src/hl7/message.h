@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <type_traits>
 #include <string_view>
 #include <vector>
 
@@ -66,9 +68,16 @@ class Message {
   Message() = default;
 
   static base::Result<Message> Parse(std::string_view bytes, const ParseOptions& options = {});
+  // A Message only views its input: parsing a temporary std::string would leave it dangling.
+  template <typename S>
+    requires std::is_same_v<S, std::string>
+  static base::Result<Message> Parse(S&& bytes, const ParseOptions& options = {}) = delete;
   // Same as Parse, reusing this object's storage (no allocation once it has grown).
   // On failure the object is empty.
   base::Status Reset(std::string_view bytes, const ParseOptions& options = {});
+  template <typename S>
+    requires std::is_same_v<S, std::string>
+  base::Status Reset(S&& bytes, const ParseOptions& options = {}) = delete;
 
   std::string_view bytes() const { return bytes_; }
   const Delimiters& delimiters() const { return delimiters_; }

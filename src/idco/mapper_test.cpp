@@ -186,7 +186,8 @@ namespace {
 
 // Found by mapper_fuzz: an NM value that is only a comparator.
 TEST(IdcoMapper, NumericValueThatIsOnlyAComparatorIsKeptAsText) {
-  auto m = hl7::Message::Parse(std::string(kHead) + "OBX|1|NM|721344^X^MDC||>\r");
+  const std::string text = std::string(kHead) + "OBX|1|NM|721344^X^MDC||>\r";
+  auto m = hl7::Message::Parse(text);
   ASSERT_TRUE(m);
   auto r = Map(*m);
   ASSERT_TRUE(r) << r.error().Describe();
