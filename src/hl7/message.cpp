@@ -60,16 +60,25 @@ std::uint32_t PieceCount(std::string_view text, char delimiter) {
 
 class Message::Scanner {
  public:
-  Scanner(Message* m, std::string_view in) : m_(m), in_(in) {}
+  Scanner(Message* m, std::string_view in)
+      : m_(m), in_(in), fs_(m->delimiters_.field), limits_(m->options_) {}
 
+  // The hot path returns bool and keeps the error aside: a base::Status per event would cost a
+  // std::string construction for every field separator.
   base::Status Run(std::size_t start) {
-    if (auto s = StartLine(start); !s) return s;
+    if (!StartLine(start) || !Scan(start) || !EndLine(in_.size())) return std::move(error_);
+    return {};
+  }
+
+ private:
+  enum class Line { kBlank, kSegment, kContinuation };
+
+  bool Scan(std::size_t start) {
     const char* p = in_.data();
     const std::size_t n = in_.size();
-    const char fs = m_->delimiters_.field;
     std::size_t base = start;
 #if defined(__SSE2__)
-    const __m128i vfs = _mm_set1_epi8(fs);
+    const __m128i vfs = _mm_set1_epi8(fs_);
     const __m128i vcr = _mm_set1_epi8('\r');
     const __m128i vlf = _mm_set1_epi8('\n');
     for (; base + 16 <= n; base += 16) {
@@ -81,98 +90,90 @@ class Message::Scanner {
       while (mask != 0) {
         const std::size_t i = base + static_cast<std::size_t>(__builtin_ctz(mask));
         mask &= mask - 1;
-        if (auto s = Event(i); !s) return s;
+        if (!Event(i)) return false;
       }
     }
 #endif
     for (std::size_t i = base; i < n; ++i) {
       const char c = p[i];
-      if (c == fs || IsTerminator(c)) {
-        if (auto s = Event(i); !s) return s;
-      }
+      if ((c == fs_ || IsTerminator(c)) && !Event(i)) return false;
     }
-    return EndLine(n);
+    return true;
   }
 
- private:
-  enum class Line { kBlank, kSegment, kContinuation };
-
-  base::Status Event(std::size_t i) {
-    if (in_[i] == m_->delimiters_.field) return FieldSeparator(i);
-    if (auto s = EndLine(i); !s) return s;
-    return StartLine(i + 1);
+  bool Event(std::size_t i) {
+    if (in_[i] == fs_) [[likely]] {
+      return line_ == Line::kBlank || FieldSeparator(i);
+    }
+    return EndLine(i) && StartLine(i + 1);
   }
 
-  base::Status FieldSeparator(std::size_t i) {
-    SegmentRecord& seg = m_->segments_.back();
-    if (auto s = CheckFieldLength(i); !s) return s;
-    if (seg.field_count >= m_->options_.max_fields_per_segment) {
+  bool FieldSeparator(std::size_t i) {
+    if (i - field_start_ > limits_.max_field_bytes) [[unlikely]] return FieldTooLong();
+    if (seg_->field_count >= limits_.max_fields_per_segment) [[unlikely]] {
       return Fail(ErrorCode::kLimitExceeded,
-                  fmt::format("segment has more than {} fields",
-                              m_->options_.max_fields_per_segment),
-                  i, seg.field_count);
+                  fmt::format("segment has more than {} fields", limits_.max_fields_per_segment),
+                  i, seg_->field_count);
     }
     m_->field_begin_.push_back(static_cast<std::uint32_t>(i + 1));
-    ++seg.field_count;
+    ++seg_->field_count;
     field_start_ = i + 1;
-    return {};
+    return true;
   }
 
-  base::Status CheckFieldLength(std::size_t end) {
-    if (end - field_start_ <= m_->options_.max_field_bytes) return {};
-    const SegmentRecord& seg = m_->segments_.back();
+  bool FieldTooLong() {
     return Fail(ErrorCode::kLimitExceeded,
-                fmt::format("field is longer than {} bytes", m_->options_.max_field_bytes),
-                field_start_, seg.field_count - 1);
+                fmt::format("field is longer than {} bytes", limits_.max_field_bytes),
+                field_start_, m_->segments_.back().field_count - 1);
   }
 
-  base::Status EndLine(std::size_t i) {
-    if (line_ == Line::kBlank) return {};
-    if (auto s = CheckFieldLength(i); !s) return s;
-    m_->segments_.back().end = static_cast<std::uint32_t>(i);
-    return {};
+  bool EndLine(std::size_t i) {
+    if (line_ == Line::kBlank) return true;
+    if (i - field_start_ > limits_.max_field_bytes) return FieldTooLong();
+    seg_->end = static_cast<std::uint32_t>(i);
+    return true;
   }
 
   // Classifies the line starting at `i`: blank, a new segment, or a continuation.
-  base::Status StartLine(std::size_t i) {
+  bool StartLine(std::size_t i) {
     const std::size_t n = in_.size();
     std::size_t j = i;
     while (j < n && IsBlank(in_[j])) ++j;
     if (j >= n || IsTerminator(in_[j])) {
       line_ = Line::kBlank;
-      return {};
+      return true;
     }
-    const bool looks_like_segment = i + 3 <= n && in_[i] >= 'A' && in_[i] <= 'Z' &&
-                                    IsUpperOrDigit(in_[i + 1]) && IsUpperOrDigit(in_[i + 2]) &&
-                                    (i + 3 == n || in_[i + 3] == m_->delimiters_.field ||
-                                     IsTerminator(in_[i + 3]));
+    const bool looks_like_segment =
+        i + 3 <= n && in_[i] >= 'A' && in_[i] <= 'Z' && IsUpperOrDigit(in_[i + 1]) &&
+        IsUpperOrDigit(in_[i + 2]) && (i + 3 == n || in_[i + 3] == fs_ || IsTerminator(in_[i + 3]));
     if (looks_like_segment) {
-      if (m_->segments_.size() >= m_->options_.max_segments) {
+      if (m_->segments_.size() >= limits_.max_segments) {
         return Fail(ErrorCode::kLimitExceeded,
-                    fmt::format("message has more than {} segments", m_->options_.max_segments),
-                    i, 0, /*new_segment=*/true);
+                    fmt::format("message has more than {} segments", limits_.max_segments), i, 0,
+                    /*new_segment=*/true);
       }
       m_->segments_.push_back(SegmentRecord{static_cast<std::uint32_t>(i),
                                             static_cast<std::uint32_t>(i + 3),
                                             static_cast<std::uint32_t>(m_->field_begin_.size()),
                                             1});
+      seg_ = &m_->segments_.back();
       m_->field_begin_.push_back(static_cast<std::uint32_t>(i));
       field_start_ = i;
       line_ = Line::kSegment;
-      return {};
+      return true;
     }
-    if (m_->options_.join_continuation_lines && !m_->segments_.empty()) {
+    if (limits_.join_continuation_lines && !m_->segments_.empty()) {
       ++m_->continuation_lines_;
       line_ = Line::kContinuation;
-      return {};
+      return true;
     }
     return Fail(ErrorCode::kMalformed,
                 "line does not start with a segment id (three upper-case letters or digits)", i,
                 0, /*new_segment=*/true);
   }
 
-  base::Status Fail(ErrorCode code, std::string text, std::size_t offset, std::uint32_t stored,
-                    bool new_segment = false) {
+  bool Fail(ErrorCode code, std::string text, std::size_t offset, std::uint32_t stored,
+            bool new_segment = false) {
     std::uint32_t seq = static_cast<std::uint32_t>(m_->segments_.size());
     std::string_view id;
     std::uint32_t field = 0;
@@ -183,13 +184,18 @@ class Message::Scanner {
       id = in_.substr(seg.begin, 3);
       field = stored == 0 ? 0 : (id == "MSH" ? stored + 1 : stored);
     }
-    return MakeError(code, std::move(text), At(offset, seq, id, field));
+    error_ = MakeError(code, std::move(text), At(offset, seq, id, field));
+    return false;
   }
 
   Message* m_;
   std::string_view in_;
+  const char fs_;
+  const ParseOptions& limits_;
   Line line_ = Line::kBlank;
-  std::size_t field_start_ = 0;  // offset where the current field began
+  SegmentRecord* seg_ = nullptr;  // the open segment (continuation lines extend it)
+  std::size_t field_start_ = 0;   // offset where the current field began
+  base::Error error_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -259,6 +265,7 @@ base::Status Message::Reset(std::string_view bytes, const ParseOptions& options)
   }
   delimiters_ = d;
   bytes_ = bytes;
+  if (field_begin_.capacity() == 0) ReserveFor(bytes.substr(start));
   Scanner scanner(this, bytes);
   if (auto s = scanner.Run(start); !s) {
     bytes_ = {};
@@ -267,6 +274,42 @@ base::Status Message::Reset(std::string_view bytes, const ParseOptions& options)
     return s;
   }
   return {};
+}
+
+// A fresh Message counts separators and line breaks first (a fast vector pass), so that the
+// scan makes exactly two allocations; a reused Message keeps its capacity instead.
+void Message::ReserveFor(std::string_view bytes) {
+  const char fs = delimiters_.field;
+  std::size_t fields = 0, lines = 1, i = 0;
+#if defined(__SSE2__)
+  // Per-byte counters (each compare yields 0 or -1), folded into totals with SAD every 255 blocks.
+  const __m128i vfs = _mm_set1_epi8(fs);
+  const __m128i vcr = _mm_set1_epi8('\r');
+  const __m128i vlf = _mm_set1_epi8('\n');
+  const __m128i zero = _mm_setzero_si128();
+  auto fold = [&](__m128i acc) {
+    const __m128i sums = _mm_sad_epu8(_mm_sub_epi8(zero, acc), zero);
+    return static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) +
+           static_cast<std::size_t>(_mm_cvtsi128_si32(_mm_unpackhi_epi64(sums, sums)));
+  };
+  while (i + 16 <= bytes.size()) {
+    __m128i acc_fields = zero, acc_lines = zero;
+    for (int k = 0; k < 255 && i + 16 <= bytes.size(); ++k, i += 16) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes.data() + i));
+      acc_fields = _mm_add_epi8(acc_fields, _mm_cmpeq_epi8(x, vfs));
+      acc_lines = _mm_add_epi8(acc_lines, _mm_or_si128(_mm_cmpeq_epi8(x, vcr), _mm_cmpeq_epi8(x, vlf)));
+    }
+    fields += fold(acc_fields);
+    lines += fold(acc_lines);
+  }
+#endif
+  for (; i < bytes.size(); ++i) {
+    fields += bytes[i] == fs;
+    lines += IsTerminator(bytes[i]);
+  }
+  const std::size_t max_lines = std::min<std::size_t>(lines, options_.max_segments);
+  segments_.reserve(max_lines);
+  field_begin_.reserve(fields + max_lines);
 }
 
 std::optional<Segment> Message::Find(std::string_view id, std::size_t start) const {
@@ -295,9 +338,14 @@ std::uint32_t Segment::field_count() const {
   return id() == "MSH" ? stored + 1 : stored;
 }
 
+bool Message::IsMsh(const SegmentRecord& r) const {
+  const char* b = bytes_.data() + r.begin;
+  return b[0] == 'M' && b[1] == 'S' && b[2] == 'H';
+}
+
 std::string_view Segment::Field(std::uint32_t n) const {
   const auto& r = m_->segments_[index_];
-  const bool msh = id() == "MSH";
+  const bool msh = m_->IsMsh(r);
   if (n == 0) return {};
   if (msh && n == 1) return m_->bytes_.substr(r.begin + 3, 1);
   const std::uint32_t stored = msh ? n - 1 : n;
@@ -305,12 +353,14 @@ std::string_view Segment::Field(std::uint32_t n) const {
   const std::uint32_t begin = m_->field_begin_[r.first_field + stored];
   const std::uint32_t end =
       stored + 1 < r.field_count ? m_->field_begin_[r.first_field + stored + 1] - 1 : r.end;
-  return m_->bytes_.substr(begin, end - begin);
+  return std::string_view(m_->bytes_.data() + begin, end - begin);
 }
 
 std::string_view Segment::Component(std::uint32_t n, std::uint32_t component,
                                     std::uint32_t rep) const {
-  if (id() == "MSH" && n <= 2) return component == 1 && rep == 1 ? Field(n) : std::string_view{};
+  if (n <= 2 && m_->IsMsh(m_->segments_[index_])) {
+    return component == 1 && rep == 1 ? Field(n) : std::string_view{};
+  }
   const Delimiters& d = m_->delimiters_;
   return NthPiece(NthPiece(Field(n), d.repetition, rep), d.component, component);
 }

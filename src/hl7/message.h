@@ -98,6 +98,8 @@ class Message {
     std::uint32_t field_count;  // stored fields, including field 0
   };
   class Scanner;
+  bool IsMsh(const SegmentRecord& r) const;
+  void ReserveFor(std::string_view bytes);
 
   std::string_view bytes_;
   Delimiters delimiters_;
