@@ -2,7 +2,8 @@
 // messages — parse, then read MSH-10, PID-3.1 and every OBX's OBX-3.1, OBX-4, OBX-5, OBX-6.1 and
 // OBX-14 — timed over rounds (median), with heap allocations counted per message. Also times
 // memcpy over the same bytes (the physical ceiling) and the full IDCO mapping.
-// Usage: parser_bench CORPUS_DIR [ROUNDS]   → one JSON line per mode on stdout.
+// Usage: parser_bench CORPUS_DIR [ROUNDS [MODE]]   → one JSON line per mode on stdout
+// (MODE limits the run to one mode, e.g. for callgrind instruction counts).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -88,6 +89,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
+  const std::string only = argc > 3 ? argv[3] : "";
+  auto enabled = [&](const char* mode) { return only.empty() || only == mode; };
   std::vector<std::string> files;
   std::vector<std::filesystem::path> paths;
   for (const auto& e : std::filesystem::directory_iterator(argv[1])) {
@@ -116,7 +119,7 @@ int main(int argc, char** argv) {
   };
 
   // 1. extract, reusing one Message (how a connection handler uses it).
-  {
+  if (enabled("extract")) {
     hl7::Message m;
     std::string scratch;
     Checksum c;
@@ -133,7 +136,7 @@ int main(int argc, char** argv) {
     report("extract", s, allocs, c);
   }
   // 2. extract with a fresh Message per message (allocation count of the simple API).
-  {
+  if (enabled("extract-fresh")) {
     std::string scratch;
     Checksum c;
     std::uint64_t allocs = 0;
@@ -150,7 +153,7 @@ int main(int argc, char** argv) {
     report("extract-fresh", s, allocs, c);
   }
   // 3. index only: segments and fields located, nothing read.
-  {
+  if (enabled("index")) {
     hl7::Message m;
     Checksum c;
     const double s = MedianSeconds(rounds, [&] {
@@ -163,7 +166,7 @@ int main(int argc, char** argv) {
     report("index", s, 0, c);
   }
   // 4. full IDCO mapping to the typed domain model (decodes attachments).
-  {
+  if (enabled("idco-map")) {
     hl7::Message m;
     Checksum c;
     std::uint64_t allocs = 0;
@@ -181,7 +184,7 @@ int main(int argc, char** argv) {
     report("idco-map", s, allocs, c);
   }
   // 5. the ceiling: memcpy of the same bytes.
-  {
+  if (enabled("memcpy")) {
     std::string sink;
     sink.resize(std::max_element(files.begin(), files.end(),
                                  [](const auto& a, const auto& b) { return a.size() < b.size(); })

@@ -5,7 +5,8 @@
 const fs = require('fs');
 const path = require('path');
 const { Hl7Message } = require('@medplum/core');
-const version = require('@medplum/core/package.json').version;
+const version = JSON.parse(
+  fs.readFileSync(path.join(__dirname, 'node_modules/@medplum/core/package.json'), 'utf8')).version;
 
 const [dir, roundsArg] = process.argv.slice(2);
 const rounds = Number(roundsArg || 5);

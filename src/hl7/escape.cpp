@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "hl7/internal/find.h"
+
 namespace heartbase::hl7 {
 namespace {
 
@@ -112,7 +114,7 @@ void AppendUnescaped(std::string_view raw, const Delimiters& d, std::string* out
 
 std::string_view Unescape(std::string_view raw, const Delimiters& d, std::string* scratch) {
   if (d.escape == '\0' || raw.empty() ||
-      std::memchr(raw.data(), d.escape, raw.size()) == nullptr) {
+      internal::FindByte(raw.data(), raw.data() + raw.size(), d.escape) == nullptr) {
     return raw;
   }
   scratch->clear();
