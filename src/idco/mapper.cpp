@@ -136,7 +136,13 @@ namespace {
 void ReadPatient(const hl7::Segment& pid, const hl7::Delimiters& d, Interrogation* r) {
   domain::PatientIdentity& p = r->patient;
   const std::string_view ids = pid.Field(3);
-  const std::uint32_t reps = std::min<std::uint32_t>(hl7::PieceCount(ids, d.repetition), 64);
+  constexpr std::uint32_t kMaxIdentifiers = 64;
+  const std::uint32_t sent = hl7::PieceCount(ids, d.repetition);
+  const std::uint32_t reps = std::min(sent, kMaxIdentifiers);
+  if (sent > kMaxIdentifiers) {
+    r->warnings.push_back(fmt::format("PID-3 has {} identifiers; only the first {} were read",
+                                      sent, kMaxIdentifiers));
+  }
   bool have_device = false;
   for (std::uint32_t i = 1; i <= reps; ++i) {
     const std::string id = Text(pid.Component(3, 1, i), d);
@@ -288,6 +294,9 @@ void Summarize(Interrogation* r) {
 base::Result<Interrogation> Map(const hl7::Message& m, const MapOptions& options) {
   const hl7::Delimiters& d = m.delimiters();
   Interrogation r;
+  if (m.segment_count() == 0) {
+    return base::MakeError(ErrorCode::kInvalidArgument, "no parsed message to map");
+  }
   const hl7::Segment msh = m.segment(0);
   const std::string type = Text(msh.Component(9, 1), d);
   const std::string event = Text(msh.Component(9, 2), d);

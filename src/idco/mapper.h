@@ -22,6 +22,7 @@ struct MapOptions {
 // land in the group their family or code block suggests; values that do not parse as their
 // declared type are kept as text (Value::Kind::kUnparsed) with a warning.
 // Fails only when the message is not an interrogation at all:
+//   kInvalidArgument — `message` holds no parsed message;
 //   kUnsupported — MSH-9 is not ORU^R01;
 //   kMalformed   — no PID or no OBR segment, or no device identity (neither PID-3 model/serial,
 //                  nor a PID-3 identifier of type U, nor DEV_SERIAL), or an ED attachment that
