@@ -1,0 +1,35 @@
+// The subcommands of the heartbase binary. Each returns the process exit status.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace heartbase::app {
+
+struct ParseCommand {
+  std::vector<std::string> files;
+  bool summary = false;
+  std::string attachments_dir;  // idco only: write decoded attachments here
+  std::uint64_t max_file_bytes = 256u << 20;
+};
+
+int RunHl7Parse(const ParseCommand& command);
+int RunIdcoParse(const ParseCommand& command);
+
+struct DemoDataCommand {
+  std::uint32_t patients = 50;
+  std::uint32_t years = 3;
+  std::uint64_t seed = 1;
+  bool pdf = false;
+  std::string out;
+  // Benchmark corpus instead of a clinic: fixed-shape messages.
+  bool bench = false;
+  std::uint32_t count = 1000;
+  std::uint32_t obx = 300;
+  std::uint32_t pdf_kb = 0;
+};
+
+int RunDemoDataGenerate(const DemoDataCommand& command);
+
+}  // namespace heartbase::app

@@ -1,0 +1,57 @@
+// heartbase: one binary, subcommands (shared/design/architecture.md, "One binary, a few processes").
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "app/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace heartbase::app;
+  CLI::App app{"heartbase — an open, secure device-clinic server for cardiac implantable devices"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "heartbase 0.1.0");
+
+  ParseCommand hl7_parse;
+  auto* hl7 = app.add_subcommand("hl7", "HL7 v2 tools");
+  hl7->require_subcommand(1);
+  auto* hl7_p = hl7->add_subcommand(
+      "parse", "Print each message's structure as JSON Lines (segments, fields, repetitions, "
+               "components, sub-components, unescaped)");
+  hl7_p->add_option("files", hl7_parse.files, "HL7 files (single messages, batches, concatenations)")
+      ->required();
+  hl7_p->add_flag("--summary", hl7_parse.summary, "One short text line per message");
+  hl7_p->add_option("--max-file-bytes", hl7_parse.max_file_bytes, "Refuse larger files");
+
+  ParseCommand idco_parse;
+  auto* idco = app.add_subcommand("idco", "IHE IDCO tools");
+  idco->require_subcommand(1);
+  auto* idco_p = idco->add_subcommand(
+      "parse", "Print each message's normalized interrogation as JSON Lines (docs/idco-json.md)");
+  idco_p->add_option("files", idco_parse.files, "HL7 files")->required();
+  idco_p->add_flag("--summary", idco_parse.summary, "One short text line per message");
+  idco_p->add_option("--attachments", idco_parse.attachments_dir,
+                     "Also write each decoded attachment (PDF, EGM) to this directory");
+  idco_p->add_option("--max-file-bytes", idco_parse.max_file_bytes, "Refuse larger files");
+
+  DemoDataCommand demo;
+  auto* demo_cmd = app.add_subcommand("demo-data", "Synthetic clinic data");
+  demo_cmd->require_subcommand(1);
+  auto* gen = demo_cmd->add_subcommand(
+      "generate", "Write deterministic synthetic IDCO messages for all manufacturers and devices");
+  gen->add_option("--patients", demo.patients, "Number of patients")->capture_default_str();
+  gen->add_option("--years", demo.years, "Years of follow-up history")->capture_default_str();
+  gen->add_option("--seed", demo.seed, "Random seed")->capture_default_str();
+  gen->add_flag("--pdf", demo.pdf, "Attach generated PDF reports and EGM strips");
+  gen->add_option("--out", demo.out, "Output directory")->required();
+  gen->add_flag("--bench", demo.bench, "Fixed-shape benchmark corpus instead of a clinic");
+  gen->add_option("--count", demo.count, "--bench: number of messages")->capture_default_str();
+  gen->add_option("--obx", demo.obx, "--bench: OBX segments per message")->capture_default_str();
+  gen->add_option("--pdf-kb", demo.pdf_kb, "--bench: size of an ED PDF per message (0 = none)")
+      ->capture_default_str();
+
+  CLI11_PARSE(app, argc, argv);
+  if (hl7_p->parsed()) return RunHl7Parse(hl7_parse);
+  if (idco_p->parsed()) return RunIdcoParse(idco_parse);
+  if (gen->parsed()) return RunDemoDataGenerate(demo);
+  return 2;
+}

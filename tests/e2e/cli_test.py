@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+"""End-to-end tests of the heartbase binary's tools: real processes, real files.
+Usage: cli_test.py HEARTBASE_BINARY CORPUS_DIR   (run by ctest)."""
+import hashlib
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import unittest
+
+BINARY = CORPUS = None
+
+
+def run(*args, check=None):
+    p = subprocess.run([BINARY, *args], capture_output=True, timeout=300)
+    if check is not None:
+        assert p.returncode == check, (p.returncode, p.stderr.decode(errors="replace")[-2000:])
+    return p
+
+
+def lines(p):
+    return [json.loads(l) for l in p.stdout.decode().splitlines() if l.strip()]
+
+
+class IdcoParse(unittest.TestCase):
+    def test_every_corpus_file_maps(self):
+        files = sorted(str(f) for f in (CORPUS / "idco-hl7v2").glob("*.hl7"))
+        out = lines(run("idco", "parse", *files, check=0))
+        self.assertEqual(len(out), len(files))
+        by_file = {pathlib.Path(o["file"]).name: o["interrogation"] for o in out}
+        self.assertEqual(by_file["icardea_11_SecuraDR.hl7"]["patient"]["device_serial"], "PZC600368S")
+        full = by_file["icardea_fullMessageOriginal.hl7"]
+        self.assertEqual(full["device"]["type"], "crt-d")
+        self.assertEqual(len(full["leads"]), 3)
+        rv = [m for m in full["measurements"] if m["code"] == 722433]
+        self.assertEqual(len(rv), 1)
+        self.assertEqual(rv[0]["unit"], "Ohm")
+
+    def test_attachments_are_written(self):
+        with tempfile.TemporaryDirectory() as d:
+            f = str(CORPUS / "idco-hl7v2" / "icardea_VTCareplan_Step_12_with_ED_pdf.hl7")
+            out = lines(run("idco", "parse", "--attachments", d, f, check=0))
+            att = out[0]["interrogation"]["attachments"]
+            self.assertEqual(len(att), 1)
+            data = pathlib.Path(att[0]["file"]).read_bytes()
+            self.assertTrue(data.startswith(b"%PDF-"))
+            self.assertEqual(len(data), att[0]["bytes"])
+
+    def test_bad_file_is_reported_and_others_still_processed(self):
+        with tempfile.TemporaryDirectory() as d:
+            bad = pathlib.Path(d, "bad.hl7")
+            bad.write_bytes(b"MSH|^~\\&|A|B|||2026||ORU^R01|1|P|2.5\rPID|||model:a/serial:b^^^X^U\r")
+            good = str(CORPUS / "idco-hl7v2" / "icardea_AF_Scenario.hl7")
+            missing = str(pathlib.Path(d, "missing.hl7"))
+            p = run("idco", "parse", str(bad), missing, good, check=1)
+            err = p.stderr.decode()
+            self.assertIn("bad.hl7: message 1: message has no OBR segment", err)
+            self.assertIn("missing.hl7", err)
+            out = lines(p)
+            self.assertEqual(len(out), 1)
+            self.assertTrue(out[0]["file"].endswith("icardea_AF_Scenario.hl7"))
+
+    def test_summary_is_one_line_per_message(self):
+        f = str(CORPUS / "idco-hl7v2" / "nhapi_paceart_oru_r01_v26.hl7")
+        p = run("idco", "parse", "--summary", f, check=0)
+        text = p.stdout.decode().strip().splitlines()
+        self.assertEqual(len(text), 1)
+        self.assertIn("MDT", text[0])
+        self.assertIn("session=InClinic", text[0])
+
+
+class Hl7Parse(unittest.TestCase):
+    def test_batch_envelope_gives_one_line_per_message_with_unescaped_values(self):
+        with tempfile.TemporaryDirectory() as d:
+            f = pathlib.Path(d, "batch.hl7")
+            f.write_bytes(b"FHS|^~\\&\rBHS|^~\\&\r"
+                          b"MSH|^~\\&|A|B|||2026||ORU^R01|1|P|2.5\rNTE|1|L|a\\F\\b&c\r"
+                          b"MSH|^~\\&|A|B|||2026||ORU^R01|2|P|2.5\rPID|||x~y\r"
+                          b"BTS|2\rFTS|1\r")
+            out = lines(run("hl7", "parse", str(f), check=0))
+            self.assertEqual(len(out), 2)
+            nte = out[0]["segments"][1]
+            self.assertEqual(nte["id"], "NTE")
+            self.assertEqual(nte["fields"]["3"], [[["a|b", "c"]]])
+            self.assertEqual(out[0]["segments"][0]["fields"]["2"], [["^~\\&"]])
+            self.assertEqual(out[1]["segments"][1]["fields"]["3"], [["x"], ["y"]])
+
+    def test_malformed_message_names_position(self):
+        with tempfile.TemporaryDirectory() as d:
+            f = pathlib.Path(d, "x.hl7")
+            f.write_bytes(b"MSH|^^\\&|A\r")
+            p = run("hl7", "parse", str(f), check=1)
+            self.assertIn("x.hl7", p.stderr.decode())
+            self.assertIn("MSH-2", p.stderr.decode())
+
+
+class DemoData(unittest.TestCase):
+    def generate(self, d, *extra):
+        run("demo-data", "generate", "--patients", "25", "--years", "2", "--seed", "5",
+            "--out", d, *extra, check=0)
+        return {str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in pathlib.Path(d).rglob("*") if p.is_file()}
+
+    def test_generation_is_deterministic(self):
+        with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+            self.assertEqual(self.generate(a), self.generate(b))
+
+    def test_every_generated_message_maps_to_its_facts(self):
+        with tempfile.TemporaryDirectory() as d:
+            self.generate(d, "--pdf")
+            files = sorted(str(p) for p in pathlib.Path(d).rglob("*.hl7"))
+            self.assertGreater(len(files), 100)
+            p = run("idco", "parse", *files, check=0)
+            self.assertEqual(p.stderr.decode(), "")
+            mapped = {o["file"]: o["interrogation"] for o in lines(p)}
+            facts = [json.loads(l) for l in pathlib.Path(d, "facts.jsonl").read_text().splitlines()]
+            self.assertEqual(len(facts), len(files))
+            by_control = {m["message"]["control_id"]: m for m in mapped.values()}
+            checked = 0
+            for f in facts:
+                m = by_control[f["control_id"]]
+                self.assertEqual(m["device"]["serial"], f["device_serial"])
+                self.assertEqual(m["session"]["type"], f["session_type"])
+                if f.get("battery_voltage") is not None:
+                    v = [o["value"] for o in m["measurements"] if o["code"] == 721344]
+                    self.assertEqual(v, [f["battery_voltage"]])
+                    checked += 1
+                if f.get("rv_impedance") is not None:
+                    v = [o["value"] for o in m["measurements"] if o["code"] == 722433]
+                    self.assertEqual(v, [f["rv_impedance"]])
+            self.assertGreater(checked, 50)
+
+
+if __name__ == "__main__":
+    BINARY = sys.argv.pop(1)
+    CORPUS = pathlib.Path(sys.argv.pop(1))
+    unittest.main(verbosity=1)
