@@ -27,6 +27,13 @@ std::string CorpusFile(const std::string& name) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+bool HaveCorpus() { return fs::is_directory(fs::path(HB_CORPUS_DIR) / "idco-hl7v2"); }
+
+// Every test starts with this: without the shared corpus there is nothing to compare against.
+#define REQUIRE_CORPUS()                                                                  \
+  if (!HaveCorpus()) GTEST_SKIP() << "shared corpus not found at " << HB_CORPUS_DIR \
+                                  << " (set HB_CORPUS_DIR)"
+
 struct Mapped {
   std::string bytes;
   hl7::Message message;
@@ -57,6 +64,7 @@ const domain::Observation* Find(const std::vector<domain::Observation>& list, st
 }
 
 TEST(GoldenCorpus, EveryFileParsesMapsAndSerializes) {
+  REQUIRE_CORPUS();
   std::size_t files = 0;
   for (const auto& e : fs::directory_iterator(fs::path(HB_CORPUS_DIR) / "idco-hl7v2")) {
     const Mapped m = MapFile(e.path().filename().string());
@@ -73,6 +81,7 @@ TEST(GoldenCorpus, EveryFileParsesMapsAndSerializes) {
 }
 
 TEST(GoldenCorpus, FullMessageHasLeadsZonesEpisodesAndLegacyNames) {
+  REQUIRE_CORPUS();
   const Mapped m = MapFile("icardea_fullMessageOriginal.hl7");
   const Interrogation& r = m.interrogation;
   EXPECT_EQ(r.device.type, domain::DeviceType::kCrtD);
@@ -105,6 +114,7 @@ TEST(GoldenCorpus, FullMessageHasLeadsZonesEpisodesAndLegacyNames) {
 }
 
 TEST(GoldenCorpus, MisspelledTermMapsToTheCurrentCode) {
+  REQUIRE_CORPUS();
   const Mapped m = MapFile("icardea_fullMessageOriginal.hl7");
   bool found = false;
   for (const auto& o : m.interrogation.statistics) {
@@ -118,6 +128,7 @@ TEST(GoldenCorpus, MisspelledTermMapsToTheCurrentCode) {
 }
 
 TEST(GoldenCorpus, SecuraDrWithCrOnlyTerminators) {
+  REQUIRE_CORPUS();
   const Mapped m = MapFile("icardea_11_SecuraDR.hl7");
   EXPECT_EQ(m.interrogation.patient.device_model, "Secura");
   EXPECT_EQ(m.interrogation.patient.device_serial, "PZC600368S");
@@ -126,6 +137,7 @@ TEST(GoldenCorpus, SecuraDrWithCrOnlyTerminators) {
 }
 
 TEST(GoldenCorpus, AfScenarioNumericEnumsAndTypoCodingSystem) {
+  REQUIRE_CORPUS();
   const Mapped m = MapFile("icardea_AF_Scenario.hl7");
   const Interrogation& r = m.interrogation;
   EXPECT_EQ(r.device.type, domain::DeviceType::kIcd);
@@ -140,6 +152,7 @@ TEST(GoldenCorpus, AfScenarioNumericEnumsAndTypoCodingSystem) {
 }
 
 TEST(GoldenCorpus, VtScenarioLfOnlyWithNoteBeforeObr) {
+  REQUIRE_CORPUS();
   const Mapped m = MapFile("icardea_VT_Scenario_Step_20.hl7");
   const Interrogation& r = m.interrogation;
   EXPECT_EQ(r.device.serial, "D284DRG");
@@ -159,6 +172,7 @@ TEST(GoldenCorpus, VtScenarioLfOnlyWithNoteBeforeObr) {
 }
 
 TEST(GoldenCorpus, EncapsulatedPdfDecodesToAPdf) {
+  REQUIRE_CORPUS();
   const Mapped m = MapFile("icardea_VTCareplan_Step_12_with_ED_pdf.hl7");
   const Interrogation& r = m.interrogation;
   ASSERT_EQ(r.attachments.size(), 1u);
@@ -171,6 +185,7 @@ TEST(GoldenCorpus, EncapsulatedPdfDecodesToAPdf) {
 }
 
 TEST(GoldenCorpus, PaceartHeaderUpperCaseModelSerialAndPlaceholderBirthDate) {
+  REQUIRE_CORPUS();
   const Mapped m = MapFile("nhapi_paceart_oru_r01_v26.hl7");
   const Interrogation& r = m.interrogation;
   EXPECT_EQ(r.sending_application, "Paceart");
