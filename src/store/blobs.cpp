@@ -1,0 +1,55 @@
+// Blob storage in the database itself: one transaction covers a message and its raw bytes.
+#include "store/blobs.h"
+
+namespace heartbase::store {
+namespace {
+
+std::string Hex(const std::array<std::uint8_t, 32>& h) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::uint8_t b : h) out.push_back(kHex[b >> 4]), out.push_back(kHex[b & 15]);
+  return out;
+}
+
+}  // namespace
+
+base::Result<std::int64_t> PutBlob(Transaction& tx, const crypto::KeyRing& keys,
+                                   std::string_view kind, std::string_view bytes,
+                                   std::int64_t now_us) {
+  const auto address = keys.BlindIndex("blob", bytes);
+  const std::string lookup(reinterpret_cast<const char*>(address.data()), address.size());
+  const Param find[] = {{"lookup", Bytes{lookup}}};
+  auto existing = tx.Query("SELECT id FROM blob WHERE lookup = :lookup", find);
+  if (!existing) return existing.error();
+  if (!existing->empty()) return existing->front().Int(0);
+  const std::string column = "sealed:" + Hex(address);
+  const Param insert[] = {
+      {"lookup", Bytes{lookup}},
+      {"kind", std::string(kind)},
+      {"size", static_cast<std::int64_t>(bytes.size())},
+      {"sealed", Bytes{keys.Seal(bytes, {"blob", column, 0})}},
+      {"now", now_us},
+  };
+  auto rows = tx.Query(
+      "INSERT INTO blob (lookup, kind, size, sealed, created_us) "
+      "VALUES (:lookup, :kind, :size, :sealed, :now) RETURNING id",
+      insert);
+  if (!rows) return rows.error();
+  return rows->front().Int(0);
+}
+
+base::Result<std::string> GetBlob(Transaction& tx, const crypto::KeyRing& keys, std::int64_t id) {
+  const Param p[] = {{"id", id}};
+  auto rows = tx.Query("SELECT lookup, sealed FROM blob WHERE id = :id", p);
+  if (!rows) return rows.error();
+  if (rows->empty()) return base::MakeError(base::ErrorCode::kNotFound, "no such blob");
+  const std::string_view lookup = rows->front().Blob(0);
+  std::array<std::uint8_t, 32> address{};
+  if (lookup.size() != address.size()) {
+    return base::MakeError(base::ErrorCode::kDataLoss, "blob address has the wrong size");
+  }
+  std::copy(lookup.begin(), lookup.end(), reinterpret_cast<char*>(address.data()));
+  return keys.Open(rows->front().Blob(1), {"blob", "sealed:" + Hex(address), 0});
+}
+
+}  // namespace heartbase::store

@@ -1,0 +1,96 @@
+// Database: the small interface every storage driver implements (prepare-free named-parameter
+// statements inside transactions), and the unit of work that retries on conflicts.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "base/result.h"
+
+namespace heartbase::store {
+
+// Binary data, distinct from text so that drivers bind BLOB/BYTEA.
+struct Bytes {
+  std::string data;
+  friend bool operator==(const Bytes&, const Bytes&) = default;
+};
+
+// NULL, INTEGER, REAL, TEXT or BLOB.
+using Value = std::variant<std::monostate, std::int64_t, double, std::string, Bytes>;
+
+// A named parameter: SQL refers to it as :name.
+struct Param {
+  std::string_view name;
+  Value value;
+};
+
+class Row {
+ public:
+  explicit Row(std::vector<Value> columns) : columns_(std::move(columns)) {}
+  std::size_t size() const { return columns_.size(); }
+  bool IsNull(std::size_t i) const { return std::holds_alternative<std::monostate>(columns_[i]); }
+  // Typed reads; a NULL or a value of another type reads as 0 / "" (callers check IsNull).
+  std::int64_t Int(std::size_t i) const;
+  double Real(std::size_t i) const;
+  std::string_view Text(std::size_t i) const;
+  std::string_view Blob(std::size_t i) const;
+  const Value& at(std::size_t i) const { return columns_[i]; }
+
+ private:
+  std::vector<Value> columns_;
+};
+
+enum class Access : std::uint8_t { kRead, kWrite };
+
+// One transaction. Destroying it without Commit rolls it back. Not thread-safe; one thread
+// uses a transaction at a time.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+  // Runs one statement and returns its rows (none for statements without results).
+  // Errors: kInvalidArgument (SQL error, unknown parameter), kConflict (busy / serialization
+  // failure: the unit of work may retry), kAlreadyExists (constraint violation), kIo,
+  // kUnavailable (disk full), kDataLoss (corruption).
+  virtual base::Result<std::vector<Row>> Query(std::string_view sql,
+                                               std::span<const Param> params = {}) = 0;
+  // Runs one statement; returns the number of rows it changed.
+  virtual base::Result<std::int64_t> Execute(std::string_view sql,
+                                             std::span<const Param> params = {}) = 0;
+  // Commits durably: when it returns ok, the changes survive a crash or power loss.
+  virtual base::Status Commit() = 0;
+};
+
+// The few places where SQL differs between backends.
+struct Dialect {
+  std::string_view name;         // "sqlite", "postgres"
+  std::string_view skip_locked;  // " FOR UPDATE SKIP LOCKED" or "" (SQLite serialises writers)
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+  virtual const Dialect& dialect() const = 0;
+  // Starts a transaction. Write transactions are serialised by the driver (SQLite) or the
+  // server (PostgreSQL); read transactions see a consistent snapshot.
+  virtual base::Result<std::unique_ptr<Transaction>> Begin(Access access) = 0;
+};
+
+struct RetryOptions {
+  int max_attempts = 8;
+  int first_backoff_ms = 2;  // doubles each attempt
+};
+
+// Runs `work` in a transaction and commits it. When the database reports kConflict (from
+// `work` or from Commit), rolls back and runs it again, up to options.max_attempts. `work` must
+// therefore be free of side effects outside the transaction. Other errors are returned as they are.
+base::Status RunUnitOfWork(Database& db, Access access,
+                           const std::function<base::Status(Transaction&)>& work,
+                           const RetryOptions& options = {});
+
+}  // namespace heartbase::store

@@ -1,0 +1,258 @@
+// Interrogation storage. One INSERT per observation through the driver's cached statement; the
+// whole message is one transaction with its raw bytes.
+#include "store/interrogations.h"
+
+#include <fmt/format.h>
+
+#include "store/blobs.h"
+
+namespace heartbase::store {
+namespace {
+
+using domain::Observation;
+using ObservationValue = domain::Value;
+
+int StatusRank(std::string_view status) {
+  if (status == "corrected") return 2;
+  if (status == "final") return 1;
+  return 0;
+}
+
+Bytes Index(const crypto::KeyRing& keys, std::string_view kind, std::string_view value) {
+  const auto h = keys.BlindIndex(kind, value);
+  return Bytes{std::string(reinterpret_cast<const char*>(h.data()), h.size())};
+}
+
+template <typename Fn>
+void ForEachObservation(const domain::Interrogation& in, Fn&& fn) {
+  for (const auto* list : {&in.device_observations, &in.session_observations, &in.measurements,
+                           &in.settings, &in.statistics, &in.other_observations}) {
+    for (const Observation& o : *list) fn(o);
+  }
+  for (const auto* groups : {&in.lead_groups, &in.zones, &in.episode_counters, &in.episode_groups}) {
+    for (const auto& g : *groups) {
+      for (const Observation& o : g.observations) fn(o);
+    }
+  }
+}
+
+base::Status InsertObservation(Transaction& tx, const crypto::KeyRing& keys, std::int64_t id,
+                               std::int64_t patient, std::int64_t session_us,
+                               const Observation& o) {
+  Value num, code, time, sealed;
+  switch (o.value.kind) {
+    case ObservationValue::Kind::kNumber: num = o.value.number; break;
+    case ObservationValue::Kind::kCoded:
+      code = o.value.coded.mnemonic.empty() ? o.value.coded.code : o.value.coded.mnemonic;
+      if (o.value.coded.enum_code != 0) num = static_cast<double>(o.value.coded.enum_code);
+      break;
+    case ObservationValue::Kind::kDateTime: time = o.value.date_time.ToUnixMicros(); break;
+    case ObservationValue::Kind::kStructured:
+      code = o.value.structured.comparator;
+      if (o.value.structured.num1) num = *o.value.structured.num1;
+      break;
+    case ObservationValue::Kind::kText:
+    case ObservationValue::Kind::kUnparsed:
+      // Free text may name people (implanter, clinician): always sealed.
+      sealed = Bytes{keys.Seal(o.value.text, {"observation", fmt::format("value#{}", o.segment), id})};
+      break;
+    case ObservationValue::Kind::kEmpty: break;
+  }
+  std::string flags;
+  for (const auto& f : o.abnormal_flags) flags += (flags.empty() ? "" : "~") + f;
+  const Param p[] = {
+      {"id", id},
+      {"seq", static_cast<std::int64_t>(o.segment)},
+      {"patient", patient},
+      {"code", static_cast<std::int64_t>(o.code)},
+      {"instance", static_cast<std::int64_t>(o.instance)},
+      {"category", std::string(domain::ToString(o.category))},
+      {"observed", o.observed_at ? Value(o.observed_at->ToUnixMicros()) : Value(session_us)},
+      {"num", num},
+      {"vcode", code},
+      {"vtime", time},
+      {"sealed", sealed},
+      {"unit", o.unit.empty() ? Value() : Value(o.unit)},
+      {"flags", flags.empty() ? Value() : Value(flags)},
+  };
+  auto r = tx.Execute(
+      "INSERT INTO observation (interrogation_id, seq, patient_id, code, instance, category, "
+      "observed_us, value_num, value_code, value_time, value_sealed, unit, flags) VALUES (:id, "
+      ":seq, :patient, :code, :instance, :category, :observed, :num, :vcode, :vtime, :sealed, "
+      ":unit, :flags)",
+      p);
+  if (!r) return r.error();
+  return {};
+}
+
+std::int64_t CountObservations(const domain::Interrogation& in) {
+  std::int64_t n = 0;
+  ForEachObservation(in, [&](const Observation&) { ++n; });
+  return n;
+}
+
+}  // namespace
+
+std::string SenderOf(const domain::Interrogation& in) {
+  return in.sending_application + "|" + in.sending_facility;
+}
+
+base::Result<std::optional<std::int64_t>> FindByControlId(Transaction& tx, std::string_view sender,
+                                                          std::string_view control_id) {
+  const Param p[] = {{"sender", std::string(sender)}, {"control", std::string(control_id)}};
+  auto rows = tx.Query(
+      "SELECT id FROM interrogation WHERE sender = :sender AND control_id = :control", p);
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::optional<std::int64_t>{};
+  return std::optional<std::int64_t>{rows->front().Int(0)};
+}
+
+base::Result<InsertedInterrogation> InsertInterrogation(Transaction& tx,
+                                                        const crypto::KeyRing& keys,
+                                                        const domain::Interrogation& in,
+                                                        const PatientMatch& match,
+                                                        std::int64_t raw_blob_id,
+                                                        std::int64_t now) {
+  const DeviceKey device = DeviceKeyOf(in);
+  const std::string status(domain::ToString(in.status));
+  const std::int64_t session_us = in.session_time ? in.session_time->ToUnixMicros() : now;
+  // A session is the device plus the reporter's session id and time; without either, the
+  // message cannot be recognised again and is its own session.
+  const std::string session_key =
+      in.session_id.empty() && !in.session_time
+          ? SenderOf(in) + "|" + in.control_id
+          : fmt::format("{}|{}|{}|{}", device.manufacturer, device.serial, in.session_id,
+                        in.session_time ? in.session_time->ToIso8601() : "");
+  const Bytes session_lookup = Index(keys, "session", session_key);
+
+  InsertedInterrogation result;
+  const Param find[] = {{"lookup", session_lookup}};
+  auto current = tx.Query(
+      "SELECT id, result_status FROM interrogation WHERE session_lookup = :lookup "
+      "AND superseded_by IS NULL",
+      find);
+  if (!current) return current.error();
+  std::optional<std::int64_t> older;
+  bool outranked = false;
+  if (!current->empty()) {
+    older = current->front().Int(0);
+    outranked = StatusRank(status) < StatusRank(current->front().Text(1));
+  }
+  const Param insert[] = {
+      {"patient", match.patient_id},
+      {"device", match.device_id},
+      {"sender", SenderOf(in)},
+      {"control", in.control_id},
+      {"lookup", session_lookup},
+      {"type", std::string(domain::ToString(in.session_type))},
+      {"session", in.session_time ? Value(session_us) : Value()},
+      {"status", status},
+      {"superseded", outranked ? Value(*older) : Value()},
+      {"raw", raw_blob_id},
+      {"now", now},
+      {"observations", CountObservations(in)},
+      {"warnings", static_cast<std::int64_t>(in.warnings.size())},
+  };
+  auto rows = tx.Query(
+      "INSERT INTO interrogation (patient_id, device_id, sender, control_id, session_lookup, "
+      "session_type, session_us, result_status, superseded_by, raw_blob_id, received_us, "
+      "observation_count, warning_count) VALUES (:patient, :device, :sender, :control, :lookup, "
+      ":type, :session, :status, :superseded, :raw, :now, :observations, :warnings) RETURNING id",
+      insert);
+  if (!rows) return rows.error();
+  result.id = rows->front().Int(0);
+  if (older && outranked) {
+    result.superseded_by = older;
+  } else if (older) {
+    result.supersedes = older;
+    const Param sup[] = {{"new", result.id}, {"old", *older}};
+    if (auto r = tx.Execute("UPDATE interrogation SET superseded_by = :new WHERE id = :old", sup);
+        !r) {
+      return r.error();
+    }
+    const Param old[] = {{"old", *older}};
+    if (auto r = tx.Execute("UPDATE observation SET current = 0 WHERE interrogation_id = :old",
+                            old);
+        !r) {
+      return r.error();
+    }
+  }
+  base::Status status_ok;
+  ForEachObservation(in, [&](const Observation& o) {
+    if (status_ok) status_ok = InsertObservation(tx, keys, result.id, match.patient_id, session_us, o);
+  });
+  if (!status_ok) return status_ok.error();
+  if (outranked) {
+    const Param cur[] = {{"id", result.id}};
+    if (auto r = tx.Execute("UPDATE observation SET current = 0 WHERE interrogation_id = :id", cur);
+        !r) {
+      return r.error();
+    }
+  }
+  for (const domain::Episode& e : in.episodes) {
+    const Param p[] = {
+        {"id", result.id},
+        {"instance", static_cast<std::int64_t>(e.instance)},
+        {"patient", match.patient_id},
+        {"type", e.type.empty() ? Value() : Value(e.type)},
+        {"onset", e.onset ? Value(e.onset->ToUnixMicros()) : Value()},
+        {"duration", e.duration_s ? Value(*e.duration_s) : Value()},
+    };
+    if (auto r = tx.Execute(
+            "INSERT INTO episode (interrogation_id, instance, patient_id, type, onset_us, "
+            "duration_s) VALUES (:id, :instance, :patient, :type, :onset, :duration) "
+            "ON CONFLICT DO NOTHING",
+            p);
+        !r) {
+      return r.error();
+    }
+  }
+  for (const domain::Attachment& a : in.attachments) {
+    Value blob;
+    if (!a.data.empty()) {
+      auto id = PutBlob(tx, keys, a.instance == 0 ? "report" : "egm", a.data, now);
+      if (!id) return id.error();
+      blob = *id;
+    }
+    const Param p[] = {
+        {"id", result.id},
+        {"instance", static_cast<std::int64_t>(a.instance)},
+        {"media", a.media_type},
+        {"size", static_cast<std::int64_t>(a.data.size())},
+        {"blob", blob},
+        {"reference",
+         a.reference.empty()
+             ? Value()
+             : Value(Bytes{keys.Seal(a.reference, {"attachment", "reference", result.id})})},
+    };
+    if (auto r = tx.Execute("INSERT INTO attachment (interrogation_id, instance, media_type, size, "
+                            "blob_id, reference) VALUES (:id, :instance, :media, :size, :blob, "
+                            ":reference)",
+                            p);
+        !r) {
+      return r.error();
+    }
+  }
+  return result;
+}
+
+base::Result<std::vector<TrendPoint>> ReadTrend(Transaction& tx, std::int64_t patient_id,
+                                                std::uint32_t code, std::int64_t from_us,
+                                                std::int64_t to_us) {
+  const Param p[] = {{"patient", patient_id},
+                     {"code", static_cast<std::int64_t>(code)},
+                     {"from", from_us},
+                     {"to", to_us}};
+  auto rows = tx.Query(
+      "SELECT observed_us, value_num FROM observation WHERE patient_id = :patient AND code = :code "
+      "AND observed_us BETWEEN :from AND :to AND current = 1 AND value_num IS NOT NULL "
+      "ORDER BY observed_us",
+      p);
+  if (!rows) return rows.error();
+  std::vector<TrendPoint> points;
+  points.reserve(rows->size());
+  for (const Row& r : *rows) points.push_back({r.Int(0), r.Real(1)});
+  return points;
+}
+
+}  // namespace heartbase::store

@@ -1,0 +1,54 @@
+// Interrogations with their observations, episodes and attachments; de-duplication, versioning of
+// corrected results, and trend reads.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "crypto/key_ring.h"
+#include "domain/interrogation.h"
+#include "store/database.h"
+#include "store/patients.h"
+
+namespace heartbase::store {
+
+// The id of the interrogation already stored for this sender (MSH-3|MSH-4) and MSH-10, if any.
+base::Result<std::optional<std::int64_t>> FindByControlId(Transaction& tx, std::string_view sender,
+                                                          std::string_view control_id);
+
+std::string SenderOf(const domain::Interrogation& interrogation);
+
+struct InsertedInterrogation {
+  std::int64_t id = 0;
+  std::optional<std::int64_t> supersedes;     // the earlier version this one replaced
+  std::optional<std::int64_t> superseded_by;  // set when a final result outranks this one
+};
+
+// Stores the interrogation, one row per observation (free-text values sealed), its episodes and
+// its attachments (as blobs). A message for the same session (device, OBR-3, session time) as a
+// stored one becomes the current version when its status ranks at least as high (corrected >
+// final > preliminary/stored); the other version is kept as history. Observations of
+// non-current versions leave the trend index.
+base::Result<InsertedInterrogation> InsertInterrogation(Transaction& tx,
+                                                        const crypto::KeyRing& keys,
+                                                        const domain::Interrogation& interrogation,
+                                                        const PatientMatch& match,
+                                                        std::int64_t raw_blob_id,
+                                                        std::int64_t now_us);
+
+struct TrendPoint {
+  std::int64_t time_us;
+  double value;
+};
+
+// Numeric values of one term for one patient in [from_us, to_us], oldest first, current versions
+// only. Served from the covering index observation_trend.
+base::Result<std::vector<TrendPoint>> ReadTrend(Transaction& tx, std::int64_t patient_id,
+                                                std::uint32_t code, std::int64_t from_us,
+                                                std::int64_t to_us);
+
+}  // namespace heartbase::store

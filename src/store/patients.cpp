@@ -1,0 +1,313 @@
+// Patient matching and lookups. Every identifying value is sealed with the row it belongs to;
+// every lookup goes through a keyed blind index of a normalised form.
+#include "store/patients.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+namespace heartbase::store {
+namespace {
+
+using base::ErrorCode;
+
+Bytes Index(const crypto::KeyRing& keys, std::string_view kind, std::string_view value) {
+  const auto h = keys.BlindIndex(kind, value);
+  return Bytes{std::string(reinterpret_cast<const char*>(h.data()), h.size())};
+}
+
+std::string Upper(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c != ' ' && c != '\t') out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  return out;
+}
+
+Value Sealed(const crypto::KeyRing& keys, std::string_view text, std::string_view table,
+             std::string_view column, std::int64_t row) {
+  if (text.empty()) return std::monostate{};
+  return Bytes{keys.Seal(text, {table, column, row})};
+}
+
+std::string Open(const crypto::KeyRing& keys, const Row& r, std::size_t i, std::string_view table,
+                 std::string_view column, std::int64_t row, base::Status* status) {
+  if (r.IsNull(i)) return {};
+  auto opened = keys.Open(r.Blob(i), {table, column, row});
+  if (!opened) {
+    *status = opened.error();
+    return {};
+  }
+  return std::move(*opened);
+}
+
+std::vector<std::int64_t> Ids(const std::vector<Row>& rows) {
+  std::set<std::int64_t> ids;
+  for (const Row& r : rows) ids.insert(r.Int(0));
+  return {ids.begin(), ids.end()};
+}
+
+base::Result<std::int64_t> CreatePatient(Transaction& tx, const crypto::KeyRing& keys,
+                                         const domain::PatientIdentity& p, std::int64_t now) {
+  const Param create[] = {{"now", now}};
+  auto rows = tx.Query("INSERT INTO patient (unmatched, created_us) VALUES (1, :now) RETURNING id",
+                       create);
+  if (!rows) return rows.error();
+  const std::int64_t id = rows->front().Int(0);
+  const Param fill[] = {
+      {"id", id},
+      {"family", Sealed(keys, p.family_name, "patient", "family_name", id)},
+      {"given", Sealed(keys, p.given_name, "patient", "given_name", id)},
+      {"birth", Sealed(keys, p.birth_date ? p.birth_date->ToIso8601() : "", "patient", "birth_date",
+                       id)},
+      {"sex", Sealed(keys, p.sex, "patient", "sex", id)},
+  };
+  if (auto r = tx.Execute("UPDATE patient SET family_name = :family, given_name = :given, "
+                          "birth_date = :birth, sex = :sex WHERE id = :id",
+                          fill);
+      !r) {
+    return r.error();
+  }
+  for (const auto& ident : p.other_identifiers) {
+    const std::string normalized = Upper(ident.authority) + "|" + Upper(ident.id);
+    const Param row[] = {
+        {"patient", id},
+        {"kind", ident.type.empty() ? std::string("OTHER") : ident.type},
+        {"value", Bytes{keys.Seal(ident.id + "^" + ident.authority,
+                                  {"patient_identifier", "value", id})}},
+        {"lookup", Index(keys, "identifier", normalized)},
+    };
+    if (auto r = tx.Execute("INSERT INTO patient_identifier (patient_id, kind, value, lookup) "
+                            "VALUES (:patient, :kind, :value, :lookup) "
+                            "ON CONFLICT (patient_id, lookup) DO NOTHING",
+                            row);
+        !r) {
+      return r.error();
+    }
+  }
+  for (const std::string& name : {p.family_name, p.given_name, p.middle_name}) {
+    for (const std::string& token : NameTokens(name)) {
+      const Param row[] = {{"lookup", Index(keys, "name", token)}, {"patient", id}};
+      if (auto r = tx.Execute("INSERT INTO patient_name_token (lookup, patient_id) "
+                              "VALUES (:lookup, :patient) ON CONFLICT DO NOTHING",
+                              row);
+          !r) {
+        return r.error();
+      }
+    }
+  }
+  return id;
+}
+
+base::Status RecordLeads(Transaction& tx, const crypto::KeyRing& keys,
+                         const domain::Interrogation& in, std::int64_t patient,
+                         std::int64_t device, std::int64_t now) {
+  for (const domain::Lead& lead : in.leads) {
+    const std::string mfg = lead.manufacturer.empty() ? in.device.manufacturer : lead.manufacturer;
+    const std::string serial = Upper(lead.serial);
+    Value lookup = std::monostate{}, serial_lookup = std::monostate{};
+    if (!serial.empty()) {
+      lookup = Index(keys, "lead", Upper(mfg) + "|" + serial);
+      serial_lookup = Index(keys, "serial", serial);
+      const Param seen[] = {{"lookup", lookup}, {"now", now}, {"device", device}};
+      auto updated = tx.Execute(
+          "UPDATE lead SET last_seen_us = :now, device_id = :device WHERE lookup = :lookup", seen);
+      if (!updated) return updated.error();
+      if (*updated > 0) continue;
+    } else {
+      // No serial: the lead is known only by its instance on this device.
+      const Param seen[] = {{"device", device},
+                            {"instance", static_cast<std::int64_t>(lead.instance)},
+                            {"now", now}};
+      auto updated = tx.Execute("UPDATE lead SET last_seen_us = :now WHERE device_id = :device "
+                                "AND instance = :instance AND lookup IS NULL",
+                                seen);
+      if (!updated) return updated.error();
+      if (*updated > 0) continue;
+    }
+    const Param create[] = {
+        {"patient", patient},
+        {"device", device},
+        {"instance", static_cast<std::int64_t>(lead.instance)},
+        {"mfg", mfg},
+        {"location", lead.location},
+        {"lookup", lookup},
+        {"serial_lookup", serial_lookup},
+        {"implant", lead.implant_date ? Value(lead.implant_date->ToIso8601()) : Value()},
+        {"now", now},
+    };
+    auto rows = tx.Query(
+        "INSERT INTO lead (patient_id, device_id, instance, manufacturer, location, lookup, "
+        "serial_lookup, implant_date, first_seen_us, last_seen_us) VALUES (:patient, :device, "
+        ":instance, :mfg, :location, :lookup, :serial_lookup, :implant, :now, :now) RETURNING id",
+        create);
+    if (!rows) return rows.error();
+    const std::int64_t id = rows->front().Int(0);
+    const Param fill[] = {{"id", id},
+                          {"model", Sealed(keys, lead.model, "lead", "model", id)},
+                          {"serial", Sealed(keys, lead.serial, "lead", "serial", id)}};
+    if (auto r = tx.Execute("UPDATE lead SET model = :model, serial = :serial WHERE id = :id", fill);
+        !r) {
+      return r.error();
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<std::string> NameTokens(std::string_view name) {
+  std::vector<std::string> tokens;
+  std::string cur;
+  for (char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || u >= 0x80) {
+      cur.push_back(static_cast<char>(std::tolower(u)));
+    } else if (!cur.empty()) {
+      tokens.push_back(std::move(cur));
+      cur.clear();
+    }
+  }
+  if (!cur.empty()) tokens.push_back(std::move(cur));
+  return tokens;
+}
+
+DeviceKey DeviceKeyOf(const domain::Interrogation& in) {
+  DeviceKey k;
+  k.manufacturer = in.device.manufacturer;
+  if (!in.device.serial.empty()) {
+    k.serial = Upper(in.device.serial);
+  } else if (!in.patient.device_serial.empty()) {
+    k.serial = Upper(in.patient.device_serial);
+  } else {
+    k.serial = Upper(in.patient.device_identifier);
+  }
+  return k;
+}
+
+base::Result<PatientMatch> MatchPatient(Transaction& tx, const crypto::KeyRing& keys,
+                                        const domain::Interrogation& in, std::int64_t now) {
+  const DeviceKey key = DeviceKeyOf(in);
+  if (key.serial.empty()) {
+    return base::MakeError(ErrorCode::kInvalidArgument, "interrogation has no device identity");
+  }
+  const Bytes lookup = Index(keys, "device", Upper(key.manufacturer) + "|" + key.serial);
+  PatientMatch match;
+  const Param find[] = {{"lookup", lookup}};
+  auto rows = tx.Query("SELECT id, patient_id FROM device WHERE lookup = :lookup", find);
+  if (!rows) return rows.error();
+  if (!rows->empty()) {
+    match.device_id = rows->front().Int(0);
+    match.patient_id = rows->front().Int(1);
+    const Param seen[] = {{"id", match.device_id}, {"now", now}};
+    if (auto r = tx.Execute("UPDATE device SET last_seen_us = :now WHERE id = :id", seen); !r) {
+      return r.error();
+    }
+  } else {
+    auto patient = CreatePatient(tx, keys, in.patient, now);
+    if (!patient) return patient.error();
+    match.patient_id = *patient;
+    match.new_patient = true;
+    const Param create[] = {
+        {"patient", match.patient_id},
+        {"mfg", key.manufacturer},
+        {"type", std::string(domain::ToString(in.device.type))},
+        {"lookup", lookup},
+        {"serial_lookup", Index(keys, "serial", key.serial)},
+        {"implant", in.device.implant_date ? Value(in.device.implant_date->ToIso8601()) : Value()},
+        {"now", now},
+        {"placeholder", Bytes{}},
+    };
+    auto created = tx.Query(
+        "INSERT INTO device (patient_id, manufacturer, type, serial, lookup, serial_lookup, "
+        "implant_date, first_seen_us, last_seen_us) VALUES (:patient, :mfg, :type, :placeholder, "
+        ":lookup, :serial_lookup, :implant, :now, :now) RETURNING id",
+        create);
+    if (!created) return created.error();
+    match.device_id = created->front().Int(0);
+    const std::string model = in.device.model.empty() ? in.patient.device_model : in.device.model;
+    const Param fill[] = {
+        {"id", match.device_id},
+        {"model", Sealed(keys, model, "device", "model", match.device_id)},
+        {"serial", Bytes{keys.Seal(key.serial, {"device", "serial", match.device_id})}},
+    };
+    if (auto r = tx.Execute("UPDATE device SET model = :model, serial = :serial WHERE id = :id",
+                            fill);
+        !r) {
+      return r.error();
+    }
+  }
+  if (auto s = RecordLeads(tx, keys, in, match.patient_id, match.device_id, now); !s) {
+    return s.error();
+  }
+  return match;
+}
+
+base::Result<PatientRecord> GetPatient(Transaction& tx, const crypto::KeyRing& keys,
+                                       std::int64_t id) {
+  const Param p[] = {{"id", id}};
+  auto rows = tx.Query(
+      "SELECT unmatched, family_name, given_name, birth_date, sex FROM patient WHERE id = :id", p);
+  if (!rows) return rows.error();
+  if (rows->empty()) return base::MakeError(ErrorCode::kNotFound, "no such patient");
+  const Row& r = rows->front();
+  base::Status status;
+  PatientRecord rec;
+  rec.id = id;
+  rec.unmatched = r.Int(0) != 0;
+  rec.family_name = Open(keys, r, 1, "patient", "family_name", id, &status);
+  rec.given_name = Open(keys, r, 2, "patient", "given_name", id, &status);
+  rec.birth_date = Open(keys, r, 3, "patient", "birth_date", id, &status);
+  rec.sex = Open(keys, r, 4, "patient", "sex", id, &status);
+  if (!status) return status.error();
+  return rec;
+}
+
+base::Result<std::vector<std::int64_t>> FindPatientsByIdentifier(Transaction& tx,
+                                                                 const crypto::KeyRing& keys,
+                                                                 std::string_view id,
+                                                                 std::string_view authority) {
+  const Param p[] = {{"lookup", Index(keys, "identifier", Upper(authority) + "|" + Upper(id))}};
+  auto rows = tx.Query("SELECT patient_id FROM patient_identifier WHERE lookup = :lookup", p);
+  if (!rows) return rows.error();
+  return Ids(*rows);
+}
+
+base::Result<std::vector<std::int64_t>> FindPatientsBySerial(Transaction& tx,
+                                                             const crypto::KeyRing& keys,
+                                                             std::string_view serial) {
+  const Param p[] = {{"lookup", Index(keys, "serial", Upper(serial))}};
+  auto rows = tx.Query(
+      "SELECT patient_id FROM device WHERE serial_lookup = :lookup "
+      "UNION SELECT patient_id FROM lead WHERE serial_lookup = :lookup",
+      p);
+  if (!rows) return rows.error();
+  return Ids(*rows);
+}
+
+base::Result<std::vector<std::int64_t>> FindPatientsByName(Transaction& tx,
+                                                           const crypto::KeyRing& keys,
+                                                           std::string_view name) {
+  const std::vector<std::string> tokens = NameTokens(name);
+  if (tokens.empty()) return std::vector<std::int64_t>{};
+  std::vector<std::int64_t> result;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const Param p[] = {{"lookup", Index(keys, "name", tokens[i])}};
+    auto rows = tx.Query("SELECT patient_id FROM patient_name_token WHERE lookup = :lookup", p);
+    if (!rows) return rows.error();
+    std::vector<std::int64_t> ids = Ids(*rows);
+    if (i == 0) {
+      result = std::move(ids);
+    } else {
+      std::vector<std::int64_t> both;
+      std::set_intersection(result.begin(), result.end(), ids.begin(), ids.end(),
+                            std::back_inserter(both));
+      result = std::move(both);
+    }
+  }
+  return result;
+}
+
+}  // namespace heartbase::store

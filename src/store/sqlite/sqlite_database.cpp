@@ -1,0 +1,291 @@
+// SQLite driver. Writers are serialised in-process (one connection, BEGIN IMMEDIATE), so SQLITE_BUSY
+// only arises from other processes and is reported as kConflict for the unit of work to retry.
+#include "store/sqlite/sqlite_database.h"
+
+#include <sqlite3.h>
+
+#include <fmt/format.h>
+
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace heartbase::store {
+namespace {
+
+using base::ErrorCode;
+using base::MakeError;
+
+const Dialect kSqliteDialect{.name = "sqlite", .skip_locked = ""};
+
+base::Error SqliteError(sqlite3* db, int rc, std::string_view what) {
+  const int primary = rc & 0xFF;
+  ErrorCode code = ErrorCode::kInternal;
+  switch (primary) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: code = ErrorCode::kConflict; break;
+    case SQLITE_CONSTRAINT:
+      code = (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+                 ? ErrorCode::kAlreadyExists
+                 : ErrorCode::kInvalidArgument;
+      break;
+    case SQLITE_FULL:
+    case SQLITE_NOMEM: code = ErrorCode::kUnavailable; break;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY: code = ErrorCode::kIo; break;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: code = ErrorCode::kDataLoss; break;
+    case SQLITE_ERROR:
+    case SQLITE_RANGE:
+    case SQLITE_MISMATCH:
+    case SQLITE_TOOBIG: code = ErrorCode::kInvalidArgument; break;
+    default: break;
+  }
+  // sqlite3_errmsg describes the statement or schema, never bound values.
+  return MakeError(code, fmt::format("sqlite: {}: {} ({})", what,
+                                     db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), rc));
+}
+
+class Connection {
+ public:
+  ~Connection() {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
+
+  static base::Result<std::unique_ptr<Connection>> Open(const SqliteOptions& o, bool create) {
+    auto c = std::make_unique<Connection>();
+    const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
+                      SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+    const int rc = sqlite3_open_v2(o.path.c_str(), &c->db_, flags,
+                                   o.vfs.empty() ? nullptr : o.vfs.c_str());
+    if (rc != SQLITE_OK) return SqliteError(c->db_, rc, "open");
+    sqlite3_extended_result_codes(c->db_, 1);
+    sqlite3_busy_timeout(c->db_, o.busy_timeout_ms);
+    for (const char* pragma :
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+          "PRAGMA secure_delete=ON", "PRAGMA temp_store=MEMORY", "PRAGMA trusted_schema=OFF"}) {
+      if (auto s = c->Exec(pragma); !s) return s.error();
+    }
+    return c;
+  }
+
+  base::Status Exec(const char* sql) {
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+    sqlite3_free(err);
+    if (rc != SQLITE_OK) return SqliteError(db_, rc, sql);
+    return {};
+  }
+
+  base::Result<sqlite3_stmt*> Prepare(std::string_view sql) {
+    const std::string key(sql);
+    if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare");
+    if (stmt == nullptr) return MakeError(ErrorCode::kInvalidArgument, "empty statement");
+    cache_.emplace(key, stmt);
+    return stmt;
+  }
+
+  sqlite3* db() { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+base::Status Bind(sqlite3* db, sqlite3_stmt* stmt, std::span<const Param> params) {
+  const int expected = sqlite3_bind_parameter_count(stmt);
+  int bound = 0;
+  std::string name;
+  for (const Param& p : params) {
+    name.assign(":").append(p.name);
+    const int index = sqlite3_bind_parameter_index(stmt, name.c_str());
+    if (index == 0) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       fmt::format("statement has no parameter :{}", p.name));
+    }
+    int rc = SQLITE_OK;
+    if (std::holds_alternative<std::monostate>(p.value)) {
+      rc = sqlite3_bind_null(stmt, index);
+    } else if (const auto* i = std::get_if<std::int64_t>(&p.value)) {
+      rc = sqlite3_bind_int64(stmt, index, *i);
+    } else if (const auto* d = std::get_if<double>(&p.value)) {
+      rc = sqlite3_bind_double(stmt, index, *d);
+    } else if (const auto* t = std::get_if<std::string>(&p.value)) {
+      rc = sqlite3_bind_text64(stmt, index, t->data(), t->size(), SQLITE_STATIC, SQLITE_UTF8);
+    } else if (const auto* b = std::get_if<Bytes>(&p.value)) {
+      rc = sqlite3_bind_blob64(stmt, index, b->data.data(), b->data.size(), SQLITE_STATIC);
+    }
+    if (rc != SQLITE_OK) return SqliteError(db, rc, "bind");
+    ++bound;
+  }
+  if (bound != expected) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     fmt::format("statement has {} parameters, {} were given", expected, bound));
+  }
+  return {};
+}
+
+Value Column(sqlite3_stmt* stmt, int i) {
+  switch (sqlite3_column_type(stmt, i)) {
+    case SQLITE_INTEGER: return static_cast<std::int64_t>(sqlite3_column_int64(stmt, i));
+    case SQLITE_FLOAT: return sqlite3_column_double(stmt, i);
+    case SQLITE_TEXT: {
+      const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+      return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
+    }
+    case SQLITE_BLOB: {
+      const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt, i));
+      const auto n = static_cast<std::size_t>(sqlite3_column_bytes(stmt, i));
+      return Bytes{std::string(p == nullptr ? "" : p, p == nullptr ? 0 : n)};
+    }
+    default: return std::monostate{};
+  }
+}
+
+class SqliteDatabase;
+
+class SqliteTransaction final : public Transaction {
+ public:
+  SqliteTransaction(SqliteDatabase* owner, std::unique_ptr<Connection> c, bool write,
+                    std::unique_lock<std::mutex> lock)
+      : owner_(owner), c_(std::move(c)), write_(write), lock_(std::move(lock)) {}
+  ~SqliteTransaction() override;
+
+  base::Result<std::vector<Row>> Query(std::string_view sql,
+                                       std::span<const Param> params) override {
+    std::vector<Row> rows;
+    if (auto s = Run(sql, params, &rows); !s) return s.error();
+    return rows;
+  }
+
+  base::Result<std::int64_t> Execute(std::string_view sql, std::span<const Param> params) override {
+    if (auto s = Run(sql, params, nullptr); !s) return s.error();
+    return static_cast<std::int64_t>(sqlite3_changes64(c_->db()));
+  }
+
+  base::Status Commit() override {
+    if (done_) return MakeError(ErrorCode::kInternal, "transaction already finished");
+    if (auto s = c_->Exec("COMMIT"); !s) return s;
+    done_ = true;
+    return {};
+  }
+
+  base::Status Start() {
+    if (auto s = c_->Exec(write_ ? "BEGIN IMMEDIATE" : "BEGIN"); !s) {
+      done_ = true;  // nothing to roll back
+      return s;
+    }
+    return {};
+  }
+
+ private:
+  base::Status Run(std::string_view sql, std::span<const Param> params, std::vector<Row>* rows) {
+    if (done_) return MakeError(ErrorCode::kInternal, "transaction already finished");
+    auto stmt = c_->Prepare(sql);
+    if (!stmt) return stmt.error();
+    sqlite3_stmt* st = *stmt;
+    base::Status status = Bind(c_->db(), st, params);
+    while (status) {
+      const int rc = sqlite3_step(st);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) {
+        status = SqliteError(c_->db(), rc, "step");
+        break;
+      }
+      if (rows != nullptr) {
+        const int n = sqlite3_column_count(st);
+        std::vector<Value> columns;
+        columns.reserve(static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i) columns.push_back(Column(st, i));
+        rows->emplace_back(std::move(columns));
+      }
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return status;
+  }
+
+  SqliteDatabase* owner_;
+  std::unique_ptr<Connection> c_;
+  bool write_;
+  std::unique_lock<std::mutex> lock_;
+  bool done_ = false;
+};
+
+class SqliteDatabase final : public Database {
+ public:
+  explicit SqliteDatabase(SqliteOptions o) : options_(std::move(o)) {}
+
+  base::Status Init() {
+    auto w = Connection::Open(options_, options_.create);
+    if (!w) return w.error();
+    writer_ = std::move(*w);
+    return {};
+  }
+
+  const Dialect& dialect() const override { return kSqliteDialect; }
+
+  base::Result<std::unique_ptr<Transaction>> Begin(Access access) override {
+    std::unique_ptr<Connection> c;
+    std::unique_lock<std::mutex> lock;
+    if (access == Access::kWrite) {
+      lock = std::unique_lock<std::mutex>(writer_mutex_);
+      c = std::move(writer_);
+    } else {
+      std::lock_guard<std::mutex> g(readers_mutex_);
+      if (!readers_.empty()) {
+        c = std::move(readers_.back());
+        readers_.pop_back();
+      }
+    }
+    if (c == nullptr) {
+      auto opened = Connection::Open(options_, false);
+      if (!opened) return opened.error();
+      c = std::move(*opened);
+    }
+    auto tx = std::make_unique<SqliteTransaction>(this, std::move(c), access == Access::kWrite,
+                                                  std::move(lock));
+    if (auto s = tx->Start(); !s) return s.error();
+    return std::unique_ptr<Transaction>(std::move(tx));
+  }
+
+  void Return(std::unique_ptr<Connection> c, bool write) {
+    if (write) {
+      writer_ = std::move(c);  // the caller still holds writer_mutex_
+      return;
+    }
+    std::lock_guard<std::mutex> g(readers_mutex_);
+    if (readers_.size() < options_.max_readers) readers_.push_back(std::move(c));
+  }
+
+ private:
+  SqliteOptions options_;
+  std::mutex writer_mutex_;
+  std::unique_ptr<Connection> writer_;
+  std::mutex readers_mutex_;
+  std::vector<std::unique_ptr<Connection>> readers_;
+};
+
+SqliteTransaction::~SqliteTransaction() {
+  if (!done_) {
+    // Rolling back can only fail if the connection is broken; a fresh one replaces it then.
+    if (!c_->Exec("ROLLBACK")) c_.reset();
+  }
+  if (c_) owner_->Return(std::move(c_), write_);
+}
+
+}  // namespace
+
+base::Result<std::unique_ptr<Database>> OpenSqlite(const SqliteOptions& options) {
+  auto db = std::make_unique<SqliteDatabase>(options);
+  if (auto s = db->Init(); !s) return s.error();
+  return std::unique_ptr<Database>(std::move(db));
+}
+
+}  // namespace heartbase::store

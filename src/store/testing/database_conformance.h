@@ -1,0 +1,174 @@
+// The conformance suite every store::Database driver must pass. A driver's test includes this
+// header and instantiates it with a factory:
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, DatabaseConformance, ::testing::Values(&MakeSqlite));
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "store/database.h"
+#include "store/migrations.h"
+
+namespace heartbase::store::testing {
+
+// Returns a fresh, empty database (and keeps whatever it needs alive until the next call).
+using DatabaseFactory = std::unique_ptr<Database> (*)();
+
+class DatabaseConformance : public ::testing::TestWithParam<DatabaseFactory> {
+ protected:
+  void SetUp() override {
+    db_ = GetParam()();
+    ASSERT_NE(db_, nullptr);
+    auto tx = db_->Begin(Access::kWrite);
+    ASSERT_TRUE(tx);
+    ASSERT_TRUE((*tx)->Execute("CREATE TABLE t (id INTEGER PRIMARY KEY, i INTEGER, r REAL, "
+                               "s TEXT, b BLOB, u TEXT UNIQUE)"));
+    ASSERT_TRUE((*tx)->Commit());
+  }
+  std::unique_ptr<Database> db_;
+};
+
+TEST_P(DatabaseConformance, BindsAndReadsEveryValueType) {
+  auto tx = db_->Begin(Access::kWrite);
+  ASSERT_TRUE(tx);
+  const std::string binary("\x00\x01\xff" "abc", 6);
+  const Param p[] = {{"i", std::int64_t{-9'007'199'254'740'993}},
+                     {"r", 2.5},
+                     {"s", std::string("M\xc3\xbcller")},
+                     {"b", Bytes{binary}},
+                     {"u", Value{}}};
+  ASSERT_TRUE((*tx)->Execute("INSERT INTO t (i, r, s, b, u) VALUES (:i, :r, :s, :b, :u)", p));
+  auto rows = (*tx)->Query("SELECT i, r, s, b, u FROM t");
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  const Row& r = rows->front();
+  EXPECT_EQ(r.Int(0), -9'007'199'254'740'993);
+  EXPECT_DOUBLE_EQ(r.Real(1), 2.5);
+  EXPECT_EQ(r.Text(2), "M\xc3\xbcller");
+  EXPECT_EQ(r.Blob(3), binary);
+  EXPECT_TRUE(r.IsNull(4));
+}
+
+TEST_P(DatabaseConformance, RejectsUnknownAndMissingParameters) {
+  auto tx = db_->Begin(Access::kWrite);
+  ASSERT_TRUE(tx);
+  const Param unknown[] = {{"i", std::int64_t{1}}, {"nope", std::int64_t{2}}};
+  auto a = (*tx)->Execute("INSERT INTO t (i) VALUES (:i)", unknown);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, base::ErrorCode::kInvalidArgument);
+  auto b = (*tx)->Execute("INSERT INTO t (i, r) VALUES (:i, :r)", {unknown, 1});
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.error().code, base::ErrorCode::kInvalidArgument);
+}
+
+TEST_P(DatabaseConformance, RollsBackWhenNotCommitted) {
+  {
+    auto tx = db_->Begin(Access::kWrite);
+    ASSERT_TRUE(tx);
+    ASSERT_TRUE((*tx)->Execute("INSERT INTO t (i) VALUES (1)"));
+  }
+  auto tx = db_->Begin(Access::kRead);
+  ASSERT_TRUE(tx);
+  auto rows = (*tx)->Query("SELECT COUNT(*) FROM t");
+  ASSERT_TRUE(rows);
+  EXPECT_EQ(rows->front().Int(0), 0);
+}
+
+TEST_P(DatabaseConformance, ReportsUniqueViolationsAsAlreadyExists) {
+  auto tx = db_->Begin(Access::kWrite);
+  ASSERT_TRUE(tx);
+  ASSERT_TRUE((*tx)->Execute("INSERT INTO t (u) VALUES ('x')"));
+  auto again = (*tx)->Execute("INSERT INTO t (u) VALUES ('x')");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, base::ErrorCode::kAlreadyExists);
+}
+
+TEST_P(DatabaseConformance, UnitOfWorkCommitsAndReturnsWorkErrors) {
+  ASSERT_TRUE(RunUnitOfWork(*db_, Access::kWrite, [](Transaction& tx) -> base::Status {
+    if (auto r = tx.Execute("INSERT INTO t (i) VALUES (7)"); !r) return r.error();
+    return {};
+  }));
+  auto failed = RunUnitOfWork(*db_, Access::kWrite, [](Transaction& tx) -> base::Status {
+    (void)tx.Execute("INSERT INTO t (i) VALUES (8)");
+    return base::MakeError(base::ErrorCode::kInvalidArgument, "no");
+  });
+  ASSERT_FALSE(failed);
+  auto tx = db_->Begin(Access::kRead);
+  ASSERT_TRUE(tx);
+  auto rows = (*tx)->Query("SELECT i FROM t ORDER BY i");
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);  // the failed unit left nothing behind
+  EXPECT_EQ(rows->front().Int(0), 7);
+}
+
+TEST_P(DatabaseConformance, UnitOfWorkRetriesConflicts) {
+  int attempts = 0;
+  auto s = RunUnitOfWork(*db_, Access::kWrite, [&](Transaction& tx) -> base::Status {
+    if (++attempts < 3) return base::MakeError(base::ErrorCode::kConflict, "busy");
+    if (auto r = tx.Execute("INSERT INTO t (i) VALUES (1)"); !r) return r.error();
+    return {};
+  });
+  EXPECT_TRUE(s);
+  EXPECT_EQ(attempts, 3);
+}
+
+TEST_P(DatabaseConformance, ConcurrentWritersAreSerialisedWithoutLosingUpdates) {
+  std::atomic<int> failures{0};
+  auto writer = [&] {
+    for (int k = 0; k < 50; ++k) {
+      auto s = RunUnitOfWork(*db_, Access::kWrite, [](Transaction& tx) -> base::Status {
+        if (auto r = tx.Execute("INSERT INTO t (i) VALUES (1)"); !r) return r.error();
+        return {};
+      });
+      if (!s) ++failures;
+    }
+  };
+  std::thread a(writer), b(writer);
+  a.join();
+  b.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto tx = db_->Begin(Access::kRead);
+  ASSERT_TRUE(tx);
+  EXPECT_EQ((*tx)->Query("SELECT COUNT(*) FROM t")->front().Int(0), 100);
+}
+
+TEST_P(DatabaseConformance, ReadersSeeOnlyCommittedData) {
+  auto writer = db_->Begin(Access::kWrite);
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE((*writer)->Execute("INSERT INTO t (i) VALUES (5)"));
+  {
+    auto reader = db_->Begin(Access::kRead);
+    ASSERT_TRUE(reader);
+    EXPECT_EQ((*reader)->Query("SELECT COUNT(*) FROM t")->front().Int(0), 0);
+  }
+  ASSERT_TRUE((*writer)->Commit());
+  auto reader = db_->Begin(Access::kRead);
+  ASSERT_TRUE(reader);
+  EXPECT_EQ((*reader)->Query("SELECT COUNT(*) FROM t")->front().Int(0), 1);
+}
+
+TEST_P(DatabaseConformance, MigrationsApplyInOrderAndGateUpgrades) {
+  static constexpr Migration kV1[] = {{1, "CREATE TABLE m1 (x INTEGER);\n"}};
+  static constexpr Migration kV2[] = {{1, "CREATE TABLE m1 (x INTEGER);\n"},
+                                      {2, "CREATE TABLE m2 (y INTEGER);\n"
+                                          "INSERT INTO m2 (y) VALUES (1);\n"}};
+  auto v = Migrate(*db_, kV1, false);
+  ASSERT_TRUE(v) << v.error().Describe();
+  EXPECT_EQ(*v, 1);
+  auto refused = Migrate(*db_, kV2, false);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, base::ErrorCode::kUnsupported);
+  EXPECT_NE(refused.error().message.find("--upgrade"), std::string::npos);
+  auto upgraded = Migrate(*db_, kV2, true);
+  ASSERT_TRUE(upgraded) << upgraded.error().Describe();
+  EXPECT_EQ(*upgraded, 2);
+  EXPECT_EQ(*SchemaVersion(*db_), 2);
+  auto newer = Migrate(*db_, kV1, true);
+  ASSERT_FALSE(newer);
+  EXPECT_NE(newer.error().message.find("newer"), std::string::npos);
+}
+
+}  // namespace heartbase::store::testing

@@ -1,0 +1,17 @@
+# Turns numbered migration files (DIR/NNNN_name.sql) into a C++ table. Called as:
+#   cmake -DOUT=file.cpp -DNAME=SqliteMigrations -DDIR=migrations -P embed_sql.cmake
+file(GLOB files "${DIR}/*.sql")
+list(SORT files)
+set(body "// Generated from ${DIR}; do not edit.\n#include \"store/migrations.h\"\n\n")
+string(APPEND body "namespace heartbase::store {\n\nstd::span<const Migration> ${NAME}() {\n")
+string(APPEND body "  static constexpr Migration kMigrations[] = {\n")
+foreach(f ${files})
+  get_filename_component(base ${f} NAME)
+  string(REGEX MATCH "^[0-9]+" num ${base})
+  math(EXPR version "${num}")
+  file(READ ${f} sql)
+  string(APPEND body "      {${version}, R\"hbsql(${sql})hbsql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return kMigrations;\n}\n\n}  // namespace heartbase::store\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)
