@@ -5,7 +5,9 @@
 
 #include "app/commands.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Run(int argc, char** argv) {
   using namespace heartbase::app;
   CLI::App app{"heartbase — an open, secure device-clinic server for cardiac implantable devices"};
   app.require_subcommand(1);
@@ -54,4 +56,18 @@ int main(int argc, char** argv) {
   if (idco_p->parsed()) return RunIdcoParse(idco_parse);
   if (gen->parsed()) return RunDemoDataGenerate(demo);
   return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Library exceptions (CLI11, the standard library) stop at this boundary with a message.
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "heartbase: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "heartbase: unexpected error\n");
+  }
+  return 70;  // EX_SOFTWARE
 }
