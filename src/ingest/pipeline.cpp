@@ -1,0 +1,149 @@
+// The ingest pipeline. Parsing and mapping happen before the write transaction, so the writer
+// lock is held only for the inserts.
+#include "ingest/pipeline.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "base/time.h"
+#include "store/blobs.h"
+#include "store/interrogations.h"
+#include "store/patients.h"
+#include "store/quarantine.h"
+
+namespace heartbase::ingest {
+namespace {
+
+std::int64_t SystemNow() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Hl7Time(std::int64_t us) {
+  const std::int64_t secs = us / 1'000'000;
+  std::int64_t days = secs / 86400;
+  std::int64_t rem = secs % 86400;
+  // Civil from days (Howard Hinnant), inverse of base::DaysFromCivil.
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(days - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
+  return fmt::format("{:04}{:02}{:02}{:02}{:02}{:02}+0000", y, m, d, rem / 3600, rem / 60 % 60,
+                     rem % 60);
+}
+
+}  // namespace
+
+std::string_view ToString(Disposition d) {
+  switch (d) {
+    case Disposition::kStored: return "stored";
+    case Disposition::kDuplicate: return "duplicate";
+    case Disposition::kQuarantined: return "quarantined";
+  }
+  return "unknown";
+}
+
+Pipeline::Pipeline(store::Database& db, const crypto::KeyRing& keys, IngestOptions options)
+    : db_(db), keys_(keys), options_(std::move(options)) {
+  if (!options_.now_us) options_.now_us = SystemNow;
+}
+
+std::string Pipeline::Ack(const hl7::AckContext& context, hl7::AckOutcome outcome,
+                          const std::optional<base::Error>& error) {
+  if (!hl7::AckRequested(context, outcome)) return {};
+  hl7::AckRequest r;
+  r.outcome = outcome;
+  r.sending_application = options_.receiving_application;
+  r.sending_facility = options_.receiving_facility;
+  const std::int64_t now = options_.now_us();
+  r.timestamp = Hl7Time(now);
+  r.control_id = fmt::format("HB{}{}", now, ack_counter_.fetch_add(1) % 1000);
+  if (error) r.errors.push_back(hl7::AckErrorFrom(*error));
+  return hl7::BuildAck(context, r);
+}
+
+std::string Pipeline::NegativeAck(std::string_view bytes, const base::Error& error) {
+  base::Error e = error;
+  e.message = "message not stored, please resend: " + e.message;
+  return Ack(hl7::AckContextFromBytes(bytes), hl7::AckOutcome::kError, e);
+}
+
+base::Result<Outcome> Pipeline::Quarantine(std::string_view bytes, std::string_view source,
+                                           const hl7::AckContext& context, base::Error reason,
+                                           std::int64_t now) {
+  Outcome out;
+  out.disposition = Disposition::kQuarantined;
+  auto s = store::RunUnitOfWork(
+      db_, store::Access::kWrite,
+      [&](store::Transaction& tx) -> base::Status {
+        auto id = store::Quarantine(tx, keys_, bytes, source, reason, now);
+        if (!id) return id.error();
+        out.id = *id;
+        return {};
+      },
+      options_.retry);
+  if (!s) return s.error();
+  const bool reject = base::Hl7AckCode(reason.code) == "AR";
+  out.ack = Ack(context, reject ? hl7::AckOutcome::kReject : hl7::AckOutcome::kError, reason);
+  out.reason = std::move(reason);
+  return out;
+}
+
+base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view source) {
+  const std::int64_t now = options_.now_us();
+  hl7::Message message;
+  if (auto s = message.Reset(bytes, options_.parse); !s) {
+    return Quarantine(bytes, source, hl7::AckContextFromBytes(bytes), s.error(), now);
+  }
+  const hl7::AckContext context = hl7::AckContextFrom(message);
+  auto mapped = idco::Map(message, options_.map);
+  if (!mapped) return Quarantine(bytes, source, context, mapped.error(), now);
+  const domain::Interrogation& in = *mapped;
+
+  Outcome out;
+  auto s = store::RunUnitOfWork(
+      db_, store::Access::kWrite,
+      [&](store::Transaction& tx) -> base::Status {
+        out = Outcome{};
+        auto existing = store::FindByControlId(tx, store::SenderOf(in), in.control_id);
+        if (!existing) return existing.error();
+        if (*existing) {
+          out.disposition = Disposition::kDuplicate;
+          out.id = **existing;
+          return {};
+        }
+        auto raw = store::PutBlob(tx, keys_, "hl7", bytes, now);
+        if (!raw) return raw.error();
+        auto match = store::MatchPatient(tx, keys_, in, now);
+        if (!match) return match.error();
+        auto inserted = store::InsertInterrogation(tx, keys_, in, *match, *raw, now);
+        if (!inserted) return inserted.error();
+        out.id = inserted->id;
+        out.new_patient = match->new_patient;
+        out.supersedes = inserted->supersedes;
+        return {};
+      },
+      options_.retry);
+  if (!s) {
+    // A database that cannot take the message is not the message's fault: nothing is stored and
+    // the caller answers AE so the sender retries. Errors about the message itself quarantine it.
+    const auto code = s.error().code;
+    if (code == base::ErrorCode::kUnavailable || code == base::ErrorCode::kIo ||
+        code == base::ErrorCode::kConflict || code == base::ErrorCode::kDataLoss ||
+        code == base::ErrorCode::kInternal) {
+      return s.error();
+    }
+    return Quarantine(bytes, source, context, s.error(), now);
+  }
+  out.ack = Ack(context, hl7::AckOutcome::kAccept, std::nullopt);
+  return out;
+}
+
+}  // namespace heartbase::ingest

@@ -1,0 +1,72 @@
+// Pipeline: bytes → parse → map → match patient → one transaction → acknowledgment.
+// Nothing is acknowledged that is not durably stored, and nothing received is dropped.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "crypto/key_ring.h"
+#include "hl7/ack.h"
+#include "hl7/message.h"
+#include "idco/mapper.h"
+#include "store/database.h"
+
+namespace heartbase::ingest {
+
+struct IngestOptions {
+  hl7::ParseOptions parse;
+  idco::MapOptions map;
+  store::RetryOptions retry;
+  std::string receiving_application = "heartbase";  // MSH-3 of our ACKs
+  std::string receiving_facility;                   // MSH-4 of our ACKs
+  // Microseconds since the epoch; injectable for tests.
+  std::function<std::int64_t()> now_us;
+};
+
+enum class Disposition : std::uint8_t { kStored, kDuplicate, kQuarantined };
+std::string_view ToString(Disposition d);
+
+struct Outcome {
+  Disposition disposition = Disposition::kStored;
+  std::int64_t id = 0;  // the interrogation (stored, duplicate) or quarantine entry
+  bool new_patient = false;
+  std::optional<std::int64_t> supersedes;
+  std::optional<base::Error> reason;  // why it was quarantined
+  std::string ack;                    // the acknowledgment, empty if the sender asked for none
+};
+
+// Thread-safe: Ingest may be called from many connections at once (the database serialises
+// writers). The key ring and database must outlive the pipeline.
+class Pipeline {
+ public:
+  Pipeline(store::Database& db, const crypto::KeyRing& keys, IngestOptions options = {});
+
+  // Ingests one message (the bytes of one frame or file entry). When it returns an Outcome the
+  // message, or its quarantine record, is committed durably; the ACK says AA/CA (stored or already
+  // stored) or AE/AR with an ERR segment (quarantined). When it returns an error nothing was
+  // stored (database unavailable, disk full): answer with NegativeAck so that the sender retries.
+  // `source` names the channel for the quarantine list ("file", "mllp 10.1.2.3"), no patient data.
+  base::Result<Outcome> Ingest(std::string_view bytes, std::string_view source);
+
+  // AE with ERR 207 for bytes that could not be stored at all.
+  std::string NegativeAck(std::string_view bytes, const base::Error& error);
+
+ private:
+  std::string Ack(const hl7::AckContext& context, hl7::AckOutcome outcome,
+                  const std::optional<base::Error>& error);
+  base::Result<Outcome> Quarantine(std::string_view bytes, std::string_view source,
+                                   const hl7::AckContext& context, base::Error reason,
+                                   std::int64_t now);
+
+  store::Database& db_;
+  const crypto::KeyRing& keys_;
+  IngestOptions options_;
+  std::atomic<std::uint64_t> ack_counter_{0};
+};
+
+}  // namespace heartbase::ingest

@@ -1,0 +1,237 @@
+#include "ingest/pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "base/base64.h"
+#include "hl7/message.h"
+#include "store/blobs.h"
+#include "store/interrogations.h"
+#include "store/patients.h"
+#include "store/quarantine.h"
+#include "store/sqlite/sqlite_database.h"
+#include "store/testing/temp_dir.h"
+
+namespace heartbase::ingest {
+namespace {
+
+using store::testing::TempDir;
+
+struct Message {
+  std::string control = "C1";
+  std::string serial = "PZK600806S";
+  std::string family = "Doe";
+  std::string given = "Jane";
+  std::string mrn = "MRN123456";
+  std::string dob = "19480312";
+  std::string session_id = "S-1";
+  std::string session_time = "20260101120000+0000";
+  std::string status = "F";
+  std::string voltage = "2.95";
+  std::string implanter = "Dr. Miller";
+
+  std::string Text() const {
+    return "MSH|^~\\&|CARELINK|MDT|||20260101120500+0000||ORU^R01^ORU_R01|" + control +
+           "|P|2.6|||AL|NE\r"
+           "PID|||model:A3DR01/serial:" + serial + "^^^MDT^U~" + mrn + "^^^HOSP^MR||" + family +
+           "^" + given + "||" + dob + "|F\r"
+           "OBR|1||" + session_id + "|754053^MDC_IDC_ENUM_SESS_TYPE_RemoteScheduled^MDC|||" +
+           session_time + "||||||||||||||||||" + status + "\r"
+           "OBX|1|CWE|720897^MDC_IDC_DEV_TYPE^MDC||753665^MDC_IDC_ENUM_DEV_TYPE_IPG^MDC\r"
+           "OBX|2|ST|720899^MDC_IDC_DEV_SERIAL^MDC||" + serial + "\r"
+           "OBX|3|ST|720902^MDC_IDC_DEV_IMPLANTER^MDC||" + implanter + "\r"
+           "OBX|4|DTM|721025^MDC_IDC_SESS_DTM^MDC||" + session_time + "\r"
+           "OBX|5|NM|721344^MDC_IDC_MSMT_BATTERY_VOLTAGE^MDC||" + voltage + "|V\r"
+           "OBX|6|ST|720961^MDC_IDC_LEAD_MODEL^MDC|1|5076\r"
+           "OBX|7|ST|720962^MDC_IDC_LEAD_SERIAL^MDC|1|LEADSER77\r";
+  }
+};
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = store::OpenSqlite({.path = dir_.File("heartbase.db"), .create = true});
+    ASSERT_TRUE(db);
+    db_ = std::move(*db);
+    ASSERT_TRUE(store::Migrate(*db_, store::SqliteMigrations(), false));
+    auto keys = crypto::KeyRing::Generate();
+    ASSERT_TRUE(keys);
+    keys_ = std::make_unique<crypto::KeyRing>(std::move(*keys));
+    IngestOptions o;
+    o.now_us = [this] { return now_ += 1'000'000; };
+    pipeline_ = std::make_unique<Pipeline>(*db_, *keys_, o);
+  }
+
+  Outcome Ingest(const std::string& text) {
+    auto r = pipeline_->Ingest(text, "test");
+    EXPECT_TRUE(r) << r.error().Describe();
+    return r ? *r : Outcome{};
+  }
+
+  std::unique_ptr<store::Transaction> Read() {
+    auto tx = db_->Begin(store::Access::kRead);
+    EXPECT_TRUE(tx);
+    return std::move(*tx);
+  }
+
+  TempDir dir_;
+  std::int64_t now_ = 1'767'225'600'000'000;
+  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<crypto::KeyRing> keys_;
+  std::unique_ptr<Pipeline> pipeline_;
+};
+
+TEST_F(PipelineTest, StoresAndAcknowledgesAfterCommit) {
+  const Outcome out = Ingest(Message{}.Text());
+  EXPECT_EQ(out.disposition, Disposition::kStored);
+  EXPECT_TRUE(out.new_patient);
+  auto ack = hl7::Message::Parse(out.ack);
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->Find("MSA")->Field(1), "CA");  // MSH-15 AL: enhanced mode
+  EXPECT_EQ(ack->Find("MSA")->Field(2), "C1");
+  auto tx = Read();
+  auto patients = store::FindPatientsBySerial(*tx, *keys_, "pzk600806s");
+  ASSERT_TRUE(patients);
+  ASSERT_EQ(patients->size(), 1u);
+  auto trend = store::ReadTrend(*tx, patients->front(), 721344, 0, INT64_MAX);
+  ASSERT_TRUE(trend);
+  ASSERT_EQ(trend->size(), 1u);
+  EXPECT_DOUBLE_EQ((*trend)[0].value, 2.95);
+  EXPECT_EQ(*store::FindPatientsByIdentifier(*tx, *keys_, "MRN123456", "HOSP"), *patients);
+  EXPECT_EQ(*store::FindPatientsByName(*tx, *keys_, "jane DOE"), *patients);
+  EXPECT_EQ(*store::FindPatientsBySerial(*tx, *keys_, "LEADSER77"), *patients);
+  auto p = store::GetPatient(*tx, *keys_, patients->front());
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->unmatched);
+  EXPECT_EQ(p->family_name, "Doe");
+  EXPECT_EQ(p->birth_date, "1948-03-12");
+}
+
+TEST_F(PipelineTest, DuplicateControlIdIsAcknowledgedButNotStoredTwice) {
+  const Outcome first = Ingest(Message{}.Text());
+  const Outcome again = Ingest(Message{}.Text());
+  EXPECT_EQ(again.disposition, Disposition::kDuplicate);
+  EXPECT_EQ(again.id, first.id);
+  EXPECT_NE(again.ack.find("MSA|CA|C1"), std::string::npos);
+  auto tx = Read();
+  EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM interrogation"))[0].Int(0), 1);
+  EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM observation"))[0].Int(0), 7);
+}
+
+TEST_F(PipelineTest, NextSessionOfTheSameDeviceMatchesThePatient) {
+  const Outcome first = Ingest(Message{}.Text());
+  Message next;
+  next.control = "C2";
+  next.session_id = "S-2";
+  next.session_time = "20260401120000+0000";
+  next.voltage = "2.93";
+  const Outcome second = Ingest(next.Text());
+  EXPECT_EQ(second.disposition, Disposition::kStored);
+  EXPECT_FALSE(second.new_patient);
+  auto tx = Read();
+  auto patients = *store::FindPatientsBySerial(*tx, *keys_, "PZK600806S");
+  ASSERT_EQ(patients.size(), 1u);
+  auto trend = *store::ReadTrend(*tx, patients[0], 721344, 0, INT64_MAX);
+  ASSERT_EQ(trend.size(), 2u);
+  EXPECT_DOUBLE_EQ(trend[1].value, 2.93);
+  EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM patient"))[0].Int(0), 1);
+  EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM lead"))[0].Int(0), 1);
+  (void)first;
+}
+
+TEST_F(PipelineTest, CorrectedResultSupersedesAndKeepsHistory) {
+  const Outcome first = Ingest(Message{}.Text());
+  Message corrected;
+  corrected.control = "C1-corr";
+  corrected.status = "C";
+  corrected.voltage = "2.99";
+  const Outcome second = Ingest(corrected.Text());
+  ASSERT_EQ(second.disposition, Disposition::kStored);
+  ASSERT_TRUE(second.supersedes.has_value());
+  EXPECT_EQ(*second.supersedes, first.id);
+  // A late preliminary copy of the same session does not override the correction.
+  Message late;
+  late.control = "C1-late";
+  late.status = "P";
+  late.voltage = "2.50";
+  ASSERT_EQ(Ingest(late.Text()).disposition, Disposition::kStored);
+  auto tx = Read();
+  const auto patient = store::FindPatientsBySerial(*tx, *keys_, "PZK600806S")->front();
+  auto trend = *store::ReadTrend(*tx, patient, 721344, 0, INT64_MAX);
+  ASSERT_EQ(trend.size(), 1u);
+  EXPECT_DOUBLE_EQ(trend[0].value, 2.99);
+  EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM interrogation"))[0].Int(0), 3);
+  EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM interrogation WHERE superseded_by IS NULL"))[0].Int(0),
+            1);
+}
+
+TEST_F(PipelineTest, UnparseableInputIsQuarantinedAndRejected) {
+  const std::string garbage = "MSH|^^\\&|broken\rPID|x";
+  auto out = pipeline_->Ingest(garbage, "test");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->disposition, Disposition::kQuarantined);
+  EXPECT_NE(out->ack.find("MSA|AR|"), std::string::npos);
+  EXPECT_NE(out->ack.find("ERR||"), std::string::npos);
+  auto tx = Read();
+  auto list = store::ListQuarantine(*tx, 10);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].code, "malformed");
+  auto bytes = store::GetBlob(*tx, *keys_, (*list)[0].blob_id);
+  ASSERT_TRUE(bytes);
+  EXPECT_EQ(*bytes, garbage);  // kept exactly as received
+}
+
+TEST_F(PipelineTest, NonInterrogationIsQuarantinedWithUnsupportedType) {
+  const std::string adt = "MSH|^~\\&|A|B|||2026||ADT^A01|X9|P|2.5\rPID|||1^^^H^MR\r";
+  auto out = pipeline_->Ingest(adt, "test");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->disposition, Disposition::kQuarantined);
+  EXPECT_NE(out->ack.find("MSA|AR|X9"), std::string::npos);
+  EXPECT_NE(out->ack.find("|200^Unsupported message type^HL70357|"), std::string::npos);
+}
+
+// Canary: no identifying value may appear in any file of the data directory, in any encoding.
+TEST_F(PipelineTest, NoPatientIdentifierReachesTheDiskInTheClear) {
+  Message m;
+  m.family = "Zyxwvutsq";
+  m.given = "Qwertyuiop";
+  m.mrn = "MRN98765432";
+  m.dob = "19311231";
+  m.serial = "CANARY4242X";
+  m.implanter = "Dr. Plmoknijb";
+  ASSERT_EQ(Ingest(m.Text()).disposition, Disposition::kStored);
+  db_.reset();  // close, so that nothing is left only in memory
+  std::string disk;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path())) {
+    std::ifstream in(e.path(), std::ios::binary);
+    disk.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  ASSERT_GT(disk.size(), 10'000u);
+  for (const std::string& canary :
+       {m.family, m.given, m.mrn, std::string("19311231"), std::string("1931-12-31"), m.serial,
+        std::string("Plmoknijb")}) {
+    std::string utf16;
+    for (char c : canary) utf16.push_back(c), utf16.push_back('\0');
+    std::string b64;
+    base::AppendBase64Encoded(canary, &b64);
+    b64 = b64.substr(0, b64.size() - 4);  // the stable prefix
+    for (const std::string& needle : {canary, utf16, b64}) {
+      EXPECT_EQ(disk.find(needle), std::string::npos) << "found " << canary;
+    }
+  }
+  // Lookups still work after reopening.
+  auto db = store::OpenSqlite({.path = dir_.File("heartbase.db")});
+  ASSERT_TRUE(db);
+  auto tx = (*db)->Begin(store::Access::kRead);
+  ASSERT_TRUE(tx);
+  EXPECT_EQ(store::FindPatientsByIdentifier(**tx, *keys_, "MRN98765432", "HOSP")->size(), 1u);
+  EXPECT_EQ(store::FindPatientsByName(**tx, *keys_, "Zyxwvutsq")->size(), 1u);
+  EXPECT_EQ(store::FindPatientsBySerial(**tx, *keys_, "CANARY4242X")->size(), 1u);
+}
+
+}  // namespace
+}  // namespace heartbase::ingest
