@@ -32,4 +32,19 @@ struct DemoDataCommand {
 
 int RunDemoDataGenerate(const DemoDataCommand& command);
 
+struct InitCommand {
+  std::string data;
+  std::string key_file;
+};
+int RunInit(const InitCommand& command);
+
+struct ImportCommand {
+  std::string data;
+  std::string key_file;
+  std::vector<std::string> paths;
+  std::uint64_t max_file_bytes = 256u << 20;
+  std::size_t max_frame_bytes = 32u << 20;
+};
+int RunImport(const ImportCommand& command);
+
 }  // namespace heartbase::app

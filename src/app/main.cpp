@@ -51,7 +51,23 @@ int Run(int argc, char** argv) {
   gen->add_option("--pdf-kb", demo.pdf_kb, "--bench: size of an ED PDF per message (0 = none)")
       ->capture_default_str();
 
+  InitCommand init;
+  auto* init_cmd = app.add_subcommand(
+      "init", "Create a data directory: encrypted database and key file (mode 0400)");
+  init_cmd->add_option("--data", init.data, "Data directory")->required();
+  init_cmd->add_option("--key-file", init.key_file, "Key file (default DATA/keyring)");
+
+  ImportCommand import;
+  auto* import_cmd = app.add_subcommand(
+      "import", "Import HL7 files or folders (recursive): single messages, batches, MLLP streams");
+  import_cmd->add_option("--data", import.data, "Data directory")->required();
+  import_cmd->add_option("--key-file", import.key_file, "Key file (default DATA/keyring)");
+  import_cmd->add_option("paths", import.paths, "Files or folders")->required();
+  import_cmd->add_option("--max-file-bytes", import.max_file_bytes, "Refuse larger files");
+
   CLI11_PARSE(app, argc, argv);
+  if (init_cmd->parsed()) return RunInit(init);
+  if (import_cmd->parsed()) return RunImport(import);
   if (hl7_p->parsed()) return RunHl7Parse(hl7_parse);
   if (idco_p->parsed()) return RunIdcoParse(idco_parse);
   if (gen->parsed()) return RunDemoDataGenerate(demo);

@@ -96,6 +96,12 @@ base::Result<Outcome> Pipeline::Quarantine(std::string_view bytes, std::string_v
   return out;
 }
 
+base::Result<Outcome> Pipeline::QuarantineBytes(std::string_view bytes, std::string_view source,
+                                                base::Error reason) {
+  return Quarantine(bytes, source, hl7::AckContextFromBytes(bytes), std::move(reason),
+                    options_.now_us());
+}
+
 base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view source) {
   const std::int64_t now = options_.now_us();
   hl7::Message message;

@@ -53,6 +53,11 @@ class Pipeline {
   // `source` names the channel for the quarantine list ("file", "mllp 10.1.2.3"), no patient data.
   base::Result<Outcome> Ingest(std::string_view bytes, std::string_view source);
 
+  // Quarantines bytes that are not a message at all (e.g. lines outside any message in a batch
+  // file), with the reason given. Same durability as Ingest.
+  base::Result<Outcome> QuarantineBytes(std::string_view bytes, std::string_view source,
+                                        base::Error reason);
+
   // AE with ERR 207 for bytes that could not be stored at all.
   std::string NegativeAck(std::string_view bytes, const base::Error& error);
 

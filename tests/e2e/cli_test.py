@@ -136,6 +136,39 @@ class DemoData(unittest.TestCase):
             self.assertGreater(checked, 50)
 
 
+class InitAndImport(unittest.TestCase):
+    def test_import_stores_deduplicates_and_quarantines_without_losing_anything(self):
+        with tempfile.TemporaryDirectory() as d:
+            data = pathlib.Path(d, "data")
+            out = run("init", "--data", str(data), check=0).stdout.decode()
+            self.assertIn("key file", out)
+            self.assertEqual(os.stat(data / "keyring").st_mode & 0o777, 0o400)
+            self.assertEqual(os.stat(data).st_mode & 0o777, 0o700)
+            run("init", "--data", str(data), check=1)  # never overwrites
+            gen = pathlib.Path(d, "gen")
+            run("demo-data", "generate", "--patients", "12", "--years", "1", "--seed", "9",
+                "--pdf", "--out", str(gen), check=0)
+            (gen / "facts.jsonl").unlink()
+            n = len(list(gen.rglob("*.hl7")))
+            # One more file holding two messages in MLLP frames, and one that is not HL7 at all.
+            msgs = sorted(gen.rglob("*.hl7"))[:2]
+            framed = b"".join(b"\x0b" + m.read_bytes() + b"\x1c\r" for m in msgs)
+            extra = pathlib.Path(d, "extra")
+            extra.mkdir()
+            (extra / "stream.mllp").write_bytes(framed)
+            (extra / "junk.txt").write_bytes(b"not an HL7 message\n")
+            p = run("import", "--data", str(data), str(gen), str(extra), check=0)
+            summary = p.stdout.decode()
+            self.assertIn(f"{n} stored, 2 duplicate, 1 quarantined, 0 failed", summary)
+            again = run("import", "--data", str(data), str(gen), check=0).stdout.decode()
+            self.assertIn(f"0 stored, {n} duplicate, 0 quarantined", again)
+
+    def test_import_without_init_says_what_to_do(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = run("import", "--data", d, d, check=1)
+            self.assertIn("key file", p.stderr.decode())
+
+
 if __name__ == "__main__":
     BINARY = sys.argv.pop(1)
     CORPUS = pathlib.Path(sys.argv.pop(1))

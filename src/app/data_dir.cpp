@@ -1,0 +1,69 @@
+// Data directory set-up. The key file defaults to DIR/keyring; operators who back up the data
+// directory should move it elsewhere (--key-file) so that a stolen backup is unreadable.
+#include "app/data_dir.h"
+
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "store/migrations.h"
+#include "store/sqlite/sqlite_database.h"
+
+namespace heartbase::app {
+
+namespace fs = std::filesystem;
+
+std::string DatabasePath(const DataDirOptions& o) { return (fs::path(o.root) / "heartbase.db").string(); }
+std::string KeyFilePath(const DataDirOptions& o) {
+  return o.key_file.empty() ? (fs::path(o.root) / "keyring").string() : o.key_file;
+}
+
+base::Status InitDataDir(const DataDirOptions& o) {
+  if (o.root.empty()) return base::MakeError(base::ErrorCode::kInvalidArgument, "--data is required");
+  std::error_code ec;
+  if (fs::exists(DatabasePath(o), ec)) {
+    return base::MakeError(base::ErrorCode::kAlreadyExists,
+                           fmt::format("{} already holds a heartbase database", o.root));
+  }
+  fs::create_directories(o.root, ec);
+  if (ec || ::chmod(o.root.c_str(), 0700) != 0) {
+    return base::MakeError(base::ErrorCode::kIo, fmt::format("cannot create {}", o.root));
+  }
+  if (fs::exists(KeyFilePath(o), ec)) {
+    return base::MakeError(base::ErrorCode::kAlreadyExists,
+                           fmt::format("key file {} already exists", KeyFilePath(o)));
+  }
+  auto keys = crypto::KeyRing::Generate();
+  if (!keys) return keys.error();
+  if (auto s = keys->Save(KeyFilePath(o)); !s) return s;
+  auto db = store::OpenSqlite({.path = DatabasePath(o), .create = true});
+  if (!db) return db.error();
+  auto v = store::Migrate(**db, store::SqliteMigrations(), false);
+  if (!v) return v.error();
+  ::chmod(DatabasePath(o).c_str(), 0600);
+  return {};
+}
+
+base::Result<OpenStore> OpenDataDir(const DataDirOptions& o) {
+  if (o.root.empty()) return base::MakeError(base::ErrorCode::kInvalidArgument, "--data is required");
+  OpenStore out;
+  auto keys = crypto::KeyRing::Load(KeyFilePath(o));
+  if (!keys) return keys.error();
+  out.keys = std::make_unique<crypto::KeyRing>(std::move(*keys));
+  std::error_code ec;
+  if (!fs::exists(DatabasePath(o), ec)) {
+    return base::MakeError(base::ErrorCode::kNotFound,
+                           fmt::format("no database in {}; run heartbase init --data {} first",
+                                       o.root, o.root));
+  }
+  auto db = store::OpenSqlite({.path = DatabasePath(o)});
+  if (!db) return db.error();
+  out.db = std::move(*db);
+  auto v = store::Migrate(*out.db, store::SqliteMigrations(), o.allow_upgrade);
+  if (!v) return v.error();
+  return out;
+}
+
+}  // namespace heartbase::app

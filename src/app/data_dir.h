@@ -1,0 +1,34 @@
+// The data directory: where the database lives, where the key file is, and how both are opened.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "crypto/key_ring.h"
+#include "store/database.h"
+
+namespace heartbase::app {
+
+struct DataDirOptions {
+  std::string root;      // --data DIR
+  std::string key_file;  // --key-file; default DIR/keyring
+  bool allow_upgrade = false;
+};
+
+std::string DatabasePath(const DataDirOptions& o);
+std::string KeyFilePath(const DataDirOptions& o);
+
+struct OpenStore {
+  std::unique_ptr<crypto::KeyRing> keys;
+  std::unique_ptr<store::Database> db;
+};
+
+// Creates the directory (mode 0700), the key file (0400) and the database at the newest schema.
+// Fails with kAlreadyExists if a database is already there (init never overwrites data).
+base::Status InitDataDir(const DataDirOptions& o);
+
+// Loads the key ring and opens the database, checking the schema version (see store::Migrate).
+base::Result<OpenStore> OpenDataDir(const DataDirOptions& o);
+
+}  // namespace heartbase::app
