@@ -47,4 +47,12 @@ struct ImportCommand {
 };
 int RunImport(const ImportCommand& command);
 
+struct ServeCommand {
+  std::string data;
+  std::string key_file;
+  std::string mllp_listen = "127.0.0.1:2575";
+  bool upgrade = false;
+};
+int RunServe(const ServeCommand& command);
+
 }  // namespace heartbase::app

@@ -65,7 +65,17 @@ int Run(int argc, char** argv) {
   import_cmd->add_option("paths", import.paths, "Files or folders")->required();
   import_cmd->add_option("--max-file-bytes", import.max_file_bytes, "Refuse larger files");
 
+  ServeCommand serve;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the server: MLLP ingest (HTTPS to come)");
+  serve_cmd->add_option("--data", serve.data, "Data directory")->required();
+  serve_cmd->add_option("--key-file", serve.key_file, "Key file (default DATA/keyring)");
+  serve_cmd->add_option("--mllp-listen", serve.mllp_listen,
+                        "MLLP address HOST:PORT (loopback only until TLS; port 0 = any)")
+      ->capture_default_str();
+  serve_cmd->add_flag("--upgrade", serve.upgrade, "Upgrade an older database schema");
+
   CLI11_PARSE(app, argc, argv);
+  if (serve_cmd->parsed()) return RunServe(serve);
   if (init_cmd->parsed()) return RunInit(init);
   if (import_cmd->parsed()) return RunImport(import);
   if (hl7_p->parsed()) return RunHl7Parse(hl7_parse);

@@ -1,0 +1,173 @@
+// The MLLP listener on Boost.Asio with C++20 coroutines. One io thread owns the sockets; frames
+// hop to a thread pool for the (blocking, durable) handler and back. A connection reads its next
+// frame only after the previous ACK is written, so a slow disk slows senders instead of growing
+// memory.
+#include "net/mllp_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "net/mllp.h"
+
+namespace heartbase::net {
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+using std::chrono::steady_clock;
+
+class Server final : public MllpServer {
+ public:
+  Server(MllpServerOptions o, MllpHandler h)
+      : options_(std::move(o)), handler_(std::move(h)), acceptor_(io_), pool_(static_cast<std::size_t>(std::max(1, options_.workers))) {}
+
+  ~Server() override { Stop(); }
+
+  base::Status Bind() {
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(options_.host, ec);
+    if (ec) {
+      return base::MakeError(base::ErrorCode::kInvalidArgument,
+                             fmt::format("not an IP address: {}", options_.host));
+    }
+    if (!address.is_loopback()) {
+      return base::MakeError(base::ErrorCode::kPermissionDenied,
+                             fmt::format("MLLP without TLS is only offered on loopback; {} is not "
+                                         "a loopback address",
+                                         options_.host));
+    }
+    const tcp::endpoint endpoint(address, options_.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return base::MakeError(base::ErrorCode::kIo, fmt::format("cannot listen on {}:{}: {}",
+                                                               options_.host, options_.port,
+                                                               ec.message()));
+    }
+    const auto bound = acceptor_.local_endpoint();
+    local_ = fmt::format("{}:{}", bound.address().to_string(), bound.port());
+    asio::co_spawn(io_, Accept(), asio::detached);
+    thread_ = std::thread([this] { io_.run(); });
+    return {};
+  }
+
+  std::string local_address() const override { return local_; }
+  std::size_t connections() const override { return open_.load(); }
+
+  void Stop() override {
+    std::lock_guard<std::mutex> g(stop_mutex_);
+    if (stopped_) return;
+    stopped_ = true;
+    asio::post(io_, [this] {
+      boost::system::error_code ec;
+      acceptor_.close(ec);
+      io_.stop();
+    });
+    if (thread_.joinable()) thread_.join();
+    pool_.join();
+    stopped_cv_.notify_all();
+  }
+
+  void Wait() override {
+    std::unique_lock<std::mutex> g(stop_mutex_);
+    stopped_cv_.wait(g, [this] { return stopped_; });
+  }
+
+ private:
+  awaitable<void> Accept() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        if (!acceptor_.is_open()) co_return;
+        continue;  // e.g. too many open files: keep serving the others
+      }
+      if (open_.load() >= options_.max_connections) {
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        continue;
+      }
+      ++open_;
+      asio::co_spawn(io_, Session(std::move(socket)), [this](std::exception_ptr) { --open_; });
+    }
+  }
+
+  awaitable<void> Session(tcp::socket socket) {
+    boost::system::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    const std::string peer = ec ? std::string("unknown") : remote.address().to_string();
+    MllpDecoder decoder(options_.max_frame_bytes);
+    std::vector<char> buffer(64 * 1024);
+    asio::steady_timer timer(io_);
+    steady_clock::time_point frame_started{};
+    for (;;) {
+      // Idle timeout between frames; frame timeout once a frame has started.
+      auto deadline = steady_clock::now() + options_.idle_timeout;
+      if (!decoder.idle()) deadline = std::min(deadline, frame_started + options_.frame_timeout);
+      timer.expires_at(deadline);
+      auto result = co_await (
+          socket.async_read_some(asio::buffer(buffer), asio::as_tuple(asio::use_awaitable)) ||
+          timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+      if (result.index() == 1) break;  // timed out
+      auto [read_error, n] = std::get<0>(result);
+      if (read_error) break;  // closed by the peer or reset
+      const bool was_idle = decoder.idle();
+      std::vector<std::string> frames;
+      auto s = decoder.Feed(std::string_view(buffer.data(), n), [&](std::string_view f) {
+        frames.emplace_back(f);
+        return base::Status();
+      });
+      if (was_idle && !decoder.idle()) frame_started = steady_clock::now();
+      for (const std::string& frame : frames) {
+        // Run the handler on the pool (it commits durably), then come back to write the ACK.
+        co_await asio::post(pool_, asio::use_awaitable);
+        std::string reply = handler_(frame, peer);
+        co_await asio::post(io_, asio::use_awaitable);
+        if (!reply.empty()) {
+          const std::string framed = MllpFrame(reply);
+          auto [write_error, written] = co_await asio::async_write(
+              socket, asio::buffer(framed), asio::as_tuple(asio::use_awaitable));
+          (void)written;
+          if (write_error) co_return;
+        }
+        frame_started = steady_clock::now();
+      }
+      if (!s) break;  // protocol error or oversized frame: nothing more can be trusted
+    }
+    boost::system::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+  }
+
+  MllpServerOptions options_;
+  MllpHandler handler_;
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  asio::thread_pool pool_;
+  std::thread thread_;
+  std::string local_;
+  std::atomic<std::size_t> open_{0};
+  std::mutex stop_mutex_;
+  std::condition_variable stopped_cv_;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+base::Result<std::unique_ptr<MllpServer>> MllpServer::Start(const MllpServerOptions& options,
+                                                            MllpHandler handler) {
+  auto server = std::make_unique<Server>(options, std::move(handler));
+  if (auto s = server->Bind(); !s) return s.error();
+  return std::unique_ptr<MllpServer>(std::move(server));
+}
+
+}  // namespace heartbase::net

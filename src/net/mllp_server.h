@@ -1,0 +1,51 @@
+// MllpServer: a TCP listener speaking MLLP, one frame in flight per connection, frames handled on
+// a worker pool (the handler may block on a durable commit), replies written back in order.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace heartbase::net {
+
+struct MllpServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 2575;  // 0 = chosen by the OS
+  std::size_t max_frame_bytes = 32u << 20;
+  std::size_t max_connections = 64;  // further connections are closed at once
+  std::chrono::milliseconds idle_timeout{120'000};  // no byte for this long: close
+  std::chrono::milliseconds frame_timeout{60'000};  // a started frame must complete within this
+  int workers = 2;                                   // threads running the handler
+};
+
+// Called once per complete frame, on a worker thread, with the peer's address ("127.0.0.1").
+// Returns the reply to frame and send (an ACK), or an empty string to send nothing.
+using MllpHandler = std::function<std::string(std::string_view frame, std::string_view peer)>;
+
+// Thread-safety: Start/Stop from one thread; the handler must be thread-safe.
+class MllpServer {
+ public:
+  // Binds and starts accepting. Plaintext MLLP is offered on loopback addresses only; any other
+  // host is refused (kPermissionDenied) until TLS listeners exist, so patient data never crosses
+  // a network in the clear. kIo if the address cannot be bound.
+  static base::Result<std::unique_ptr<MllpServer>> Start(const MllpServerOptions& options,
+                                                         MllpHandler handler);
+  virtual ~MllpServer() = default;
+  // "127.0.0.1:40123" — the bound address (the real port when 0 was asked for).
+  virtual std::string local_address() const = 0;
+  // Stops accepting and closes every connection, then joins the threads. A frame being handled
+  // finishes (its commit completes) but its ACK may not be sent; the sender resends, and the
+  // duplicate is acknowledged without being stored twice.
+  virtual void Stop() = 0;
+  // Blocks until Stop is called (from another thread or a signal handler path).
+  virtual void Wait() = 0;
+  // Connections currently open (for tests and metrics).
+  virtual std::size_t connections() const = 0;
+};
+
+}  // namespace heartbase::net
