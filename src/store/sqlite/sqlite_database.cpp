@@ -63,6 +63,9 @@ class Connection {
     if (rc != SQLITE_OK) return SqliteError(c->db_, rc, "open");
     sqlite3_extended_result_codes(c->db_, 1);
     sqlite3_busy_timeout(c->db_, o.busy_timeout_ms);
+    if (o.exclusive_locking) {
+      if (auto s = c->Exec("PRAGMA locking_mode=EXCLUSIVE"); !s) return s.error();
+    }
     for (const char* pragma :
          {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
           "PRAGMA secure_delete=ON", "PRAGMA temp_store=MEMORY", "PRAGMA trusted_schema=OFF"}) {

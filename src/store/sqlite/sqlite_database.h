@@ -17,6 +17,9 @@ struct SqliteOptions {
   int busy_timeout_ms = 5000;       // how long a statement waits on a lock before kConflict
   std::size_t max_readers = 4;      // reader connections kept open
   std::string vfs;                  // SQLite VFS name; empty = the default (tests inject faults)
+  // locking_mode=EXCLUSIVE: one connection, WAL index in heap memory. Only for test VFSs that
+  // have no shared memory (power-loss simulation); readers cannot be used then.
+  bool exclusive_locking = false;
 };
 
 // Opens (or creates) the database. Every connection runs with journal_mode=WAL,
