@@ -55,4 +55,11 @@ struct ServeCommand {
 };
 int RunServe(const ServeCommand& command);
 
+struct KeyRotateCommand {
+  std::string data;
+  std::string key_file;
+  bool resume = false;
+};
+int RunKeyRotate(const KeyRotateCommand& command);
+
 }  // namespace heartbase::app

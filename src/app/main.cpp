@@ -74,7 +74,17 @@ int Run(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd->add_flag("--upgrade", serve.upgrade, "Upgrade an older database schema");
 
+  KeyRotateCommand rotate;
+  auto* key_cmd = app.add_subcommand("key", "Key management");
+  key_cmd->require_subcommand(1);
+  auto* rotate_cmd = key_cmd->add_subcommand(
+      "rotate", "Add a data key and re-seal every value under it (stop the server first)");
+  rotate_cmd->add_option("--data", rotate.data, "Data directory")->required();
+  rotate_cmd->add_option("--key-file", rotate.key_file, "Key file (default DATA/keyring)");
+  rotate_cmd->add_flag("--resume", rotate.resume, "Finish an interrupted rotation");
+
   CLI11_PARSE(app, argc, argv);
+  if (rotate_cmd->parsed()) return RunKeyRotate(rotate);
   if (serve_cmd->parsed()) return RunServe(serve);
   if (init_cmd->parsed()) return RunInit(init);
   if (import_cmd->parsed()) return RunImport(import);

@@ -26,6 +26,8 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
   T& operator*() & { return Get(); }
   const T& operator*() const& { return value(); }
+  // On a temporary Result the value is moved out, so `for (x : *Query(...))` cannot dangle.
+  T operator*() && { return std::move(Get()); }
 
   const Error& error() const {
     if (ok()) std::abort();

@@ -29,7 +29,12 @@ class Server final : public MllpServer {
   Server(MllpServerOptions o, MllpHandler h)
       : options_(std::move(o)), handler_(std::move(h)), acceptor_(io_), pool_(static_cast<std::size_t>(std::max(1, options_.workers))) {}
 
-  ~Server() override { Stop(); }
+  ~Server() override {
+    try {
+      Stop();
+    } catch (...) {  // joining threads at exit must not throw out of a destructor
+    }
+  }
 
   base::Status Bind() {
     boost::system::error_code ec;
@@ -97,7 +102,7 @@ class Server final : public MllpServer {
         continue;
       }
       ++open_;
-      asio::co_spawn(io_, Session(std::move(socket)), [this](std::exception_ptr) { --open_; });
+      asio::co_spawn(io_, Session(std::move(socket)), [this](const std::exception_ptr&) { --open_; });
     }
   }
 

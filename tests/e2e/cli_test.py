@@ -162,6 +162,14 @@ class InitAndImport(unittest.TestCase):
             self.assertIn(f"{n} stored, 2 duplicate, 1 quarantined, 0 failed", summary)
             again = run("import", "--data", str(data), str(gen), check=0).stdout.decode()
             self.assertIn(f"0 stored, {n} duplicate, 0 quarantined", again)
+            # Key rotation re-seals everything; the data stays readable (duplicates found).
+            rotated = run("key", "rotate", "--data", str(data), check=0).stdout.decode()
+            self.assertIn("data key 2 is now active", rotated)
+            self.assertIn("0 left under older keys", rotated)
+            resumed = run("key", "rotate", "--resume", "--data", str(data), check=0)
+            self.assertIn("re-sealed 0 values", resumed.stdout.decode())
+            again = run("import", "--data", str(data), str(gen), check=0).stdout.decode()
+            self.assertIn(f"0 stored, {n} duplicate, 0 quarantined", again)
 
     def test_import_without_init_says_what_to_do(self):
         with tempfile.TemporaryDirectory() as d:
