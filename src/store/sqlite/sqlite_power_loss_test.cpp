@@ -45,7 +45,7 @@ int RowsAfterPowerLoss(const std::string& path, const char* synchronous, int row
     sqlite3_exec(
         db, "SELECT COUNT(*) FROM t",
         [](void* out, int, char** values, char**) {
-          *static_cast<int*>(out) = std::atoi(values[0]);
+          *static_cast<int*>(out) = static_cast<int>(std::strtol(values[0], nullptr, 10));
           return 0;
         },
         &count, nullptr);
