@@ -18,6 +18,8 @@ struct State {
   std::map<std::string, std::shared_ptr<std::string>> images;
   bool dead = false;
   int syncs = 0;
+  long long space = -1;  // bytes that may still be written, -1 = unlimited
+  int failing_syncs = 0;
 };
 State& Global() {
   static State s;
@@ -64,6 +66,10 @@ int Write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset) {
   std::string& image = *reinterpret_cast<File*>(f)->keep;
   const auto off = static_cast<std::size_t>(offset);
   const auto n = static_cast<std::size_t>(amount);
+  if (Global().space >= 0) {
+    if (Global().space < amount) return SQLITE_FULL;
+    Global().space -= amount;
+  }
   if (image.size() < off + n) image.resize(off + n, '\0');
   std::memcpy(image.data() + off, data, n);
   return SQLITE_OK;
@@ -77,6 +83,10 @@ int Truncate(sqlite3_file* f, sqlite3_int64 size) {
 
 int Sync(sqlite3_file* f, int) {
   if (Global().dead) return SQLITE_OK;
+  if (Global().failing_syncs > 0) {
+    --Global().failing_syncs;
+    return SQLITE_IOERR_FSYNC;
+  }
   auto* file = reinterpret_cast<File*>(f);
   const int fd = ::open(file->path->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return SQLITE_IOERR_FSYNC;
@@ -175,7 +185,12 @@ void ResetPowerLossVfs() {
   Global().images.clear();
   Global().dead = false;
   Global().syncs = 0;
+  Global().space = -1;
+  Global().failing_syncs = 0;
 }
+
+void SetDiskSpace(long long bytes) { Global().space = bytes; }
+void FailNextSyncs(int count) { Global().failing_syncs = count; }
 
 int PowerLossSyncCount() { return Global().syncs; }
 

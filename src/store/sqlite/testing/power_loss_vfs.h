@@ -18,5 +18,10 @@ void PowerLoss();
 void ResetPowerLossVfs();
 // How many xSync calls reached the disk (to show the harness sees syncs at all).
 int PowerLossSyncCount();
+// Disk full: after `bytes` more bytes are written, every write fails with SQLITE_FULL, until
+// the limit is lifted with a negative value.
+void SetDiskSpace(long long bytes);
+// I/O error: the next `count` syncs fail with SQLITE_IOERR_FSYNC.
+void FailNextSyncs(int count);
 
 }  // namespace heartbase::store::testing
