@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
   ingest::Pipeline pipeline(**db, *keys);
   net::MllpServerOptions options;
   options.port = 0;
-  auto server = net::MllpServer::Start(options, [&](std::string_view frame, std::string_view) {
+  auto server = net::MllpServer::Start(options, [&](std::string_view frame, const net::MllpPeer&) {
     auto out = pipeline.Ingest(frame, "bench");
     return out ? out->ack : pipeline.NegativeAck(frame, out.error());
   });

@@ -70,8 +70,15 @@ int Run(int argc, char** argv) {
   serve_cmd->add_option("--data", serve.data, "Data directory")->required();
   serve_cmd->add_option("--key-file", serve.key_file, "Key file (default DATA/keyring)");
   serve_cmd->add_option("--mllp-listen", serve.mllp_listen,
-                        "MLLP address HOST:PORT (loopback only until TLS; port 0 = any)")
+                        "MLLP address HOST:PORT (plaintext on loopback only; port 0 = any)")
       ->capture_default_str();
+  serve_cmd->add_option("--mllp-tls-cert", serve.mllp_tls_cert,
+                        "PEM certificate chain: MLLP over TLS with client certificates");
+  serve_cmd->add_option("--mllp-tls-key", serve.mllp_tls_key, "PEM private key");
+  serve_cmd->add_option("--mllp-client-ca", serve.mllp_client_ca,
+                        "PEM CA bundle that issues sender certificates");
+  serve_cmd->add_option("--mllp-sender", serve.mllp_senders,
+                        "Allow certificate CN to send as MSH-3|MSH-4: CN=APP|FACILITY (repeatable)");
   serve_cmd->add_flag("--upgrade", serve.upgrade, "Upgrade an older database schema");
 
   KeyRotateCommand rotate;

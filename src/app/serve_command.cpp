@@ -5,9 +5,12 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <map>
 
 #include "app/commands.h"
 #include "app/data_dir.h"
+#include "hl7/ack.h"
+#include "hl7/message.h"
 #include "ingest/pipeline.h"
 #include "net/mllp_server.h"
 
@@ -38,6 +41,14 @@ base::Status ParseHostPort(const std::string& text, std::string* host, std::uint
   return {};
 }
 
+// The sender a message claims to be: "MSH-3.1|MSH-4.1".
+std::string ClaimedSender(std::string_view frame) {
+  const hl7::AckContext c = hl7::AckContextFromBytes(frame);
+  const char sep = c.delimiters.component;
+  return std::string(hl7::NthPiece(c.sending_application, sep, 1)) + "|" +
+         std::string(hl7::NthPiece(c.sending_facility, sep, 1));
+}
+
 }  // namespace
 
 int RunServe(const ServeCommand& command) {
@@ -61,8 +72,46 @@ int RunServe(const ServeCommand& command) {
     std::fprintf(stderr, "heartbase: serve: --mllp-listen: %s\n", s.error().Describe().c_str());
     return 1;
   }
-  auto server = net::MllpServer::Start(mllp, [&](std::string_view frame, std::string_view peer) {
-    auto out = pipeline.Ingest(frame, fmt::format("mllp {}", peer));
+  mllp.tls_certificate = command.mllp_tls_cert;
+  mllp.tls_private_key = command.mllp_tls_key;
+  mllp.tls_client_ca = command.mllp_client_ca;
+  // identity -> allowed "MSH-3|MSH-4" values
+  std::multimap<std::string, std::string> allowed;
+  for (const std::string& entry : command.mllp_senders) {
+    const std::size_t eq = entry.find('=');
+    if (eq == std::string::npos || eq == 0 || entry.find('|', eq) == std::string::npos) {
+      std::fprintf(stderr, "heartbase: serve: --mllp-sender must be CERT_CN=MSH3|MSH4, got '%s'\n",
+                   entry.c_str());
+      return 1;
+    }
+    allowed.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+  }
+  if (!mllp.tls_certificate.empty() && allowed.empty()) {
+    std::fprintf(stderr, "heartbase: serve: MLLP over TLS needs at least one --mllp-sender\n");
+    return 1;
+  }
+  auto server = net::MllpServer::Start(mllp, [&](std::string_view frame,
+                                                 const net::MllpPeer& peer) {
+    const std::string source = peer.identity.empty()
+                                   ? fmt::format("mllp {}", peer.address)
+                                   : fmt::format("mllp {} ({})", peer.address, peer.identity);
+    if (!mllp.tls_certificate.empty()) {
+      // A certificate vouches only for the senders it is allowed to speak for.
+      const std::string claimed = ClaimedSender(frame);
+      bool ok = false;
+      for (auto [it, end] = allowed.equal_range(peer.identity); it != end; ++it) {
+        ok |= it->second == claimed;
+      }
+      if (!ok) {
+        auto q = pipeline.QuarantineBytes(
+            frame, source,
+            base::MakeError(base::ErrorCode::kPermissionDenied,
+                            fmt::format("sender {} is not allowed for certificate {}", claimed,
+                                        peer.identity)));
+        return q ? q->ack : pipeline.NegativeAck(frame, q.error());
+      }
+    }
+    auto out = pipeline.Ingest(frame, source);
     if (!out) {
       // Nothing stored: no patient data in this line, only the reason.
       std::fprintf(stderr, "heartbase: ingest failed, sender told to retry: %s\n",

@@ -4,14 +4,19 @@
 // memory.
 #include "net/mllp_server.h"
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl.hpp>
 #include <fmt/format.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "net/mllp.h"
 
@@ -27,7 +32,11 @@ using std::chrono::steady_clock;
 class Server final : public MllpServer {
  public:
   Server(MllpServerOptions o, MllpHandler h)
-      : options_(std::move(o)), handler_(std::move(h)), acceptor_(io_), pool_(static_cast<std::size_t>(std::max(1, options_.workers))) {}
+      : options_(std::move(o)),
+        handler_(std::move(h)),
+        acceptor_(io_),
+        pool_(static_cast<std::size_t>(std::max(1, options_.workers))),
+        tls_(asio::ssl::context::tls_server) {}
 
   ~Server() override {
     try {
@@ -43,11 +52,15 @@ class Server final : public MllpServer {
       return base::MakeError(base::ErrorCode::kInvalidArgument,
                              fmt::format("not an IP address: {}", options_.host));
     }
-    if (!address.is_loopback()) {
+    use_tls_ = !options_.tls_certificate.empty();
+    if (!address.is_loopback() && !use_tls_) {
       return base::MakeError(base::ErrorCode::kPermissionDenied,
                              fmt::format("MLLP without TLS is only offered on loopback; {} is not "
                                          "a loopback address",
                                          options_.host));
+    }
+    if (use_tls_) {
+      if (auto s = ConfigureTls(); !s) return s;
     }
     const tcp::endpoint endpoint(address, options_.port);
     acceptor_.open(endpoint.protocol(), ec);
@@ -63,6 +76,35 @@ class Server final : public MllpServer {
     local_ = fmt::format("{}:{}", bound.address().to_string(), bound.port());
     asio::co_spawn(io_, Accept(), asio::detached);
     thread_ = std::thread([this] { io_.run(); });
+    return {};
+  }
+
+  base::Status ConfigureTls() {
+    boost::system::error_code ec;
+    tls_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                         asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use,
+                     ec);
+    SSL_CTX* ctx = tls_.native_handle();
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    // TLS 1.2: ECDHE with AEAD only (TLS 1.3 suites are all AEAD and forward secret).
+    SSL_CTX_set_cipher_list(ctx,
+                            "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                            "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+                            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256");
+    if (!ec) tls_.use_certificate_chain_file(options_.tls_certificate, ec);
+    if (!ec) tls_.use_private_key_file(options_.tls_private_key, asio::ssl::context::pem, ec);
+    if (!ec && options_.tls_client_ca.empty()) {
+      return base::MakeError(base::ErrorCode::kInvalidArgument,
+                             "MLLP over TLS needs a client CA: senders are authenticated by "
+                             "certificate");
+    }
+    if (!ec) tls_.load_verify_file(options_.tls_client_ca, ec);
+    if (ec) {
+      return base::MakeError(base::ErrorCode::kInvalidArgument,
+                             fmt::format("TLS material: {}", ec.message()));
+    }
+    tls_.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
     return {};
   }
 
@@ -102,14 +144,40 @@ class Server final : public MllpServer {
         continue;
       }
       ++open_;
-      asio::co_spawn(io_, Session(std::move(socket)), [this](const std::exception_ptr&) { --open_; });
+      if (use_tls_) {
+        asio::co_spawn(io_, TlsSession(std::move(socket)),
+                       [this](const std::exception_ptr&) { --open_; });
+      } else {
+        asio::co_spawn(io_, Serve(std::move(socket), MllpPeer{}),
+                       [this](const std::exception_ptr&) { --open_; });
+      }
     }
   }
 
-  awaitable<void> Session(tcp::socket socket) {
+  awaitable<void> TlsSession(tcp::socket socket) {
+    asio::ssl::stream<tcp::socket> stream(std::move(socket), tls_);
+    asio::steady_timer timer(io_);
+    timer.expires_after(options_.handshake_timeout);
+    auto result = co_await (
+        stream.async_handshake(asio::ssl::stream_base::server,
+                               asio::as_tuple(asio::use_awaitable)) ||
+        timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    if (result.index() == 1 || std::get<0>(std::get<0>(result))) co_return;  // no session
+    MllpPeer peer;
+    if (X509* cert = SSL_get_peer_certificate(stream.native_handle())) {
+      char cn[256] = {};
+      X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
+      peer.identity = cn;
+      X509_free(cert);
+    }
+    co_await Serve(std::move(stream), std::move(peer));
+  }
+
+  template <typename Stream>
+  awaitable<void> Serve(Stream socket, MllpPeer peer) {
     boost::system::error_code ec;
-    const auto remote = socket.remote_endpoint(ec);
-    const std::string peer = ec ? std::string("unknown") : remote.address().to_string();
+    const auto remote = socket.lowest_layer().remote_endpoint(ec);
+    peer.address = ec ? std::string("unknown") : remote.address().to_string();
     MllpDecoder decoder(options_.max_frame_bytes);
     std::vector<char> buffer(64 * 1024);
     asio::steady_timer timer(io_);
@@ -135,7 +203,7 @@ class Server final : public MllpServer {
       for (const std::string& frame : frames) {
         // Run the handler on the pool (it commits durably), then come back to write the ACK.
         co_await asio::post(pool_, asio::use_awaitable);
-        std::string reply = handler_(frame, peer);
+        std::string reply = handler_(frame, std::as_const(peer));
         co_await asio::post(io_, asio::use_awaitable);
         if (!reply.empty()) {
           const std::string framed = MllpFrame(reply);
@@ -149,8 +217,8 @@ class Server final : public MllpServer {
       if (!s) break;  // protocol error or oversized frame: nothing more can be trusted
     }
     boost::system::error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_both, ignored);
-    socket.close(ignored);
+    socket.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
+    socket.lowest_layer().close(ignored);
   }
 
   MllpServerOptions options_;
@@ -158,6 +226,8 @@ class Server final : public MllpServer {
   asio::io_context io_;
   tcp::acceptor acceptor_;
   asio::thread_pool pool_;
+  asio::ssl::context tls_;
+  bool use_tls_ = false;
   std::thread thread_;
   std::string local_;
   std::atomic<std::size_t> open_{0};

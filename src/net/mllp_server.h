@@ -21,18 +21,30 @@ struct MllpServerOptions {
   std::chrono::milliseconds idle_timeout{120'000};  // no byte for this long: close
   std::chrono::milliseconds frame_timeout{60'000};  // a started frame must complete within this
   int workers = 2;                                   // threads running the handler
+  // TLS (1.2 and 1.3, forward-secret AEAD suites only) with mutual authentication: when
+  // `tls_certificate` is set, every client must present a certificate that chains to
+  // `tls_client_ca`. Required for any address that is not loopback.
+  std::string tls_certificate;  // PEM chain of this server
+  std::string tls_private_key;  // PEM private key
+  std::string tls_client_ca;    // PEM bundle of the CAs that issue sender certificates
+  std::chrono::milliseconds handshake_timeout{10'000};
 };
 
-// Called once per complete frame, on a worker thread, with the peer's address ("127.0.0.1").
-// Returns the reply to frame and send (an ACK), or an empty string to send nothing.
-using MllpHandler = std::function<std::string(std::string_view frame, std::string_view peer)>;
+struct MllpPeer {
+  std::string address;   // "127.0.0.1"
+  std::string identity;  // verified client certificate's subject CN; empty without TLS
+};
+
+// Called once per complete frame, on a worker thread. Returns the reply to frame and send (an
+// ACK), or an empty string to send nothing.
+using MllpHandler = std::function<std::string(std::string_view frame, const MllpPeer& peer)>;
 
 // Thread-safety: Start/Stop from one thread; the handler must be thread-safe.
 class MllpServer {
  public:
   // Binds and starts accepting. Plaintext MLLP is offered on loopback addresses only; any other
-  // host is refused (kPermissionDenied) until TLS listeners exist, so patient data never crosses
-  // a network in the clear. kIo if the address cannot be bound.
+  // host without TLS is refused (kPermissionDenied), so patient data never crosses a network in
+  // the clear. kInvalidArgument for unreadable TLS material, kIo if the address cannot be bound.
   static base::Result<std::unique_ptr<MllpServer>> Start(const MllpServerOptions& options,
                                                          MllpHandler handler);
   virtual ~MllpServer() = default;

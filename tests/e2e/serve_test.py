@@ -25,9 +25,9 @@ def run(*args, check=0):
 
 
 class Server:
-    def __init__(self, data):
+    def __init__(self, data, *extra):
         self.proc = subprocess.Popen([BINARY, "serve", "--data", str(data), "--mllp-listen",
-                                      "127.0.0.1:0"], stdout=subprocess.PIPE,
+                                      "127.0.0.1:0", *extra], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
         line = self.proc.stdout.readline().decode()
         m = re.match(r"listening mllp 127\.0\.0\.1:(\d+)", line)
@@ -43,9 +43,10 @@ class Server:
         self.proc.wait(timeout=60)
 
 
-def send(port, message, timeout=30):
+def send(port, message, timeout=30, tls=None):
     """Sends one framed message and returns the ACK text (without framing)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as raw:
+        s = tls.wrap_socket(raw, server_hostname="localhost") if tls else raw
         s.sendall(VT + message + FS + CR)
         data = b""
         while not data.endswith(FS + CR):
@@ -153,6 +154,71 @@ class ServeTest(unittest.TestCase):
             (listing / f"{i:05}.hl7").write_bytes(self.messages[i])
         p = run("import", "--data", str(self.data), str(listing))
         self.assertIn(f"0 stored, {len(acked)} duplicate, 0 quarantined", p.stdout.decode())
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+class TlsTest(ServeTest):
+    """MLLP over TLS: client certificates required, and each certificate may only speak for the
+    senders it is allowed to."""
+
+    def make_pki(self):
+        d = self.dir
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Test CA",
+                cwd=d)
+        for name, cn in (("server", "localhost"), ("client", "gw.merlin.test")):
+            openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={cn}", cwd=d)
+            (d / f"{name}.ext").write_text(f"subjectAltName=DNS:{cn}\n")
+            openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                    "-CAcreateserial", "-out", f"{name}.pem", "-days", "2", "-extfile",
+                    f"{name}.ext", cwd=d)
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", "rogue.key", "-out", "rogue.pem", "-days", "2", "-subj",
+                "/CN=gw.merlin.test", cwd=d)
+
+    def client_context(self, name):
+        import ssl
+        ctx = ssl.create_default_context(cafile=str(self.dir / "ca.pem"))
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        if name:
+            ctx.load_cert_chain(str(self.dir / f"{name}.pem"), str(self.dir / f"{name}.key"))
+        return ctx
+
+    def test_mutual_tls_and_sender_allowlist(self):
+        import ssl
+        self.make_pki()
+        # The Abbott sender in the generated data is MERLIN.NET|SJM.
+        abbott = next(m for m in self.messages if b"|MERLIN.NET|SJM|" in m.split(b"\r", 1)[0])
+        other = next(m for m in self.messages if b"|MERLIN.NET|SJM|" not in m.split(b"\r", 1)[0])
+        server = Server(self.data, "--mllp-tls-cert", str(self.dir / "server.pem"),
+                        "--mllp-tls-key", str(self.dir / "server.key"),
+                        "--mllp-client-ca", str(self.dir / "ca.pem"),
+                        "--mllp-sender", "gw.merlin.test=MERLIN.NET|SJM")
+        try:
+            ack = send(server.port, abbott, tls=self.client_context("client"))
+            self.assertRegex(ack, r"MSA\|[AC]A\|" + re.escape(control_id(abbott)))
+            # The same certificate may not speak for another manufacturer's gateway.
+            refused = send(server.port, other, tls=self.client_context("client"))
+            self.assertRegex(refused, r"MSA\|[AC]R\|")
+            self.assertIn("not allowed for certificate", refused)
+            # No certificate, or one from outside the CA: no session at all.
+            for name in (None, "rogue"):
+                with self.assertRaises((ssl.SSLError, ConnectionError, OSError)):
+                    send(server.port, abbott, tls=self.client_context(name))
+            # Plaintext MLLP to the TLS port gets nothing either.
+            with self.assertRaises((ConnectionError, OSError)):
+                send(server.port, abbott, timeout=5)
+        finally:
+            server.stop()
+
+    # The plaintext tests of the parent class are not repeated here.
+    test_mllp_send_gets_an_ack_after_the_message_is_stored = None
+    test_protocol_abuse_closes_the_connection_and_others_are_still_served = None
+    test_kill_9_loses_no_acknowledged_message_and_stores_none_twice = None
 
 
 if __name__ == "__main__":
