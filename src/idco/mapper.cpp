@@ -8,6 +8,7 @@
 
 #include "hl7/escape.h"
 #include "hl7/types.h"
+#include "idco/internal/text.h"
 #include "idco/observation.h"
 #include "idco/terms.h"
 
@@ -22,17 +23,8 @@ using domain::Interrogation;
 using domain::Observation;
 using domain::SessionType;
 
-std::string Text(std::string_view raw, const hl7::Delimiters& d) {
-  std::string s;
-  hl7::AppendUnescaped(raw, d, &s);
-  return s;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using internal::Lower;
+using internal::Text;
 
 // Lower-case letters and digits only: "Remote Device-Initiated" → "remotedeviceinitiated".
 std::string Folded(std::string_view s) {

@@ -10,6 +10,7 @@
 #include "base/base64.h"
 #include "hl7/escape.h"
 #include "hl7/types.h"
+#include "idco/internal/text.h"
 #include "idco/terms.h"
 #include "idco/units.h"
 
@@ -17,12 +18,6 @@ namespace heartbase::idco::internal {
 namespace {
 
 using domain::Value;
-
-std::string Text(std::string_view raw, const hl7::Delimiters& d) {
-  std::string s;
-  hl7::AppendUnescaped(raw, d, &s);
-  return s;
-}
 
 bool AllDigits(std::string_view s) {
   if (s.empty() || s.size() > 9) return false;
@@ -47,12 +42,6 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
     }
   }
   return true;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // Longest enumerator in the dictionary that prefixes `text` ("<enumerator>_<mnemonic>").

@@ -1,14 +1,13 @@
 // Blob storage in the database itself: one transaction covers a message and its raw bytes.
 #include "store/blobs.h"
 
+#include "store/internal/sealing.h"
+
 namespace heartbase::store {
 namespace {
 
 std::string Hex(const std::array<std::uint8_t, 32>& h) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::uint8_t b : h) out.push_back(kHex[b >> 4]), out.push_back(kHex[b & 15]);
-  return out;
+  return internal::Hex(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
 }
 
 }  // namespace

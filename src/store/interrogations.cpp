@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "store/blobs.h"
+#include "store/internal/sealing.h"
 
 namespace heartbase::store {
 namespace {
@@ -18,10 +19,7 @@ int StatusRank(std::string_view status) {
   return 0;
 }
 
-Bytes Index(const crypto::KeyRing& keys, std::string_view kind, std::string_view value) {
-  const auto h = keys.BlindIndex(kind, value);
-  return Bytes{std::string(reinterpret_cast<const char*>(h.data()), h.size())};
-}
+using internal::Index;
 
 template <typename Fn>
 void ForEachObservation(const domain::Interrogation& in, Fn&& fn) {

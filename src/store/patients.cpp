@@ -2,6 +2,8 @@
 // every lookup goes through a keyed blind index of a normalised form.
 #include "store/patients.h"
 
+#include "store/internal/sealing.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -13,10 +15,7 @@ namespace {
 
 using base::ErrorCode;
 
-Bytes Index(const crypto::KeyRing& keys, std::string_view kind, std::string_view value) {
-  const auto h = keys.BlindIndex(kind, value);
-  return Bytes{std::string(reinterpret_cast<const char*>(h.data()), h.size())};
-}
+using internal::Index;
 
 std::string Upper(std::string_view s) {
   std::string out;

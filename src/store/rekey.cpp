@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "store/internal/sealing.h"
+
 namespace heartbase::store {
 namespace {
 
@@ -37,16 +39,7 @@ constexpr SealedColumn kSealed[] = {
     {"blob", "sealed", "id, lookup", Ad::kBlobAddress},
 };
 
-std::string Hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
-}
+using internal::Hex;
 
 // The associated data of the value in `row` (key columns first, the sealed value last).
 crypto::AssociatedData PlaceOf(const SealedColumn& c, const Row& row, std::string* column) {

@@ -1,0 +1,33 @@
+// Helpers shared by the repositories for blind indexes and blob addresses.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "crypto/key_ring.h"
+#include "store/database.h"
+
+namespace heartbase::store::internal {
+
+// The blind index of `value` in domain `kind`, as a BLOB parameter.
+inline Bytes Index(const crypto::KeyRing& keys, std::string_view kind, std::string_view value) {
+  const auto h = keys.BlindIndex(kind, value);
+  return Bytes{std::string(reinterpret_cast<const char*>(h.data()), h.size())};
+}
+
+// Lower-case hexadecimal of raw bytes (blob addresses in associated data).
+inline std::string Hex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+}  // namespace heartbase::store::internal
