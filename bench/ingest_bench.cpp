@@ -4,12 +4,11 @@
 // Usage: ingest_bench CORPUS_DIR [MESSAGES]   → JSON lines and the ratio.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
@@ -69,7 +68,8 @@ int main(int argc, char** argv) {
     const int fd = ::open((work / "append.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     const auto t0 = Clock::now();
     for (const auto& m : messages) {
-      if (::write(fd, m.data(), m.size()) != static_cast<ssize_t>(m.size()) || ::fdatasync(fd) != 0) {
+      if (::write(fd, m.data(), m.size()) != static_cast<ssize_t>(m.size()) ||
+          ::fdatasync(fd) != 0) {
         std::perror("append");
         return 1;
       }
@@ -116,18 +116,19 @@ int main(int argc, char** argv) {
       reply.append(buf, static_cast<std::size_t>(n));
     }
     latency.push_back(Seconds(s0, Clock::now()) * 1000);
-    accepted += reply.find("MSA|AA|") != std::string::npos || reply.find("MSA|CA|") != std::string::npos;
+    accepted +=
+        reply.find("MSA|AA|") != std::string::npos || reply.find("MSA|CA|") != std::string::npos;
   }
   const double s = Seconds(t0, Clock::now());
   ::close(sock);
   (*server)->Stop();
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
-  std::printf("{\"impl\":\"heartbase-mllp-1conn\",\"messages\":%zu,\"accepted\":%zu,"
-              "\"msg_per_s\":%.1f,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"peak_rss_mb\":%.1f}\n",
-              messages.size(), accepted, static_cast<double>(messages.size()) / s,
-              Percentile(latency, 0.5), Percentile(latency, 0.99),
-              static_cast<double>(usage.ru_maxrss) / 1024.0);
+  std::printf(
+      "{\"impl\":\"heartbase-mllp-1conn\",\"messages\":%zu,\"accepted\":%zu,"
+      "\"msg_per_s\":%.1f,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"peak_rss_mb\":%.1f}\n",
+      messages.size(), accepted, static_cast<double>(messages.size()) / s, Percentile(latency, 0.5),
+      Percentile(latency, 0.99), static_cast<double>(usage.ru_maxrss) / 1024.0);
   fs::remove_all(work);
   return accepted == messages.size() ? 0 : 1;
 }

@@ -109,13 +109,14 @@ int main(int argc, char** argv) {
   }
   const double n = static_cast<double>(files.size());
   auto report = [&](const char* mode, double seconds, std::uint64_t allocs, const Checksum& c) {
-    std::printf("%s\n", fmt::format(R"({{"impl":"heartbase","mode":"{}","messages":{},"bytes":{},)"
-                                    R"("obx":{},"checksum":{},"msg_per_s":{:.1f},"mb_per_s":{:.1f},)"
-                                    R"("allocs_per_msg":{:.3f}}})",
-                                    mode, files.size(), bytes, c.obx, c.sum, n / seconds,
-                                    static_cast<double>(bytes) / seconds / 1e6,
-                                    static_cast<double>(allocs) / n)
-                            .c_str());
+    std::printf(
+        "%s\n",
+        fmt::format(R"({{"impl":"heartbase","mode":"{}","messages":{},"bytes":{},)"
+                    R"("obx":{},"checksum":{},"msg_per_s":{:.1f},"mb_per_s":{:.1f},)"
+                    R"("allocs_per_msg":{:.3f}}})",
+                    mode, files.size(), bytes, c.obx, c.sum, n / seconds,
+                    static_cast<double>(bytes) / seconds / 1e6, static_cast<double>(allocs) / n)
+            .c_str());
   };
 
   // 1. extract, reusing one Message (how a connection handler uses it).
@@ -186,9 +187,9 @@ int main(int argc, char** argv) {
   // 5. the ceiling: memcpy of the same bytes.
   if (enabled("memcpy")) {
     std::string sink;
-    sink.resize(std::max_element(files.begin(), files.end(),
-                                 [](const auto& a, const auto& b) { return a.size() < b.size(); })
-                    ->size());
+    sink.resize(std::max_element(files.begin(), files.end(), [](const auto& a, const auto& b) {
+                  return a.size() < b.size();
+                })->size());
     Checksum c;
     const double s = MedianSeconds(rounds, [&] {
       for (const auto& f : files) {

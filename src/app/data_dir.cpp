@@ -2,9 +2,8 @@
 // directory should move it elsewhere (--key-file) so that a stolen backup is unreadable.
 #include "app/data_dir.h"
 
-#include <sys/stat.h>
-
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 
@@ -15,13 +14,16 @@ namespace heartbase::app {
 
 namespace fs = std::filesystem;
 
-std::string DatabasePath(const DataDirOptions& o) { return (fs::path(o.root) / "heartbase.db").string(); }
+std::string DatabasePath(const DataDirOptions& o) {
+  return (fs::path(o.root) / "heartbase.db").string();
+}
 std::string KeyFilePath(const DataDirOptions& o) {
   return o.key_file.empty() ? (fs::path(o.root) / "keyring").string() : o.key_file;
 }
 
 base::Status InitDataDir(const DataDirOptions& o) {
-  if (o.root.empty()) return base::MakeError(base::ErrorCode::kInvalidArgument, "--data is required");
+  if (o.root.empty())
+    return base::MakeError(base::ErrorCode::kInvalidArgument, "--data is required");
   std::error_code ec;
   if (fs::exists(DatabasePath(o), ec)) {
     return base::MakeError(base::ErrorCode::kAlreadyExists,
@@ -47,16 +49,17 @@ base::Status InitDataDir(const DataDirOptions& o) {
 }
 
 base::Result<OpenStore> OpenDataDir(const DataDirOptions& o) {
-  if (o.root.empty()) return base::MakeError(base::ErrorCode::kInvalidArgument, "--data is required");
+  if (o.root.empty())
+    return base::MakeError(base::ErrorCode::kInvalidArgument, "--data is required");
   OpenStore out;
   auto keys = crypto::KeyRing::Load(KeyFilePath(o));
   if (!keys) return keys.error();
   out.keys = std::make_unique<crypto::KeyRing>(std::move(*keys));
   std::error_code ec;
   if (!fs::exists(DatabasePath(o), ec)) {
-    return base::MakeError(base::ErrorCode::kNotFound,
-                           fmt::format("no database in {}; run heartbase init --data {} first",
-                                       o.root, o.root));
+    return base::MakeError(
+        base::ErrorCode::kNotFound,
+        fmt::format("no database in {}; run heartbase init --data {} first", o.root, o.root));
   }
   auto db = store::OpenSqlite({.path = DatabasePath(o)});
   if (!db) return db.error();

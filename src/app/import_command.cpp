@@ -31,9 +31,15 @@ void Count(Tally* t, const base::Result<ingest::Outcome>& r, const std::string& 
     return;
   }
   switch (r->disposition) {
-    case ingest::Disposition::kStored: ++t->stored; break;
-    case ingest::Disposition::kDuplicate: ++t->duplicate; break;
-    case ingest::Disposition::kQuarantined: ++t->quarantined; break;
+    case ingest::Disposition::kStored:
+      ++t->stored;
+      break;
+    case ingest::Disposition::kDuplicate:
+      ++t->duplicate;
+      break;
+    case ingest::Disposition::kQuarantined:
+      ++t->quarantined;
+      break;
   }
 }
 
@@ -51,8 +57,8 @@ void ImportBytes(ingest::Pipeline& pipeline, const std::string& file, std::strin
       // Whatever follows the last complete frame is kept, not dropped.
       consumed = s ? bytes.size() - decoder.buffered() - 1 : s.error().position.offset;
       consumed = std::min(consumed, bytes.size());
-      base::Error why = s ? base::MakeError(base::ErrorCode::kMalformed, "unterminated MLLP frame")
-                          : s.error();
+      base::Error why =
+          s ? base::MakeError(base::ErrorCode::kMalformed, "unterminated MLLP frame") : s.error();
       Count(t, pipeline.QuarantineBytes(bytes.substr(consumed), "file", why), file);
     }
     return;
@@ -65,10 +71,10 @@ void ImportBytes(ingest::Pipeline& pipeline, const std::string& file, std::strin
   for (const auto& item : batch->messages) Count(t, pipeline.Ingest(item.bytes, "file"), file);
   if (batch->stray_lines > 0) {
     Count(t,
-          pipeline.QuarantineBytes(bytes, "file",
-                                   base::MakeError(base::ErrorCode::kMalformed,
-                                                   fmt::format("{} line(s) outside any message",
-                                                               batch->stray_lines))),
+          pipeline.QuarantineBytes(
+              bytes, "file",
+              base::MakeError(base::ErrorCode::kMalformed,
+                              fmt::format("{} line(s) outside any message", batch->stray_lines))),
           file);
   }
 }
@@ -83,8 +89,9 @@ int RunInit(const InitCommand& command) {
   }
   std::printf("initialized %s\n  database: %s\n  key file: %s (mode 0400)\n", o.root.c_str(),
               DatabasePath(o).c_str(), KeyFilePath(o).c_str());
-  std::printf("Keep a copy of the key file apart from backups of the data: without it the\n"
-              "patient data cannot be read, and with it a stolen backup can.\n");
+  std::printf(
+      "Keep a copy of the key file apart from backups of the data: without it the\n"
+      "patient data cannot be read, and with it a stolen backup can.\n");
   return 0;
 }
 
@@ -133,14 +140,15 @@ int RunImport(const ImportCommand& command) {
     }
     ImportBytes(pipeline, f.string(), bytes, command.max_frame_bytes, &t);
     if (tty) {
-      std::fprintf(stderr, "\r[%zu/%zu files] stored %zu, duplicate %zu, quarantined %zu",
-                   t.files, files.size(), t.stored, t.duplicate, t.quarantined);
+      std::fprintf(stderr, "\r[%zu/%zu files] stored %zu, duplicate %zu, quarantined %zu", t.files,
+                   files.size(), t.stored, t.duplicate, t.quarantined);
     }
   }
   if (tty) std::fputc('\n', stderr);
-  std::printf("imported %zu files: %zu stored, %zu duplicate, %zu quarantined, %zu failed, "
-              "%zu unreadable\n",
-              t.files, t.stored, t.duplicate, t.quarantined, t.failed, t.unreadable);
+  std::printf(
+      "imported %zu files: %zu stored, %zu duplicate, %zu quarantined, %zu failed, "
+      "%zu unreadable\n",
+      t.files, t.stored, t.duplicate, t.quarantined, t.failed, t.unreadable);
   return t.failed == 0 && t.unreadable == 0 ? 0 : 1;
 }
 

@@ -1,6 +1,6 @@
-// heartbase: one binary, subcommands (shared/design/architecture.md, "One binary, a few processes").
+// heartbase: one binary, subcommands (shared/design/architecture.md, "One binary, a few
+// processes").
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
 #include "app/commands.h"
@@ -17,9 +17,11 @@ int Run(int argc, char** argv) {
   auto* hl7 = app.add_subcommand("hl7", "HL7 v2 tools");
   hl7->require_subcommand(1);
   auto* hl7_p = hl7->add_subcommand(
-      "parse", "Print each message's structure as JSON Lines (segments, fields, repetitions, "
-               "components, sub-components, unescaped)");
-  hl7_p->add_option("files", hl7_parse.files, "HL7 files (single messages, batches, concatenations)")
+      "parse",
+      "Print each message's structure as JSON Lines (segments, fields, repetitions, "
+      "components, sub-components, unescaped)");
+  hl7_p
+      ->add_option("files", hl7_parse.files, "HL7 files (single messages, batches, concatenations)")
       ->required();
   hl7_p->add_flag("--summary", hl7_parse.summary, "One short text line per message");
   hl7_p->add_option("--max-file-bytes", hl7_parse.max_file_bytes, "Refuse larger files");
@@ -69,16 +71,18 @@ int Run(int argc, char** argv) {
   auto* serve_cmd = app.add_subcommand("serve", "Run the server: MLLP ingest (HTTPS to come)");
   serve_cmd->add_option("--data", serve.data, "Data directory")->required();
   serve_cmd->add_option("--key-file", serve.key_file, "Key file (default DATA/keyring)");
-  serve_cmd->add_option("--mllp-listen", serve.mllp_listen,
-                        "MLLP address HOST:PORT (plaintext on loopback only; port 0 = any)")
+  serve_cmd
+      ->add_option("--mllp-listen", serve.mllp_listen,
+                   "MLLP address HOST:PORT (plaintext on loopback only; port 0 = any)")
       ->capture_default_str();
   serve_cmd->add_option("--mllp-tls-cert", serve.mllp_tls_cert,
                         "PEM certificate chain: MLLP over TLS with client certificates");
   serve_cmd->add_option("--mllp-tls-key", serve.mllp_tls_key, "PEM private key");
   serve_cmd->add_option("--mllp-client-ca", serve.mllp_client_ca,
                         "PEM CA bundle that issues sender certificates");
-  serve_cmd->add_option("--mllp-sender", serve.mllp_senders,
-                        "Allow certificate CN to send as MSH-3|MSH-4: CN=APP|FACILITY (repeatable)");
+  serve_cmd->add_option(
+      "--mllp-sender", serve.mllp_senders,
+      "Allow certificate CN to send as MSH-3|MSH-4: CN=APP|FACILITY (repeatable)");
   serve_cmd->add_flag("--upgrade", serve.upgrade, "Upgrade an older database schema");
 
   KeyRotateCommand rotate;

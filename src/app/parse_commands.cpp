@@ -51,11 +51,10 @@ void Emit(const std::string& line) {
 }
 
 // Runs `each` on every message of every file; returns 1 if anything failed.
-int ForEachMessage(
-    const ParseCommand& command,
-    const std::function<base::Status(const std::string& file, std::size_t index,
-                                     const hl7::Batch::Item& item, const hl7::Message& message)>&
-        each) {
+int ForEachMessage(const ParseCommand& command,
+                   const std::function<base::Status(const std::string& file, std::size_t index,
+                                                    const hl7::Batch::Item& item,
+                                                    const hl7::Message& message)>& each) {
   int status = 0;
   hl7::Message message;
   for (const std::string& file : command.files) {
@@ -71,10 +70,10 @@ int ForEachMessage(
       status = 1;
       continue;
     }
-    if (batch->declared_batch_messages && *batch->declared_batch_messages != batch->messages.size()) {
+    if (batch->declared_batch_messages &&
+        *batch->declared_batch_messages != batch->messages.size()) {
       std::fprintf(stderr, "heartbase: %s: batch trailer declares %llu messages, file holds %zu\n",
-                   file.c_str(),
-                   static_cast<unsigned long long>(*batch->declared_batch_messages),
+                   file.c_str(), static_cast<unsigned long long>(*batch->declared_batch_messages),
                    batch->messages.size());
     }
     for (std::size_t i = 0; i < batch->messages.size(); ++i) {
@@ -161,8 +160,9 @@ int RunIdcoParse(const ParseCommand& command) {
         std::ofstream out(path, std::ios::binary | std::ios::trunc);
         out.write(a.data.data(), static_cast<std::streamsize>(a.data.size()));
         out.close();
-        if (!out) return base::Status(base::MakeError(base::ErrorCode::kIo,
-                                                      "cannot write attachment " + path.string()));
+        if (!out)
+          return base::Status(
+              base::MakeError(base::ErrorCode::kIo, "cannot write attachment " + path.string()));
         written.push_back(path.string());
       }
     }
@@ -173,13 +173,13 @@ int RunIdcoParse(const ParseCommand& command) {
       for (const auto* g : {&r.lead_groups, &r.zones, &r.episode_counters, &r.episode_groups}) {
         for (const auto& group : *g) observations += group.observations.size();
       }
-      Emit(fmt::format("{}#{}: {} {} {} session={} {} observations={} leads={} episodes={} "
-                       "attachments={} warnings={}",
-                       file, index, r.device.manufacturer, domain::ToString(r.device.type),
-                       r.device.model, domain::ToString(r.session_type),
-                       r.session_time ? r.session_time->ToIso8601() : "-", observations,
-                       r.leads.size(), r.episodes.size(), r.attachments.size(),
-                       r.warnings.size()));
+      Emit(
+          fmt::format("{}#{}: {} {} {} session={} {} observations={} leads={} episodes={} "
+                      "attachments={} warnings={}",
+                      file, index, r.device.manufacturer, domain::ToString(r.device.type),
+                      r.device.model, domain::ToString(r.session_type),
+                      r.session_time ? r.session_time->ToIso8601() : "-", observations,
+                      r.leads.size(), r.episodes.size(), r.attachments.size(), r.warnings.size()));
       return base::Status();
     }
     std::string line;

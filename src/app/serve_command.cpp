@@ -59,8 +59,8 @@ int RunServe(const ServeCommand& command) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  DataDirOptions o{.root = command.data, .key_file = command.key_file,
-                   .allow_upgrade = command.upgrade};
+  DataDirOptions o{
+      .root = command.data, .key_file = command.key_file, .allow_upgrade = command.upgrade};
   auto opened = OpenDataDir(o);
   if (!opened) {
     std::fprintf(stderr, "heartbase: serve: %s\n", opened.error().Describe().c_str());
@@ -90,36 +90,36 @@ int RunServe(const ServeCommand& command) {
     std::fprintf(stderr, "heartbase: serve: MLLP over TLS needs at least one --mllp-sender\n");
     return 1;
   }
-  auto server = net::MllpServer::Start(mllp, [&](std::string_view frame,
-                                                 const net::MllpPeer& peer) {
-    const std::string source = peer.identity.empty()
-                                   ? fmt::format("mllp {}", peer.address)
-                                   : fmt::format("mllp {} ({})", peer.address, peer.identity);
-    if (!mllp.tls_certificate.empty()) {
-      // A certificate vouches only for the senders it is allowed to speak for.
-      const std::string claimed = ClaimedSender(frame);
-      bool ok = false;
-      for (auto [it, end] = allowed.equal_range(peer.identity); it != end; ++it) {
-        ok |= it->second == claimed;
-      }
-      if (!ok) {
-        auto q = pipeline.QuarantineBytes(
-            frame, source,
-            base::MakeError(base::ErrorCode::kPermissionDenied,
-                            fmt::format("sender {} is not allowed for certificate {}", claimed,
-                                        peer.identity)));
-        return q ? q->ack : pipeline.NegativeAck(frame, q.error());
-      }
-    }
-    auto out = pipeline.Ingest(frame, source);
-    if (!out) {
-      // Nothing stored: no patient data in this line, only the reason.
-      std::fprintf(stderr, "heartbase: ingest failed, sender told to retry: %s\n",
-                   out.error().Describe().c_str());
-      return pipeline.NegativeAck(frame, out.error());
-    }
-    return out->ack;
-  });
+  auto server =
+      net::MllpServer::Start(mllp, [&](std::string_view frame, const net::MllpPeer& peer) {
+        const std::string source = peer.identity.empty()
+                                       ? fmt::format("mllp {}", peer.address)
+                                       : fmt::format("mllp {} ({})", peer.address, peer.identity);
+        if (!mllp.tls_certificate.empty()) {
+          // A certificate vouches only for the senders it is allowed to speak for.
+          const std::string claimed = ClaimedSender(frame);
+          bool ok = false;
+          for (auto [it, end] = allowed.equal_range(peer.identity); it != end; ++it) {
+            ok |= it->second == claimed;
+          }
+          if (!ok) {
+            auto q = pipeline.QuarantineBytes(
+                frame, source,
+                base::MakeError(base::ErrorCode::kPermissionDenied,
+                                fmt::format("sender {} is not allowed for certificate {}", claimed,
+                                            peer.identity)));
+            return q ? q->ack : pipeline.NegativeAck(frame, q.error());
+          }
+        }
+        auto out = pipeline.Ingest(frame, source);
+        if (!out) {
+          // Nothing stored: no patient data in this line, only the reason.
+          std::fprintf(stderr, "heartbase: ingest failed, sender told to retry: %s\n",
+                       out.error().Describe().c_str());
+          return pipeline.NegativeAck(frame, out.error());
+        }
+        return out->ack;
+      });
   if (!server) {
     std::fprintf(stderr, "heartbase: serve: %s\n", server.error().Describe().c_str());
     return 1;

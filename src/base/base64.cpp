@@ -39,10 +39,10 @@ Status AppendBase64Decoded(std::string_view text, std::string* out) {
     }
     if (v == kBad || padded) {
       out->resize(old_size);
-      return MakeError(ErrorCode::kMalformed,
-                       padded ? "base64 data continues after padding"
-                              : "character outside the base64 alphabet",
-                       Position{.offset = i});
+      return MakeError(
+          ErrorCode::kMalformed,
+          padded ? "base64 data continues after padding" : "character outside the base64 alphabet",
+          Position{.offset = i});
     }
     acc = (acc << 6) | v;
     bits += 6;

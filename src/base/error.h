@@ -10,28 +10,28 @@ namespace heartbase::base {
 
 // A small closed set. Add a code only when a caller must react differently to it.
 enum class ErrorCode : std::uint8_t {
-  kInvalidArgument,   // the caller's request or configuration is wrong
-  kMalformed,         // untrusted input does not follow its syntax
-  kLimitExceeded,     // untrusted input is larger than a configured limit
-  kUnsupported,       // well-formed, but a message type/version/profile we do not accept
+  kInvalidArgument,  // the caller's request or configuration is wrong
+  kMalformed,        // untrusted input does not follow its syntax
+  kLimitExceeded,    // untrusted input is larger than a configured limit
+  kUnsupported,      // well-formed, but a message type/version/profile we do not accept
   kNotFound,
   kAlreadyExists,
-  kConflict,          // concurrent modification; the unit of work may retry
+  kConflict,  // concurrent modification; the unit of work may retry
   kUnauthenticated,
   kPermissionDenied,
-  kUnavailable,       // temporarily unable (back-pressure, disk full); the sender may retry
+  kUnavailable,  // temporarily unable (back-pressure, disk full); the sender may retry
   kIo,
-  kDataLoss,          // stored data failed an integrity check
-  kInternal,          // a broken invariant in our code
+  kDataLoss,  // stored data failed an integrity check
+  kInternal,  // a broken invariant in our code
 };
 
 // Where in an input an error was found. Fields a producer does not know stay at their defaults.
 struct Position {
-  char segment[4] = {};         // segment id, e.g. "OBX" (NUL-terminated, may be empty)
-  std::uint32_t segment_seq = 0;  // 1-based index of the segment in the message, 0 = unknown
+  char segment[4] = {};                  // segment id, e.g. "OBX" (NUL-terminated, may be empty)
+  std::uint32_t segment_seq = 0;         // 1-based index of the segment in the message, 0 = unknown
   std::uint32_t segment_occurrence = 0;  // 1-based occurrence among segments with this id
-  std::uint32_t field = 0;        // 1-based field number (HL7 numbering), 0 = unknown
-  std::uint32_t component = 0;    // 1-based component, 0 = unknown
+  std::uint32_t field = 0;               // 1-based field number (HL7 numbering), 0 = unknown
+  std::uint32_t component = 0;           // 1-based component, 0 = unknown
   std::size_t offset = SIZE_MAX;  // byte offset from the start of the input, SIZE_MAX = unknown
 
   bool known() const { return segment_seq != 0 || offset != SIZE_MAX; }

@@ -29,7 +29,9 @@ TEST(JsonWriter, WritesNestedStructuresWithCommas) {
 
 TEST(JsonWriter, EscapesControlCharactersAndRepairsInvalidUtf8) {
   std::string out;
-  constexpr char kInput[] = "q\"\\\n\x01 M\xfc" "ller \xc3\xbc \xe2\x82\xac";
+  constexpr char kInput[] =
+      "q\"\\\n\x01 M\xfc"
+      "ller \xc3\xbc \xe2\x82\xac";
   JsonWriter::AppendQuoted(&out, std::string_view(kInput, sizeof kInput - 1));
   EXPECT_EQ(out, "\"q\\\"\\\\\\n\\u0001 M\xc3\xbcller \xc3\xbc \xe2\x82\xac\"");
 }

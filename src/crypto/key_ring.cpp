@@ -2,11 +2,10 @@
 #include "crypto/key_ring.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <cstring>
 #include <filesystem>
@@ -34,7 +33,8 @@ void PutU32(std::string* out, std::uint32_t v) {
 
 std::uint32_t GetU32(std::string_view s, std::size_t at) {
   std::uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(s[at + static_cast<std::size_t>(i)]);
+  for (int i = 3; i >= 0; --i)
+    v = (v << 8) | static_cast<unsigned char>(s[at + static_cast<std::size_t>(i)]);
   return v;
 }
 
@@ -54,8 +54,8 @@ std::string AdBytes(const AssociatedData& p, std::uint32_t key_id) {
 
 std::string KeyText(const std::array<std::uint8_t, KeyRing::kKeyBytes>& key) {
   std::string out;
-  base::AppendBase64Encoded(
-      std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), &out);
+  base::AppendBase64Encoded(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()),
+                            &out);
   return out;
 }
 
@@ -134,7 +134,8 @@ std::optional<std::uint32_t> KeyRing::KeyIdOf(std::string_view sealed) {
   return GetU32(sealed, 1);
 }
 
-base::Result<std::string> KeyRing::Open(std::string_view sealed, const AssociatedData& place) const {
+base::Result<std::string> KeyRing::Open(std::string_view sealed,
+                                        const AssociatedData& place) const {
   const auto id = KeyIdOf(sealed);
   if (!id) return MakeError(ErrorCode::kDataLoss, "sealed value has an unknown format");
   const DataKey* key = Find(*id);
@@ -151,9 +152,9 @@ base::Result<std::string> KeyRing::Open(std::string_view sealed, const Associate
           reinterpret_cast<const unsigned char*>(sealed.data() + 5 + kNonce),
           sealed.size() - 5 - kNonce, reinterpret_cast<const unsigned char*>(ad.data()), ad.size(),
           nonce, key->key.data()) != 0) {
-    return MakeError(ErrorCode::kDataLoss,
-                     fmt::format("sealed value in {}.{} failed authentication", place.table,
-                                 place.column));
+    return MakeError(
+        ErrorCode::kDataLoss,
+        fmt::format("sealed value in {}.{} failed authentication", place.table, place.column));
   }
   out.resize(written);
   return out;
@@ -185,7 +186,8 @@ base::Status KeyRing::Save(const std::string& path) const {
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
   if (fd < 0) {
     sodium_memzero(text.data(), text.size());
-    return MakeError(ErrorCode::kIo, fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
+    return MakeError(ErrorCode::kIo,
+                     fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
   }
   const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
                   ::fsync(fd) == 0;
@@ -193,7 +195,8 @@ base::Status KeyRing::Save(const std::string& path) const {
   sodium_memzero(text.data(), text.size());
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
     ::unlink(tmp.c_str());
-    return MakeError(ErrorCode::kIo, fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+    return MakeError(ErrorCode::kIo,
+                     fmt::format("cannot write {}: {}", path, std::strerror(errno)));
   }
   const std::string dir = std::filesystem::path(path).parent_path().string();
   const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -208,8 +211,8 @@ base::Result<KeyRing> KeyRing::Load(const std::string& path) {
   if (auto s = Initialize(); !s) return s.error();
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
-    return MakeError(ErrorCode::kIo, fmt::format("cannot open key file {}: {}", path,
-                                                 std::strerror(errno)));
+    return MakeError(ErrorCode::kIo,
+                     fmt::format("cannot open key file {}: {}", path, std::strerror(errno)));
   }
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -273,9 +276,9 @@ base::Result<KeyRing> KeyRing::Load(const std::string& path) {
   }
   sodium_memzero(text.data(), text.size());
   if (!header || !index || ring.data_keys_.empty() || ring.Find(ring.active_) == nullptr) {
-    return MakeError(ErrorCode::kMalformed,
-                     fmt::format("key file {} is incomplete (needs index-key, data-key, active)",
-                                 path));
+    return MakeError(
+        ErrorCode::kMalformed,
+        fmt::format("key file {} is incomplete (needs index-key, data-key, active)", path));
   }
   return ring;
 }

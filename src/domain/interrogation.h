@@ -46,56 +46,64 @@ std::string_view ToString(Category c);
 
 // A coded value (CWE/CNE): the raw triple plus what the dictionary knows.
 struct Coded {
-  std::string code;      // OBX-5.1 as sent: a numeric enumeration code or a bare mnemonic
-  std::string text;      // OBX-5.2 as sent, e.g. MDC_IDC_ENUM_SESS_TYPE_RemoteScheduled
-  std::string system;    // OBX-5.3, e.g. MDC
-  std::string mnemonic;  // normalised mnemonic, e.g. RemoteScheduled (empty if unknown)
-  std::string display;   // OBX-5.9 original text, or the dictionary's display
+  std::string code;             // OBX-5.1 as sent: a numeric enumeration code or a bare mnemonic
+  std::string text;             // OBX-5.2 as sent, e.g. MDC_IDC_ENUM_SESS_TYPE_RemoteScheduled
+  std::string system;           // OBX-5.3, e.g. MDC
+  std::string mnemonic;         // normalised mnemonic, e.g. RemoteScheduled (empty if unknown)
+  std::string display;          // OBX-5.9 original text, or the dictionary's display
   std::uint32_t enum_code = 0;  // numeric enumeration code when known, else 0
 };
 
 struct StructuredNumeric {  // SN: comparator num1 separator num2
   std::string comparator;   // ">", "<", ">=", "<=", "=", "<>" or empty
   std::optional<double> num1;
-  std::string separator;    // "-", "+", "/", ":" or empty
+  std::string separator;  // "-", "+", "/", ":" or empty
   std::optional<double> num2;
 };
 
 struct Value {
-  enum class Kind : std::uint8_t { kEmpty, kNumber, kText, kCoded, kDateTime, kStructured, kUnparsed };
+  enum class Kind : std::uint8_t {
+    kEmpty,
+    kNumber,
+    kText,
+    kCoded,
+    kDateTime,
+    kStructured,
+    kUnparsed
+  };
   Kind kind = Kind::kEmpty;
-  double number = 0;            // kNumber
-  std::string text;             // kText (unescaped), and the unescaped raw value of every kind
-  Coded coded;                  // kCoded
-  base::DateTime date_time;     // kDateTime
-  StructuredNumeric structured; // kStructured
+  double number = 0;             // kNumber
+  std::string text;              // kText (unescaped), and the unescaped raw value of every kind
+  Coded coded;                   // kCoded
+  base::DateTime date_time;      // kDateTime
+  StructuredNumeric structured;  // kStructured
 };
 
 struct Observation {
-  std::uint32_t code = 0;      // IEEE 11073-10103 term code (0 if the sender gave none we know)
-  std::string reference_id;    // canonical reference id, e.g. MDC_IDC_MSMT_BATTERY_VOLTAGE
-  std::string raw_code;        // OBX-3 as sent ("720897^MDC_IDC_PG_TYPE^MDC_IDC"), unescaped
-  bool known_term = false;     // the dictionary knows the code
+  std::uint32_t code = 0;    // IEEE 11073-10103 term code (0 if the sender gave none we know)
+  std::string reference_id;  // canonical reference id, e.g. MDC_IDC_MSMT_BATTERY_VOLTAGE
+  std::string raw_code;      // OBX-3 as sent ("720897^MDC_IDC_PG_TYPE^MDC_IDC"), unescaped
+  bool known_term = false;   // the dictionary knows the code
   Category category = Category::kOther;
   std::uint32_t instance = 0;  // OBX-4 as a number, 0 when empty
   std::string sub_id;          // OBX-4 as sent
   std::string value_type;      // OBX-2 as sent (NM, ST, TX, CWE, DTM, SN, ED, RP…)
   Value value;
-  std::string unit;            // normalised UCUM, e.g. Ohm, {beats}/min
-  std::string raw_unit;        // OBX-6 as sent
-  std::vector<std::string> abnormal_flags;  // OBX-8 (NI, NAV, OFF, >, < …)
-  std::string result_status;   // OBX-11
+  std::string unit;                           // normalised UCUM, e.g. Ohm, {beats}/min
+  std::string raw_unit;                       // OBX-6 as sent
+  std::vector<std::string> abnormal_flags;    // OBX-8 (NI, NAV, OFF, >, < …)
+  std::string result_status;                  // OBX-11
   std::optional<base::DateTime> observed_at;  // OBX-14
-  std::uint32_t set_id = 0;    // OBX-1
-  std::uint32_t segment = 0;   // 1-based segment index in the message, for error reports
+  std::uint32_t set_id = 0;                   // OBX-1
+  std::uint32_t segment = 0;  // 1-based segment index in the message, for error reports
 };
 
 // An ED or RP observation: the manufacturer's PDF report or an episode's EGM.
 struct Attachment {
-  std::uint32_t instance = 0;  // OBX-4; non-zero links it to the episode with that instance
-  std::string media_type;      // "application/pdf" …
-  std::string data;            // decoded bytes (ED), empty for RP
-  std::string reference;       // RP pointer
+  std::uint32_t instance = 0;      // OBX-4; non-zero links it to the episode with that instance
+  std::string media_type;          // "application/pdf" …
+  std::string data;                // decoded bytes (ED), empty for RP
+  std::string reference;           // RP pointer
   std::string source_application;  // ED component naming the producing application, if any
   std::uint32_t segment = 0;
 };
@@ -107,7 +115,7 @@ struct Group {
 };
 
 struct PatientIdentity {
-  std::string device_model;     // from PID-3 model:/serial: (or DEV_MODEL)
+  std::string device_model;  // from PID-3 model:/serial: (or DEV_MODEL)
   std::string device_serial;
   std::string assigning_authority;  // PID-3.4 of the device identifier (manufacturer mnemonic)
   std::string device_identifier;    // PID-3.1 as sent when not in model:/serial: form
@@ -144,17 +152,17 @@ struct Episode {
 struct Interrogation {
   // Message identity.
   std::string sending_application, sending_facility;  // MSH-3, MSH-4 (namespace id)
-  std::string control_id;                              // MSH-10
-  std::string version;                                 // MSH-12
-  std::optional<base::DateTime> message_time;          // MSH-7
+  std::string control_id;                             // MSH-10
+  std::string version;                                // MSH-12
+  std::optional<base::DateTime> message_time;         // MSH-7
 
   PatientIdentity patient;
 
   // Session.
   std::string session_id;  // OBR-3 filler order number
   SessionType session_type = SessionType::kUnknown;
-  std::string session_type_raw;  // OBR-4 or 721026 as sent
-  std::optional<base::DateTime> session_time;  // 721025, else OBR-7
+  std::string session_type_raw;                  // OBR-4 or 721026 as sent
+  std::optional<base::DateTime> session_time;    // 721025, else OBR-7
   ResultStatus status = ResultStatus::kUnknown;  // OBR-25
 
   Device device;

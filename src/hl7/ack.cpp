@@ -74,9 +74,12 @@ bool AckRequested(const AckContext& context, AckOutcome outcome) {
 std::string_view AckCode(AckMode mode, AckOutcome outcome) {
   const bool enhanced = mode == AckMode::kEnhanced;
   switch (outcome) {
-    case AckOutcome::kAccept: return enhanced ? "CA" : "AA";
-    case AckOutcome::kError: return enhanced ? "CE" : "AE";
-    case AckOutcome::kReject: return enhanced ? "CR" : "AR";
+    case AckOutcome::kAccept:
+      return enhanced ? "CA" : "AA";
+    case AckOutcome::kError:
+      return enhanced ? "CE" : "AE";
+    case AckOutcome::kReject:
+      return enhanced ? "CR" : "AR";
   }
   return "AE";
 }
@@ -111,13 +114,13 @@ std::string BuildAck(const AckContext& context, const AckRequest& request) {
   out.append("MSH");
   out.push_back(f);
   out.append(encoding);
-  text_field(request.sending_application);                   // MSH-3
-  text_field(request.sending_facility);                      // MSH-4
-  field(context.sending_application);                        // MSH-5
-  field(context.sending_facility);                           // MSH-6
-  text_field(request.timestamp);                             // MSH-7
-  field("");                                                 // MSH-8
-  out.push_back(f);                                          // MSH-9
+  text_field(request.sending_application);  // MSH-3
+  text_field(request.sending_facility);     // MSH-4
+  field(context.sending_application);       // MSH-5
+  field(context.sending_facility);          // MSH-6
+  text_field(request.timestamp);            // MSH-7
+  field("");                                // MSH-8
+  out.push_back(f);                         // MSH-9
   out.append("ACK");
   if (!context.trigger_event.empty()) {
     out.push_back(c);
@@ -125,9 +128,9 @@ std::string BuildAck(const AckContext& context, const AckRequest& request) {
     out.push_back(c);
     out.append("ACK");
   }
-  text_field(request.control_id);                            // MSH-10
+  text_field(request.control_id);                                      // MSH-10
   field(context.processing_id.empty() ? "P" : context.processing_id);  // MSH-11
-  field(context.version.empty() ? "2.6" : context.version);  // MSH-12
+  field(context.version.empty() ? "2.6" : context.version);            // MSH-12
   out.push_back('\r');
 
   out.append("MSA");
@@ -137,14 +140,13 @@ std::string BuildAck(const AckContext& context, const AckRequest& request) {
 
   for (const AckError& e : request.errors) {
     out.append("ERR");
-    field("");  // ERR-1 not used in v2.5+
+    field("");         // ERR-1 not used in v2.5+
     out.push_back(f);  // ERR-2 error location (ERL)
     if (e.position.segment[0] != '\0') {
       out.append(e.position.segment);
       out.push_back(c);
-      out.append(fmt::format("{}", e.position.segment_occurrence == 0
-                                       ? 1
-                                       : e.position.segment_occurrence));
+      out.append(fmt::format(
+          "{}", e.position.segment_occurrence == 0 ? 1 : e.position.segment_occurrence));
       if (e.position.field != 0) {
         out.push_back(c);
         out.append(fmt::format("{}", e.position.field));

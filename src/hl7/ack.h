@@ -21,14 +21,14 @@ enum class AckOutcome : std::uint8_t { kAccept, kError, kReject };
 // recovered leniently from the first line of bytes that did not parse.
 struct AckContext {
   Delimiters delimiters;
-  std::string sending_application;  // raw MSH-3 of the original
-  std::string sending_facility;     // raw MSH-4
-  std::string control_id;           // raw MSH-10 (echoed in MSA-2)
-  std::string trigger_event;        // MSH-9.2, e.g. "R01"
-  std::string processing_id;        // MSH-11
-  std::string version;              // MSH-12
-  std::string accept_ack_type;      // MSH-15 (AL, NE, ER, SU or empty)
-  std::string application_ack_type; // MSH-16
+  std::string sending_application;   // raw MSH-3 of the original
+  std::string sending_facility;      // raw MSH-4
+  std::string control_id;            // raw MSH-10 (echoed in MSA-2)
+  std::string trigger_event;         // MSH-9.2, e.g. "R01"
+  std::string processing_id;         // MSH-11
+  std::string version;               // MSH-12
+  std::string accept_ack_type;       // MSH-15 (AL, NE, ER, SU or empty)
+  std::string application_ack_type;  // MSH-16
 };
 
 AckContext AckContextFrom(const Message& message);
@@ -53,11 +53,11 @@ struct AckError {
 
 struct AckRequest {
   AckOutcome outcome = AckOutcome::kAccept;
-  std::optional<AckMode> mode;        // overrides ModeFor (per-sender configuration)
+  std::optional<AckMode> mode;  // overrides ModeFor (per-sender configuration)
   std::string sending_application = "heartbase";
   std::string sending_facility;
-  std::string control_id;             // the ACK's own MSH-10
-  std::string timestamp;              // the ACK's MSH-7, an HL7 DTM
+  std::string control_id;  // the ACK's own MSH-10
+  std::string timestamp;   // the ACK's MSH-7, an HL7 DTM
   std::vector<AckError> errors;
 };
 

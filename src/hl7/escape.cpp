@@ -21,18 +21,30 @@ int HexValue(char c) {
 bool DecodeSequence(std::string_view body, const Delimiters& d, std::string* out) {
   if (body.size() == 1) {
     switch (body[0]) {
-      case 'F': out->push_back(d.field); return true;
-      case 'S': out->push_back(d.component); return true;
-      case 'T': out->push_back(d.subcomponent); return true;
-      case 'R': out->push_back(d.repetition); return true;
-      case 'E': out->push_back(d.escape); return true;
+      case 'F':
+        out->push_back(d.field);
+        return true;
+      case 'S':
+        out->push_back(d.component);
+        return true;
+      case 'T':
+        out->push_back(d.subcomponent);
+        return true;
+      case 'R':
+        out->push_back(d.repetition);
+        return true;
+      case 'E':
+        out->push_back(d.escape);
+        return true;
       case 'P':
         if (d.truncation == '\0') return false;
         out->push_back(d.truncation);
         return true;
       case 'H':
-      case 'N': return true;  // highlighting on/off: presentation only
-      default: return false;
+      case 'N':
+        return true;  // highlighting on/off: presentation only
+      default:
+        return false;
     }
   }
   if (body.empty()) return false;
@@ -55,7 +67,8 @@ bool DecodeSequence(std::string_view body, const Delimiters& d, std::string* out
         if (HexValue(c) < 0) return false;
       }
       return body.size() == 5 || body.size() == 7;
-    case 'Z': return true;  // locally defined; no local meaning here
+    case 'Z':
+      return true;  // locally defined; no local meaning here
     case '.': {
       const std::string_view cmd = body.substr(1, 2);
       std::string_view arg = body.substr(body.size() >= 3 ? 3 : body.size());
@@ -73,10 +86,10 @@ bool DecodeSequence(std::string_view body, const Delimiters& d, std::string* out
         out->append(static_cast<std::size_t>(n), '\n');
         return true;
       }
-      return cmd == "in" || cmd == "ti" || cmd == "sk" || cmd == "ce" || cmd == "fi" ||
-             cmd == "nf";
+      return cmd == "in" || cmd == "ti" || cmd == "sk" || cmd == "ce" || cmd == "fi" || cmd == "nf";
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 

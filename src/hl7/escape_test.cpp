@@ -61,9 +61,8 @@ TEST(Hl7Escape, DecodeOfEncodeIsIdentityForRandomBytes) {
       }
       const std::string encoded = Escape(s, d);
       for (char c : encoded) {
-        ASSERT_TRUE(c != d.field && c != d.component && c != d.repetition &&
-                    c != d.subcomponent && c != '\r' && c != '\n' &&
-                    (d.truncation == '\0' || c != d.truncation))
+        ASSERT_TRUE(c != d.field && c != d.component && c != d.repetition && c != d.subcomponent &&
+                    c != '\r' && c != '\n' && (d.truncation == '\0' || c != d.truncation))
             << "encoded text contains a structural byte";
       }
       ASSERT_EQ(Decode(encoded, d), s);

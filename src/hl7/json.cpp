@@ -52,11 +52,13 @@ base::Status WriteMessageJson(const Message& m, base::JsonWriter* w) {
         continue;
       }
       const std::uint32_t reps = PieceCount(field, d.repetition);
-      if (reps > limits.max_repetitions) return TooMany(s, f, "repetitions", limits.max_repetitions);
+      if (reps > limits.max_repetitions)
+        return TooMany(s, f, "repetitions", limits.max_repetitions);
       for (std::uint32_t r = 1; r <= reps; ++r) {
         const std::string_view rep = NthPiece(field, d.repetition, r);
         const std::uint32_t comps = PieceCount(rep, d.component);
-        if (comps > limits.max_components) return TooMany(s, f, "components", limits.max_components);
+        if (comps > limits.max_components)
+          return TooMany(s, f, "components", limits.max_components);
         w->BeginArray();
         for (std::uint32_t c = 1; c <= comps; ++c) {
           const std::string_view comp = NthPiece(rep, d.component, c);

@@ -84,9 +84,8 @@ class Message::Scanner {
     const __m128i vlf = _mm_set1_epi8('\n');
     for (; base + 16 <= n; base += 16) {
       const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + base));
-      const __m128i hit =
-          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vfs), _mm_cmpeq_epi8(x, vcr)),
-                       _mm_cmpeq_epi8(x, vlf));
+      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vfs), _mm_cmpeq_epi8(x, vcr)),
+                                       _mm_cmpeq_epi8(x, vlf));
       auto mask = static_cast<std::uint32_t>(_mm_movemask_epi8(hit));
       while (mask != 0) {
         const std::size_t i = base + static_cast<std::size_t>(__builtin_ctz(mask));
@@ -113,8 +112,10 @@ class Message::Scanner {
   // SegmentRecord only when the line ends), so a field costs two compares and one store.
   [[gnu::always_inline]] bool FieldSeparator(std::size_t i) {
     std::vector<std::uint32_t>& fields = m_->field_begin_;
-    if (i - field_start_ > max_field_bytes_) [[unlikely]] return FieldTooLong();
-    if (fields.size() - seg_first_ >= max_fields_) [[unlikely]] return TooManyFields(i);
+    if (i - field_start_ > max_field_bytes_) [[unlikely]]
+      return FieldTooLong();
+    if (fields.size() - seg_first_ >= max_fields_) [[unlikely]]
+      return TooManyFields(i);
     fields.push_back(static_cast<std::uint32_t>(i + 1));
     field_start_ = i + 1;
     return true;
@@ -128,8 +129,8 @@ class Message::Scanner {
 
   [[gnu::noinline]] bool FieldTooLong() {
     return Fail(ErrorCode::kLimitExceeded,
-                fmt::format("field is longer than {} bytes", limits_.max_field_bytes),
-                field_start_, static_cast<std::uint32_t>(m_->field_begin_.size() - seg_first_ - 1));
+                fmt::format("field is longer than {} bytes", limits_.max_field_bytes), field_start_,
+                static_cast<std::uint32_t>(m_->field_begin_.size() - seg_first_ - 1));
   }
 
   bool EndLine(std::size_t i) {
@@ -149,19 +150,18 @@ class Message::Scanner {
       line_ = Line::kBlank;
       return true;
     }
-    const bool looks_like_segment =
-        i + 3 <= n && in_[i] >= 'A' && in_[i] <= 'Z' && IsUpperOrDigit(in_[i + 1]) &&
-        IsUpperOrDigit(in_[i + 2]) && (i + 3 == n || in_[i + 3] == fs_ || IsTerminator(in_[i + 3]));
+    const bool looks_like_segment = i + 3 <= n && in_[i] >= 'A' && in_[i] <= 'Z' &&
+                                    IsUpperOrDigit(in_[i + 1]) && IsUpperOrDigit(in_[i + 2]) &&
+                                    (i + 3 == n || in_[i + 3] == fs_ || IsTerminator(in_[i + 3]));
     if (looks_like_segment) {
       if (m_->segments_.size() >= limits_.max_segments) {
         return Fail(ErrorCode::kLimitExceeded,
                     fmt::format("message has more than {} segments", limits_.max_segments), i, 0,
                     /*new_segment=*/true);
       }
-      m_->segments_.push_back(SegmentRecord{static_cast<std::uint32_t>(i),
-                                            static_cast<std::uint32_t>(i + 3),
-                                            static_cast<std::uint32_t>(m_->field_begin_.size()),
-                                            1});
+      m_->segments_.push_back(
+          SegmentRecord{static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(i + 3),
+                        static_cast<std::uint32_t>(m_->field_begin_.size()), 1});
       seg_ = &m_->segments_.back();
       seg_first_ = m_->field_begin_.size();
       m_->field_begin_.push_back(static_cast<std::uint32_t>(i));
@@ -175,8 +175,8 @@ class Message::Scanner {
       return true;
     }
     return Fail(ErrorCode::kMalformed,
-                "line does not start with a segment id (three upper-case letters or digits)", i,
-                0, /*new_segment=*/true);
+                "line does not start with a segment id (three upper-case letters or digits)", i, 0,
+                /*new_segment=*/true);
   }
 
   bool Fail(ErrorCode code, std::string text, std::size_t offset, std::uint32_t stored,
@@ -264,8 +264,8 @@ base::Status Message::Reset(std::string_view bytes, const ParseOptions& options)
     for (int b = 0; b < a; ++b) repeated |= (all[b] == c);
     if (bad || repeated) {
       return MakeError(ErrorCode::kMalformed,
-                       fmt::format("invalid delimiter 0x{:02x} in MSH-{}", static_cast<unsigned char>(c),
-                                   a == 0 ? 1 : 2),
+                       fmt::format("invalid delimiter 0x{:02x} in MSH-{}",
+                                   static_cast<unsigned char>(c), a == 0 ? 1 : 2),
                        At(start + 3 + static_cast<std::size_t>(a), 1, "MSH", a == 0 ? 1 : 2));
     }
   }
@@ -307,7 +307,8 @@ void Message::ReserveFor(std::string_view bytes) {
     for (int k = 0; k < 255 && i + 16 <= bytes.size(); ++k, i += 16) {
       const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes.data() + i));
       acc_fields = _mm_add_epi8(acc_fields, _mm_cmpeq_epi8(x, vfs));
-      acc_lines = _mm_add_epi8(acc_lines, _mm_or_si128(_mm_cmpeq_epi8(x, vcr), _mm_cmpeq_epi8(x, vlf)));
+      acc_lines =
+          _mm_add_epi8(acc_lines, _mm_or_si128(_mm_cmpeq_epi8(x, vcr), _mm_cmpeq_epi8(x, vlf)));
     }
     fields += fold(acc_fields);
     lines += fold(acc_lines);
@@ -331,9 +332,7 @@ std::optional<Segment> Message::Find(std::string_view id, std::size_t start) con
 
 // ---------------------------------------------------------------------------------------------
 
-std::string_view Segment::id() const {
-  return m_->bytes_.substr(m_->segments_[index_].begin, 3);
-}
+std::string_view Segment::id() const { return m_->bytes_.substr(m_->segments_[index_].begin, 3); }
 
 std::size_t Segment::offset() const { return m_->segments_[index_].begin; }
 

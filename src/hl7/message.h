@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <type_traits>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "base/result.h"
@@ -19,9 +19,9 @@ struct ParseOptions {
   std::size_t max_message_bytes = 32u << 20;  // an IDCO message with EGM PDFs is 100 kB–1.3 MB
   std::uint32_t max_segments = 100'000;
   std::uint32_t max_fields_per_segment = 1'000;
-  std::size_t max_field_bytes = 16u << 20;    // one ED field carries a whole base64 PDF
-  std::uint32_t max_repetitions = 1'000;      // enforced by Field::Repetition / ForEach accessors
-  std::uint32_t max_components = 1'000;       // likewise, per repetition
+  std::size_t max_field_bytes = 16u << 20;  // one ED field carries a whole base64 PDF
+  std::uint32_t max_repetitions = 1'000;    // enforced by Field::Repetition / ForEach accessors
+  std::uint32_t max_components = 1'000;     // likewise, per repetition
   // A line that does not start with a segment id continues the previous segment (senders that
   // wrap base64 attachments with raw line breaks). When false, such a line is an error.
   bool join_continuation_lines = true;
@@ -39,9 +39,9 @@ class Message;
 class Segment {
  public:
   std::string_view id() const;
-  std::size_t index() const { return index_; }      // 0-based position in the message
-  std::size_t offset() const;                         // byte offset of the segment in the input
-  std::string_view raw() const;                       // the segment's bytes, without terminator
+  std::size_t index() const { return index_; }  // 0-based position in the message
+  std::size_t offset() const;                   // byte offset of the segment in the input
+  std::string_view raw() const;                 // the segment's bytes, without terminator
   // Highest field number present (MSH counts MSH-1 and MSH-2).
   std::uint32_t field_count() const;
   // Raw (still escaped) field `n` (1-based, HL7 numbering), all repetitions; empty if absent.
@@ -70,14 +70,15 @@ class Message {
   static base::Result<Message> Parse(std::string_view bytes, const ParseOptions& options = {});
   // A Message only views its input: parsing a temporary std::string would leave it dangling.
   template <typename S>
-    requires std::is_same_v<S, std::string>
+  requires std::is_same_v<S, std::string>
   static base::Result<Message> Parse(S&& bytes, const ParseOptions& options = {}) = delete;
   // Same as Parse, reusing this object's storage (no allocation once it has grown).
   // On failure the object is empty.
   base::Status Reset(std::string_view bytes, const ParseOptions& options = {});
   template <typename S>
-    requires std::is_same_v<S, std::string>
-  base::Status Reset(S&& bytes, const ParseOptions& options = {}) = delete;
+  requires std::is_same_v<S, std::string> base::Status Reset(S&& bytes,
+                                                             const ParseOptions& options = {})
+  = delete;
 
   std::string_view bytes() const { return bytes_; }
   const Delimiters& delimiters() const { return delimiters_; }

@@ -44,8 +44,8 @@ TEST(Hl7Message, ParsesSegmentsFieldsComponentsAndRepetitions) {
 TEST(Hl7Message, AcceptsCrLfCrLfAndBlankLines) {
   for (std::string_view sep : {"\r", "\n", "\r\n", "\r\n\r\n", "\n\n  \n"}) {
     std::string text;
-    for (std::string_view seg : {"MSH|^~\\&|A|B|||20200101||ORU^R01|1|P|2.5",
-                                 "PID|||x^^^MDT^U", "OBX|1|NM|1^X^MDC||5"}) {
+    for (std::string_view seg :
+         {"MSH|^~\\&|A|B|||20200101||ORU^R01|1|P|2.5", "PID|||x^^^MDT^U", "OBX|1|NM|1^X^MDC||5"}) {
       text += seg;
       text += sep;
     }
@@ -155,8 +155,8 @@ TEST(Hl7Message, ResetReusesStorageAndClearsOnFailure) {
 TEST(Hl7Message, FieldsAtEveryPositionOfTheSimdBlockAreFound) {
   // Vary the length of a prefix so that separators fall on every offset of a 16-byte block.
   for (int pad = 0; pad < 40; ++pad) {
-    const std::string text = "MSH|^~\\&|" + std::string(pad, 'x') + "|B|C\rOBX|1|" +
-                             std::string(pad, 'y') + "|end";
+    const std::string text =
+        "MSH|^~\\&|" + std::string(pad, 'x') + "|B|C\rOBX|1|" + std::string(pad, 'y') + "|end";
     auto m = Message::Parse(text);
     ASSERT_TRUE(m) << pad;
     EXPECT_EQ(m->segment(0).Field(3), std::string(pad, 'x'));

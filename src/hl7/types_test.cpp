@@ -38,8 +38,9 @@ TEST(Hl7Dtm, ComputesUnixTime) {
 }
 
 TEST(Hl7Dtm, RejectsMalformedAndImpossibleDates) {
-  for (const char* bad : {"", "20", "2023023", "20230230", "20231301", "202301011260",
-                          "20230101+01", "2023abc", "19100000000001", "20230101120000.1234567890"}) {
+  for (const char* bad :
+       {"", "20", "2023023", "20230230", "20231301", "202301011260", "20230101+01", "2023abc",
+        "19100000000001", "20230101120000.1234567890"}) {
     EXPECT_FALSE(ParseDtm(bad)) << bad;
   }
 }

@@ -19,11 +19,19 @@ void OptionalTime(JsonWriter* w, std::string_view key, const std::optional<base:
 
 void WriteValue(const Value& v, JsonWriter* w) {
   switch (v.kind) {
-    case Value::Kind::kEmpty: w->Null(); return;
-    case Value::Kind::kNumber: w->Double(v.number); return;
+    case Value::Kind::kEmpty:
+      w->Null();
+      return;
+    case Value::Kind::kNumber:
+      w->Double(v.number);
+      return;
     case Value::Kind::kText:
-    case Value::Kind::kUnparsed: w->String(v.text); return;
-    case Value::Kind::kDateTime: w->String(v.date_time.ToIso8601()); return;
+    case Value::Kind::kUnparsed:
+      w->String(v.text);
+      return;
+    case Value::Kind::kDateTime:
+      w->String(v.date_time.ToIso8601());
+      return;
     case Value::Kind::kCoded:
       w->BeginObject();
       w->Field("code", v.coded.code);

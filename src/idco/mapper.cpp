@@ -75,13 +75,20 @@ SessionType SessionTypeFrom(const domain::Coded& c) {
 
 DeviceType DeviceTypeFrom(const domain::Coded& c) {
   switch (c.enum_code) {
-    case 753665: return DeviceType::kPacemaker;
-    case 753666: return DeviceType::kIcd;
-    case 753667: return DeviceType::kCrtD;
-    case 753668: return DeviceType::kCrtP;
-    case 753669: return DeviceType::kMonitor;
-    case 753670: return DeviceType::kOther;
-    default: break;
+    case 753665:
+      return DeviceType::kPacemaker;
+    case 753666:
+      return DeviceType::kIcd;
+    case 753667:
+      return DeviceType::kCrtD;
+    case 753668:
+      return DeviceType::kCrtP;
+    case 753669:
+      return DeviceType::kMonitor;
+    case 753670:
+      return DeviceType::kOther;
+    default:
+      break;
   }
   const std::string m = Folded(c.mnemonic);
   if (m == "ipg" || m == "pm" || m == "pacemaker") return DeviceType::kPacemaker;
@@ -132,8 +139,8 @@ void ReadPatient(const hl7::Segment& pid, const hl7::Delimiters& d, Interrogatio
   const std::uint32_t sent = hl7::PieceCount(ids, d.repetition);
   const std::uint32_t reps = std::min(sent, kMaxIdentifiers);
   if (sent > kMaxIdentifiers) {
-    r->warnings.push_back(fmt::format("PID-3 has {} identifiers; only the first {} were read",
-                                      sent, kMaxIdentifiers));
+    r->warnings.push_back(fmt::format("PID-3 has {} identifiers; only the first {} were read", sent,
+                                      kMaxIdentifiers));
   }
   bool have_device = false;
   for (std::uint32_t i = 1; i <= reps; ++i) {
@@ -194,12 +201,24 @@ Group& GroupFor(std::vector<Group>* groups, std::uint32_t instance) {
 
 void Place(Observation obs, Interrogation* r) {
   switch (obs.category) {
-    case Category::kDevice: r->device_observations.push_back(std::move(obs)); break;
-    case Category::kSession: r->session_observations.push_back(std::move(obs)); break;
-    case Category::kMeasurement: r->measurements.push_back(std::move(obs)); break;
-    case Category::kSetting: r->settings.push_back(std::move(obs)); break;
-    case Category::kStatistic: r->statistics.push_back(std::move(obs)); break;
-    case Category::kOther: r->other_observations.push_back(std::move(obs)); break;
+    case Category::kDevice:
+      r->device_observations.push_back(std::move(obs));
+      break;
+    case Category::kSession:
+      r->session_observations.push_back(std::move(obs));
+      break;
+    case Category::kMeasurement:
+      r->measurements.push_back(std::move(obs));
+      break;
+    case Category::kSetting:
+      r->settings.push_back(std::move(obs));
+      break;
+    case Category::kStatistic:
+      r->statistics.push_back(std::move(obs));
+      break;
+    case Category::kOther:
+      r->other_observations.push_back(std::move(obs));
+      break;
     case Category::kLead:
       GroupFor(&r->lead_groups, obs.instance).observations.push_back(std::move(obs));
       break;
@@ -230,12 +249,23 @@ std::string TextOf(const Observation& o) {
 void Summarize(Interrogation* r) {
   for (const Observation& o : r->device_observations) {
     switch (o.code) {
-      case 720897: r->device.type = DeviceTypeFrom(o.value.coded); break;
-      case 720898: r->device.model = o.value.text; break;
-      case 720899: r->device.serial = o.value.text; break;
-      case 720900: r->device.manufacturer = NormalizeManufacturer(TextOf(o)); break;
-      case 720901: r->device.implant_date = TimeOf(o); break;
-      default: break;
+      case 720897:
+        r->device.type = DeviceTypeFrom(o.value.coded);
+        break;
+      case 720898:
+        r->device.model = o.value.text;
+        break;
+      case 720899:
+        r->device.serial = o.value.text;
+        break;
+      case 720900:
+        r->device.manufacturer = NormalizeManufacturer(TextOf(o));
+        break;
+      case 720901:
+        r->device.implant_date = TimeOf(o);
+        break;
+      default:
+        break;
     }
   }
   for (const Observation& o : r->session_observations) {
@@ -253,12 +283,23 @@ void Summarize(Interrogation* r) {
     lead.instance = g.instance;
     for (const Observation& o : g.observations) {
       switch (o.code) {
-        case 720961: lead.model = o.value.text; break;
-        case 720962: lead.serial = o.value.text; break;
-        case 720963: lead.manufacturer = NormalizeManufacturer(TextOf(o)); break;
-        case 720964: lead.implant_date = TimeOf(o); break;
-        case 720966: lead.location = TextOf(o); break;
-        default: break;
+        case 720961:
+          lead.model = o.value.text;
+          break;
+        case 720962:
+          lead.serial = o.value.text;
+          break;
+        case 720963:
+          lead.manufacturer = NormalizeManufacturer(TextOf(o));
+          break;
+        case 720964:
+          lead.implant_date = TimeOf(o);
+          break;
+        case 720966:
+          lead.location = TextOf(o);
+          break;
+        default:
+          break;
       }
     }
     r->leads.push_back(std::move(lead));
@@ -268,13 +309,20 @@ void Summarize(Interrogation* r) {
     e.instance = g.instance;
     for (const Observation& o : g.observations) {
       switch (o.code) {
-        case 739536: e.id = o.value.text; break;
-        case 739552: e.onset = TimeOf(o); break;
-        case 739568: e.type = TextOf(o); break;
+        case 739536:
+          e.id = o.value.text;
+          break;
+        case 739552:
+          e.onset = TimeOf(o);
+          break;
+        case 739568:
+          e.type = TextOf(o);
+          break;
         case 739712:
           if (o.value.kind == domain::Value::Kind::kNumber) e.duration_s = o.value.number;
           break;
-        default: break;
+        default:
+          break;
       }
     }
     r->episodes.push_back(std::move(e));

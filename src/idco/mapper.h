@@ -29,7 +29,8 @@ struct MapOptions {
 //                  is not valid base64;
 //   kLimitExceeded — more observations, or a larger attachment, than the options allow.
 // Error messages name positions and term codes, never values (they may reach logs).
-base::Result<domain::Interrogation> Map(const hl7::Message& message, const MapOptions& options = {});
+base::Result<domain::Interrogation> Map(const hl7::Message& message,
+                                        const MapOptions& options = {});
 
 // Manufacturer names and mnemonics folded to one code per company: MDT (Medtronic), BSX (Boston
 // Scientific, Guidant), SJM (Abbott, St. Jude), BIO (Biotronik), MCP (MicroPort, Sorin, LivaNova,

@@ -42,14 +42,15 @@ TEST(IdcoMapper, ReadsHeaderPatientAndSession) {
 }
 
 TEST(IdcoMapper, TypesValuesAndNormalizesUnits) {
-  auto r = MapText(std::string(kHead) +
-                   "OBX|1|NM|722433^MDC_IDC_MSMT_LEADCHNL_RV_IMPEDANCE_VALUE^MDC||520|ohms|||||F\r"
-                   "OBX|2|NM|730880^MDC_IDC_SET_BRADY_LOWRATE^MDC||60|bpm|||||F\r"
-                   "OBX|3|NM|721344^MDC_IDC_MSMT_BATTERY_VOLTAGE^MDC||2.95|266418^MDC_DIM_VOLT^MDC\r"
-                   "OBX|4|NM|721216^MDC_IDC_MSMT_BATTERY_DTM^MDC||20251224101500\r"
-                   "OBX|5|SN|722624^MDC_IDC_MSMT_LEADHVCHNL_IMPEDANCE^MDC||<^20|Ohm|<\r"
-                   "OBX|6|NM|722177^MDC_IDC_MSMT_LEADCHNL_RV_PACING_THRESHOLD_AMPLITUDE^MDC|||V||OFF\r"
-                   "OBX|7|NM|722176^MDC_IDC_MSMT_LEADCHNL_RA_PACING_THRESHOLD_AMPLITUDE^MDC||abc|V\r");
+  auto r =
+      MapText(std::string(kHead) +
+              "OBX|1|NM|722433^MDC_IDC_MSMT_LEADCHNL_RV_IMPEDANCE_VALUE^MDC||520|ohms|||||F\r"
+              "OBX|2|NM|730880^MDC_IDC_SET_BRADY_LOWRATE^MDC||60|bpm|||||F\r"
+              "OBX|3|NM|721344^MDC_IDC_MSMT_BATTERY_VOLTAGE^MDC||2.95|266418^MDC_DIM_VOLT^MDC\r"
+              "OBX|4|NM|721216^MDC_IDC_MSMT_BATTERY_DTM^MDC||20251224101500\r"
+              "OBX|5|SN|722624^MDC_IDC_MSMT_LEADHVCHNL_IMPEDANCE^MDC||<^20|Ohm|<\r"
+              "OBX|6|NM|722177^MDC_IDC_MSMT_LEADCHNL_RV_PACING_THRESHOLD_AMPLITUDE^MDC|||V||OFF\r"
+              "OBX|7|NM|722176^MDC_IDC_MSMT_LEADCHNL_RA_PACING_THRESHOLD_AMPLITUDE^MDC||abc|V\r");
   ASSERT_TRUE(r) << r.error().Describe();
   ASSERT_EQ(r->measurements.size(), 6u);
   EXPECT_EQ(r->measurements[0].unit, "Ohm");
@@ -86,13 +87,15 @@ TEST(IdcoMapper, KeepsUnknownTermsInTheirFamily) {
 }
 
 TEST(IdcoMapper, GroupsRepeatedObjectsByFamilyAndInstance) {
-  auto r = MapText(std::string(kHead) +
-                   "OBX|1|ST|720961^MDC_IDC_LEAD_MODEL^MDC|2|5076\r"
-                   "OBX|2|CWE|720966^MDC_IDC_LEAD_LOCATION^MDC|2|753860^MDC_IDC_ENUM_LEAD_LOCATION_CHAMBER_RV^MDC\r"
-                   "OBX|3|ST|720961^MDC_IDC_LEAD_MODEL^MDC|1|4076\r"
-                   "OBX|4|CWE|731648^MDC_IDC_SET_ZONE_TYPE^MDC|1|754945^MDC_IDC_ENUM_ZONE_TYPE_Zone_VF^MDC\r"
-                   "OBX|5|ST|739536^MDC_IDC_EPISODE_ID^MDC|1|E-7\r"
-                   "OBX|6|CWE|739568^MDC_IDC_EPISODE_TYPE^MDC|1|Epis_VF^VF\r");
+  auto r = MapText(
+      std::string(kHead) +
+      "OBX|1|ST|720961^MDC_IDC_LEAD_MODEL^MDC|2|5076\r"
+      "OBX|2|CWE|720966^MDC_IDC_LEAD_LOCATION^MDC|2|753860^MDC_IDC_ENUM_LEAD_LOCATION_CHAMBER_RV^"
+      "MDC\r"
+      "OBX|3|ST|720961^MDC_IDC_LEAD_MODEL^MDC|1|4076\r"
+      "OBX|4|CWE|731648^MDC_IDC_SET_ZONE_TYPE^MDC|1|754945^MDC_IDC_ENUM_ZONE_TYPE_Zone_VF^MDC\r"
+      "OBX|5|ST|739536^MDC_IDC_EPISODE_ID^MDC|1|E-7\r"
+      "OBX|6|CWE|739568^MDC_IDC_EPISODE_TYPE^MDC|1|Epis_VF^VF\r");
   ASSERT_TRUE(r) << r.error().Describe();
   ASSERT_EQ(r->leads.size(), 2u);
   EXPECT_EQ(r->leads[0].instance, 1u);
@@ -109,7 +112,8 @@ TEST(IdcoMapper, DecodesWrappedPdfAndKeepsReferencePointers) {
   auto r = MapText(std::string(kHead) +
                    "OBX|1|ED|18750-0^Cardiac Electrophysiology Report^LN|3|"
                    "^application^pdf^Base64^JVBERi0x\\X0D\\\nLjQK||||||F\r"
-                   "OBX|2|RP|18750-0^Cardiac Electrophysiology Report^LN||https://gw/doc/1^GW^APPLICATION^PDF\r");
+                   "OBX|2|RP|18750-0^Cardiac Electrophysiology "
+                   "Report^LN||https://gw/doc/1^GW^APPLICATION^PDF\r");
   ASSERT_TRUE(r) << r.error().Describe();
   ASSERT_EQ(r->attachments.size(), 2u);
   EXPECT_EQ(r->attachments[0].media_type, "application/pdf");
@@ -129,17 +133,17 @@ TEST(IdcoMapper, RejectsWhatIsNotAnInterrogation) {
   auto no_device = MapText("MSH|^~\\&|A|B|||2026||ORU^R01|1|P|2.5\rPID|||123^^^H^MR\rOBR|1\r");
   ASSERT_FALSE(no_device);
   EXPECT_NE(no_device.error().message.find("device identity"), std::string::npos);
-  auto bad_pdf = MapText(std::string(kHead) +
-                         "OBX|1|ED|18750-0^R^LN||^PDF^^Base64^JVBE*Ri0x\r");
+  auto bad_pdf = MapText(std::string(kHead) + "OBX|1|ED|18750-0^R^LN||^PDF^^Base64^JVBE*Ri0x\r");
   ASSERT_FALSE(bad_pdf);
   EXPECT_EQ(bad_pdf.error().code, ErrorCode::kMalformed);
   EXPECT_STREQ(bad_pdf.error().position.segment, "OBX");
 }
 
 TEST(IdcoMapper, DeviceSerialFromObservationsWhenPidHasNone) {
-  auto r = MapText("MSH|^~\\&|A|B|||2026||ORU^R01|1|P|2.5\rPID|||123^^^H^MR\rOBR|1\r"
-                   "OBX|1|ST|720899^MDC_IDC_DEV_SERIAL^MDC||SER9\r"
-                   "OBX|2|CWE|720900^MDC_IDC_DEV_MFG^MDC||753731^MDC_IDC_ENUM_MFG_BIO^MDC\r");
+  auto r = MapText(
+      "MSH|^~\\&|A|B|||2026||ORU^R01|1|P|2.5\rPID|||123^^^H^MR\rOBR|1\r"
+      "OBX|1|ST|720899^MDC_IDC_DEV_SERIAL^MDC||SER9\r"
+      "OBX|2|CWE|720900^MDC_IDC_DEV_MFG^MDC||753731^MDC_IDC_ENUM_MFG_BIO^MDC\r");
   ASSERT_TRUE(r) << r.error().Describe();
   EXPECT_EQ(r->patient.device_serial, "SER9");
   EXPECT_EQ(r->device.manufacturer, "BIO");

@@ -137,8 +137,8 @@ void ReadObservation(const hl7::Segment& obx, const hl7::Delimiters& d, domain::
       out->category = CategoryFromName(c2);
     }
     if (out->code == 0 && c2.empty()) {
-      warnings->push_back(fmt::format("segment {}: OBX has no observation identifier (OBX-3)",
-                                      out->segment));
+      warnings->push_back(
+          fmt::format("segment {}: OBX has no observation identifier (OBX-3)", out->segment));
     }
   }
   out->sub_id = Text(obx.Field(4), d);
@@ -260,11 +260,10 @@ base::Status ReadAttachment(const hl7::Segment& obx, const hl7::Delimiters& d,
   const std::string_view data_raw = hl7::NthPiece(raw, d.component, 5);
   // Base64 is 4/3 of the bytes it carries: check the limit before decoding.
   if (data_raw.size() / 4 * 3 > options.max_attachment_bytes + 3) {
-    return base::MakeError(base::ErrorCode::kLimitExceeded,
-                           fmt::format("attachment is larger than {} bytes",
-                                       options.max_attachment_bytes),
-                           base::Position{.segment = {'O', 'B', 'X', '\0'},
-                                          .segment_seq = out->segment, .field = 5});
+    return base::MakeError(
+        base::ErrorCode::kLimitExceeded,
+        fmt::format("attachment is larger than {} bytes", options.max_attachment_bytes),
+        base::Position{.segment = {'O', 'B', 'X', '\0'}, .segment_seq = out->segment, .field = 5});
   }
   if (!options.decode_attachments) return {};
   std::string text;
@@ -275,7 +274,8 @@ base::Status ReadAttachment(const hl7::Segment& obx, const hl7::Delimiters& d,
                              fmt::format("attachment data is not valid base64 at character {}",
                                          s.error().position.offset),
                              base::Position{.segment = {'O', 'B', 'X', '\0'},
-                                            .segment_seq = out->segment, .field = 5,
+                                            .segment_seq = out->segment,
+                                            .field = 5,
                                             .component = 5});
     }
   } else {

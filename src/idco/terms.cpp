@@ -47,7 +47,7 @@ constexpr bool SortedByCode() {
 }
 static_assert(SortedByCode(), "terms.inc and enums.inc must be sorted by code without duplicates");
 
-constexpr std::uint32_t kIdcFirst = 720896;  // partition 11 × 65536
+constexpr std::uint32_t kIdcFirst = 720896;     // partition 11 × 65536
 constexpr std::uint32_t kIdcLastTerm = 753663;  // enumerations start at 753664
 
 }  // namespace

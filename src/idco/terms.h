@@ -13,8 +13,8 @@ struct Term {
   std::uint32_t code;
   std::string_view reference_id;  // canonical (current) reference id
   domain::Category category;
-  std::string_view usual_type;    // HL7 type senders normally use, may be empty
-  std::string_view usual_unit;    // UCUM, may be empty
+  std::string_view usual_type;  // HL7 type senders normally use, may be empty
+  std::string_view usual_unit;  // UCUM, may be empty
 };
 
 struct EnumValue {
@@ -27,7 +27,8 @@ struct EnumValue {
 // Exact lookup by numeric code; nullptr if unknown.
 const Term* FindTerm(std::uint32_t code);
 // Lookup by reference id as senders spell it: canonical, legacy MDC_IDC_PG_* (renamed to
-// MDC_IDC_DEV_* in 2012) and known misspellings. Case-sensitive, as the ids are. nullptr if unknown.
+// MDC_IDC_DEV_* in 2012) and known misspellings. Case-sensitive, as the ids are. nullptr if
+// unknown.
 const Term* FindTermByName(std::string_view reference_id);
 // For a code the dictionary does not know: the category of the nearest known code below it
 // within the IDC partition (terms are allocated in family blocks), kOther outside it.

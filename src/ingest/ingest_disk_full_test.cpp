@@ -68,7 +68,7 @@ TEST_F(IngestDiskFaults, DiskFullIsNotAcknowledgedAndRecovers) {
   auto ack = hl7::Message::Parse(nak);
   ASSERT_TRUE(ack);
   EXPECT_TRUE(ack->Find("MSA")->Field(1) == "AE" || ack->Find("MSA")->Field(1) == "CE");
-  store::testing::SetDiskSpace(-1);  // space returns
+  store::testing::SetDiskSpace(-1);                           // space returns
   EXPECT_EQ(Count("SELECT COUNT(*) FROM interrogation"), 1);  // nothing half-written
   EXPECT_EQ(Count("SELECT COUNT(*) FROM quarantine"), 0);     // and not blamed on the message
   auto retry = pipeline_->Ingest(messages_[1], "test");

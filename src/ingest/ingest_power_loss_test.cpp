@@ -22,11 +22,11 @@ struct Sent {
 
 TEST(IngestPowerLoss, EveryAcknowledgedMessageSurvivesACut) {
   std::vector<std::string> messages;
-  ASSERT_TRUE(demo::Generate({.patients = 8, .years = 2, .seed = 21},
-                             [&](const demo::GeneratedMessage& m) {
-                               messages.push_back(m.bytes);
-                               return base::Status();
-                             }));
+  ASSERT_TRUE(
+      demo::Generate({.patients = 8, .years = 2, .seed = 21}, [&](const demo::GeneratedMessage& m) {
+        messages.push_back(m.bytes);
+        return base::Status();
+      }));
   ASSERT_GT(messages.size(), 40u);
   auto keys = crypto::KeyRing::Generate();
   ASSERT_TRUE(keys);

@@ -43,9 +43,12 @@ std::string Hl7Time(std::int64_t us) {
 
 std::string_view ToString(Disposition d) {
   switch (d) {
-    case Disposition::kStored: return "stored";
-    case Disposition::kDuplicate: return "duplicate";
-    case Disposition::kQuarantined: return "quarantined";
+    case Disposition::kStored:
+      return "stored";
+    case Disposition::kDuplicate:
+      return "duplicate";
+    case Disposition::kQuarantined:
+      return "quarantined";
   }
   return "unknown";
 }

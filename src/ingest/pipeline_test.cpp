@@ -36,15 +36,26 @@ struct Message {
   std::string Text() const {
     return "MSH|^~\\&|CARELINK|MDT|||20260101120500+0000||ORU^R01^ORU_R01|" + control +
            "|P|2.6|||AL|NE\r"
-           "PID|||model:A3DR01/serial:" + serial + "^^^MDT^U~" + mrn + "^^^HOSP^MR||" + family +
-           "^" + given + "||" + dob + "|F\r"
-           "OBR|1||" + session_id + "|754053^MDC_IDC_ENUM_SESS_TYPE_RemoteScheduled^MDC|||" +
-           session_time + "||||||||||||||||||" + status + "\r"
+           "PID|||model:A3DR01/serial:" +
+           serial + "^^^MDT^U~" + mrn + "^^^HOSP^MR||" + family + "^" + given + "||" + dob +
+           "|F\r"
+           "OBR|1||" +
+           session_id + "|754053^MDC_IDC_ENUM_SESS_TYPE_RemoteScheduled^MDC|||" + session_time +
+           "||||||||||||||||||" + status +
+           "\r"
            "OBX|1|CWE|720897^MDC_IDC_DEV_TYPE^MDC||753665^MDC_IDC_ENUM_DEV_TYPE_IPG^MDC\r"
-           "OBX|2|ST|720899^MDC_IDC_DEV_SERIAL^MDC||" + serial + "\r"
-           "OBX|3|ST|720902^MDC_IDC_DEV_IMPLANTER^MDC||" + implanter + "\r"
-           "OBX|4|DTM|721025^MDC_IDC_SESS_DTM^MDC||" + session_time + "\r"
-           "OBX|5|NM|721344^MDC_IDC_MSMT_BATTERY_VOLTAGE^MDC||" + voltage + "|V\r"
+           "OBX|2|ST|720899^MDC_IDC_DEV_SERIAL^MDC||" +
+           serial +
+           "\r"
+           "OBX|3|ST|720902^MDC_IDC_DEV_IMPLANTER^MDC||" +
+           implanter +
+           "\r"
+           "OBX|4|DTM|721025^MDC_IDC_SESS_DTM^MDC||" +
+           session_time +
+           "\r"
+           "OBX|5|NM|721344^MDC_IDC_MSMT_BATTERY_VOLTAGE^MDC||" +
+           voltage +
+           "|V\r"
            "OBX|6|ST|720961^MDC_IDC_LEAD_MODEL^MDC|1|5076\r"
            "OBX|7|ST|720962^MDC_IDC_LEAD_SERIAL^MDC|1|LEADSER77\r";
   }
@@ -164,8 +175,8 @@ TEST_F(PipelineTest, CorrectedResultSupersedesAndKeepsHistory) {
   ASSERT_EQ(trend.size(), 1u);
   EXPECT_DOUBLE_EQ(trend[0].value, 2.99);
   EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM interrogation"))[0].Int(0), 3);
-  EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM interrogation WHERE superseded_by IS NULL"))[0].Int(0),
-            1);
+  EXPECT_EQ(
+      (*tx->Query("SELECT COUNT(*) FROM interrogation WHERE superseded_by IS NULL"))[0].Int(0), 1);
 }
 
 TEST_F(PipelineTest, UnparseableInputIsQuarantinedAndRejected) {

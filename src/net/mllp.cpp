@@ -35,8 +35,8 @@ base::Status MllpDecoder::Feed(std::string_view bytes, const FrameHandler& on_fr
           state_ = State::kInFrame;
           frame_.clear();
         } else if (c != '\r' && c != '\n' && c != ' ' && c != '\t') {
-          return fail(base::ErrorCode::kMalformed, "data outside an MLLP frame (no start byte 0x0B)",
-                      i);
+          return fail(base::ErrorCode::kMalformed,
+                      "data outside an MLLP frame (no start byte 0x0B)", i);
         }
         ++i;
         break;

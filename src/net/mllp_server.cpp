@@ -4,15 +4,14 @@
 // memory.
 #include "net/mllp_server.h"
 
+#include <fmt/format.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl.hpp>
-#include <fmt/format.h>
-
-#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -68,9 +67,9 @@ class Server final : public MllpServer {
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      return base::MakeError(base::ErrorCode::kIo, fmt::format("cannot listen on {}:{}: {}",
-                                                               options_.host, options_.port,
-                                                               ec.message()));
+      return base::MakeError(
+          base::ErrorCode::kIo,
+          fmt::format("cannot listen on {}:{}: {}", options_.host, options_.port, ec.message()));
     }
     const auto bound = acceptor_.local_endpoint();
     local_ = fmt::format("{}:{}", bound.address().to_string(), bound.port());
@@ -158,10 +157,9 @@ class Server final : public MllpServer {
     asio::ssl::stream<tcp::socket> stream(std::move(socket), tls_);
     asio::steady_timer timer(io_);
     timer.expires_after(options_.handshake_timeout);
-    auto result = co_await (
-        stream.async_handshake(asio::ssl::stream_base::server,
-                               asio::as_tuple(asio::use_awaitable)) ||
-        timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    auto result = co_await (stream.async_handshake(asio::ssl::stream_base::server,
+                                                   asio::as_tuple(asio::use_awaitable)) ||
+                            timer.async_wait(asio::as_tuple(asio::use_awaitable)));
     if (result.index() == 1 || std::get<0>(std::get<0>(result))) co_return;  // no session
     MllpPeer peer;
     if (X509* cert = SSL_get_peer_certificate(stream.native_handle())) {

@@ -17,10 +17,10 @@ struct MllpServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 2575;  // 0 = chosen by the OS
   std::size_t max_frame_bytes = 32u << 20;
-  std::size_t max_connections = 64;  // further connections are closed at once
+  std::size_t max_connections = 64;                 // further connections are closed at once
   std::chrono::milliseconds idle_timeout{120'000};  // no byte for this long: close
   std::chrono::milliseconds frame_timeout{60'000};  // a started frame must complete within this
-  int workers = 2;                                   // threads running the handler
+  int workers = 2;                                  // threads running the handler
   // TLS (1.2 and 1.3, forward-secret AEAD suites only) with mutual authentication: when
   // `tls_certificate` is set, every client must present a certificate that chains to
   // `tls_client_ca`. Required for any address that is not loopback.

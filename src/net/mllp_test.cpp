@@ -35,7 +35,10 @@ TEST(Mllp, DecodesFramesSplitAtEveryByte) {
 TEST(Mllp, RefusesOversizedFrameBeforeBufferingIt) {
   MllpDecoder d(10);
   base::Status s;
-  Decode(d, "\x0b" "0123456789", &s);
+  Decode(d,
+         "\x0b"
+         "0123456789",
+         &s);
   ASSERT_TRUE(s);
   EXPECT_EQ(d.buffered(), 10u);
   Decode(d, "X", &s);

@@ -27,7 +27,8 @@ void ForEachObservation(const domain::Interrogation& in, Fn&& fn) {
                            &in.settings, &in.statistics, &in.other_observations}) {
     for (const Observation& o : *list) fn(o);
   }
-  for (const auto* groups : {&in.lead_groups, &in.zones, &in.episode_counters, &in.episode_groups}) {
+  for (const auto* groups :
+       {&in.lead_groups, &in.zones, &in.episode_counters, &in.episode_groups}) {
     for (const auto& g : *groups) {
       for (const Observation& o : g.observations) fn(o);
     }
@@ -39,12 +40,16 @@ base::Status InsertObservation(Transaction& tx, const crypto::KeyRing& keys, std
                                const Observation& o) {
   Value num, code, time, sealed;
   switch (o.value.kind) {
-    case ObservationValue::Kind::kNumber: num = o.value.number; break;
+    case ObservationValue::Kind::kNumber:
+      num = o.value.number;
+      break;
     case ObservationValue::Kind::kCoded:
       code = o.value.coded.mnemonic.empty() ? o.value.coded.code : o.value.coded.mnemonic;
       if (o.value.coded.enum_code != 0) num = static_cast<double>(o.value.coded.enum_code);
       break;
-    case ObservationValue::Kind::kDateTime: time = o.value.date_time.ToUnixMicros(); break;
+    case ObservationValue::Kind::kDateTime:
+      time = o.value.date_time.ToUnixMicros();
+      break;
     case ObservationValue::Kind::kStructured:
       code = o.value.structured.comparator;
       if (o.value.structured.num1) num = *o.value.structured.num1;
@@ -52,9 +57,11 @@ base::Status InsertObservation(Transaction& tx, const crypto::KeyRing& keys, std
     case ObservationValue::Kind::kText:
     case ObservationValue::Kind::kUnparsed:
       // Free text may name people (implanter, clinician): always sealed.
-      sealed = Bytes{keys.Seal(o.value.text, {"observation", fmt::format("value#{}", o.segment), id})};
+      sealed =
+          Bytes{keys.Seal(o.value.text, {"observation", fmt::format("value#{}", o.segment), id})};
       break;
-    case ObservationValue::Kind::kEmpty: break;
+    case ObservationValue::Kind::kEmpty:
+      break;
   }
   std::string flags;
   for (const auto& f : o.abnormal_flags) flags += (flags.empty() ? "" : "~") + f;
@@ -98,19 +105,16 @@ std::string SenderOf(const domain::Interrogation& in) {
 base::Result<std::optional<std::int64_t>> FindByControlId(Transaction& tx, std::string_view sender,
                                                           std::string_view control_id) {
   const Param p[] = {{"sender", std::string(sender)}, {"control", std::string(control_id)}};
-  auto rows = tx.Query(
-      "SELECT id FROM interrogation WHERE sender = :sender AND control_id = :control", p);
+  auto rows =
+      tx.Query("SELECT id FROM interrogation WHERE sender = :sender AND control_id = :control", p);
   if (!rows) return rows.error();
   if (rows->empty()) return std::optional<std::int64_t>{};
   return std::optional<std::int64_t>{rows->front().Int(0)};
 }
 
-base::Result<InsertedInterrogation> InsertInterrogation(Transaction& tx,
-                                                        const crypto::KeyRing& keys,
-                                                        const domain::Interrogation& in,
-                                                        const PatientMatch& match,
-                                                        std::int64_t raw_blob_id,
-                                                        std::int64_t now) {
+base::Result<InsertedInterrogation> InsertInterrogation(
+    Transaction& tx, const crypto::KeyRing& keys, const domain::Interrogation& in,
+    const PatientMatch& match, std::int64_t raw_blob_id, std::int64_t now) {
   const DeviceKey device = DeviceKeyOf(in);
   const std::string status(domain::ToString(in.status));
   const std::int64_t session_us = in.session_time ? in.session_time->ToUnixMicros() : now;
@@ -169,15 +173,16 @@ base::Result<InsertedInterrogation> InsertInterrogation(Transaction& tx,
       return r.error();
     }
     const Param old[] = {{"old", *older}};
-    if (auto r = tx.Execute("UPDATE observation SET current = 0 WHERE interrogation_id = :old",
-                            old);
+    if (auto r =
+            tx.Execute("UPDATE observation SET current = 0 WHERE interrogation_id = :old", old);
         !r) {
       return r.error();
     }
   }
   base::Status status_ok;
   ForEachObservation(in, [&](const Observation& o) {
-    if (status_ok) status_ok = InsertObservation(tx, keys, result.id, match.patient_id, session_us, o);
+    if (status_ok)
+      status_ok = InsertObservation(tx, keys, result.id, match.patient_id, session_us, o);
   });
   if (!status_ok) return status_ok.error();
   if (outranked) {

@@ -33,12 +33,9 @@ struct InsertedInterrogation {
 // stored one becomes the current version when its status ranks at least as high (corrected >
 // final > preliminary/stored); the other version is kept as history. Observations of
 // non-current versions leave the trend index.
-base::Result<InsertedInterrogation> InsertInterrogation(Transaction& tx,
-                                                        const crypto::KeyRing& keys,
-                                                        const domain::Interrogation& interrogation,
-                                                        const PatientMatch& match,
-                                                        std::int64_t raw_blob_id,
-                                                        std::int64_t now_us);
+base::Result<InsertedInterrogation> InsertInterrogation(
+    Transaction& tx, const crypto::KeyRing& keys, const domain::Interrogation& interrogation,
+    const PatientMatch& match, std::int64_t raw_blob_id, std::int64_t now_us);
 
 struct TrendPoint {
   std::int64_t time_us;

@@ -48,7 +48,7 @@ base::Result<int> SchemaVersion(Database& db) {
   // corruption) must not be mistaken for it.
   if (!rows) {
     return rows.error().code == base::ErrorCode::kInvalidArgument ? base::Result<int>(0)
-                                                                   : base::Result<int>(rows.error());
+                                                                  : base::Result<int>(rows.error());
   }
   if (rows->empty()) return 0;
   return static_cast<int>(rows->front().Int(0));

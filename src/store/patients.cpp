@@ -2,13 +2,13 @@
 // every lookup goes through a keyed blind index of a normalised form.
 #include "store/patients.h"
 
-#include "store/internal/sealing.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <set>
+
+#include "store/internal/sealing.h"
 
 namespace heartbase::store {
 namespace {
@@ -20,7 +20,8 @@ using internal::Index;
 std::string Upper(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c != ' ' && c != '\t') out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    if (c != ' ' && c != '\t')
+      out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
   }
   return out;
 }
@@ -51,16 +52,16 @@ std::vector<std::int64_t> Ids(const std::vector<Row>& rows) {
 base::Result<std::int64_t> CreatePatient(Transaction& tx, const crypto::KeyRing& keys,
                                          const domain::PatientIdentity& p, std::int64_t now) {
   const Param create[] = {{"now", now}};
-  auto rows = tx.Query("INSERT INTO patient (unmatched, created_us) VALUES (1, :now) RETURNING id",
-                       create);
+  auto rows =
+      tx.Query("INSERT INTO patient (unmatched, created_us) VALUES (1, :now) RETURNING id", create);
   if (!rows) return rows.error();
   const std::int64_t id = rows->front().Int(0);
   const Param fill[] = {
       {"id", id},
       {"family", Sealed(keys, p.family_name, "patient", "family_name", id)},
       {"given", Sealed(keys, p.given_name, "patient", "given_name", id)},
-      {"birth", Sealed(keys, p.birth_date ? p.birth_date->ToIso8601() : "", "patient", "birth_date",
-                       id)},
+      {"birth",
+       Sealed(keys, p.birth_date ? p.birth_date->ToIso8601() : "", "patient", "birth_date", id)},
       {"sex", Sealed(keys, p.sex, "patient", "sex", id)},
   };
   if (auto r = tx.Execute("UPDATE patient SET family_name = :family, given_name = :given, "
@@ -74,8 +75,8 @@ base::Result<std::int64_t> CreatePatient(Transaction& tx, const crypto::KeyRing&
     const Param row[] = {
         {"patient", id},
         {"kind", ident.type.empty() ? std::string("OTHER") : ident.type},
-        {"value", Bytes{keys.Seal(ident.id + "^" + ident.authority,
-                                  {"patient_identifier", "value", id})}},
+        {"value",
+         Bytes{keys.Seal(ident.id + "^" + ident.authority, {"patient_identifier", "value", id})}},
         {"lookup", Index(keys, "identifier", normalized)},
     };
     if (auto r = tx.Execute("INSERT INTO patient_identifier (patient_id, kind, value, lookup) "
@@ -101,8 +102,8 @@ base::Result<std::int64_t> CreatePatient(Transaction& tx, const crypto::KeyRing&
 }
 
 base::Status RecordLeads(Transaction& tx, const crypto::KeyRing& keys,
-                         const domain::Interrogation& in, std::int64_t patient,
-                         std::int64_t device, std::int64_t now) {
+                         const domain::Interrogation& in, std::int64_t patient, std::int64_t device,
+                         std::int64_t now) {
   for (const domain::Lead& lead : in.leads) {
     const std::string mfg = lead.manufacturer.empty() ? in.device.manufacturer : lead.manufacturer;
     const std::string serial = Upper(lead.serial);
@@ -117,12 +118,12 @@ base::Status RecordLeads(Transaction& tx, const crypto::KeyRing& keys,
       if (*updated > 0) continue;
     } else {
       // No serial: the lead is known only by its instance on this device.
-      const Param seen[] = {{"device", device},
-                            {"instance", static_cast<std::int64_t>(lead.instance)},
-                            {"now", now}};
-      auto updated = tx.Execute("UPDATE lead SET last_seen_us = :now WHERE device_id = :device "
-                                "AND instance = :instance AND lookup IS NULL",
-                                seen);
+      const Param seen[] = {
+          {"device", device}, {"instance", static_cast<std::int64_t>(lead.instance)}, {"now", now}};
+      auto updated = tx.Execute(
+          "UPDATE lead SET last_seen_us = :now WHERE device_id = :device "
+          "AND instance = :instance AND lookup IS NULL",
+          seen);
       if (!updated) return updated.error();
       if (*updated > 0) continue;
     }
@@ -147,7 +148,8 @@ base::Status RecordLeads(Transaction& tx, const crypto::KeyRing& keys,
     const Param fill[] = {{"id", id},
                           {"model", Sealed(keys, lead.model, "lead", "model", id)},
                           {"serial", Sealed(keys, lead.serial, "lead", "serial", id)}};
-    if (auto r = tx.Execute("UPDATE lead SET model = :model, serial = :serial WHERE id = :id", fill);
+    if (auto r =
+            tx.Execute("UPDATE lead SET model = :model, serial = :serial WHERE id = :id", fill);
         !r) {
       return r.error();
     }
@@ -232,8 +234,8 @@ base::Result<PatientMatch> MatchPatient(Transaction& tx, const crypto::KeyRing& 
         {"model", Sealed(keys, model, "device", "model", match.device_id)},
         {"serial", Bytes{keys.Seal(key.serial, {"device", "serial", match.device_id})}},
     };
-    if (auto r = tx.Execute("UPDATE device SET model = :model, serial = :serial WHERE id = :id",
-                            fill);
+    if (auto r =
+            tx.Execute("UPDATE device SET model = :model, serial = :serial WHERE id = :id", fill);
         !r) {
       return r.error();
     }

@@ -44,12 +44,15 @@ using internal::Hex;
 // The associated data of the value in `row` (key columns first, the sealed value last).
 crypto::AssociatedData PlaceOf(const SealedColumn& c, const Row& row, std::string* column) {
   switch (c.ad) {
-    case Ad::kRowId: return {c.table, c.column, row.Int(0)};
-    case Ad::kPatientId: return {c.table, c.column, row.Int(1)};
+    case Ad::kRowId:
+      return {c.table, c.column, row.Int(0)};
+    case Ad::kPatientId:
+      return {c.table, c.column, row.Int(1)};
     case Ad::kInterrogationSeq:
       *column = fmt::format("value#{}", row.Int(1));
       return {c.table, *column, row.Int(0)};
-    case Ad::kInterrogationId: return {c.table, c.column, row.Int(1)};
+    case Ad::kInterrogationId:
+      return {c.table, c.column, row.Int(1)};
     case Ad::kBlobAddress:
       *column = "sealed:" + Hex(row.Blob(1));
       return {c.table, *column, 0};
@@ -76,11 +79,11 @@ base::Result<RekeyProgress> Rekey(Database& db, const crypto::KeyRing& keys, int
       auto s = RunUnitOfWork(db, Access::kWrite, [&](Transaction& tx) -> base::Status {
         in_batch = 0;
         const std::string order = two ? "interrogation_id, seq" : "id";
-        const std::string after = two ? "(interrogation_id > :a OR (interrogation_id = :a AND seq > :b))"
-                                      : "id > :a";
-        const std::string sql = fmt::format(
-            "SELECT {}, {} FROM {} WHERE {} IS NOT NULL AND {} ORDER BY {} LIMIT :n", c.key,
-            c.column, c.table, c.column, after, order);
+        const std::string after =
+            two ? "(interrogation_id > :a OR (interrogation_id = :a AND seq > :b))" : "id > :a";
+        const std::string sql =
+            fmt::format("SELECT {}, {} FROM {} WHERE {} IS NOT NULL AND {} ORDER BY {} LIMIT :n",
+                        c.key, c.column, c.table, c.column, after, order);
         std::vector<Param> params = {{"a", after_a}, {"n", static_cast<std::int64_t>(batch)}};
         if (two) params.push_back({"b", after_b});
         auto rows = tx.Query(sql, params);
@@ -97,13 +100,13 @@ base::Result<RekeyProgress> Rekey(Database& db, const crypto::KeyRing& keys, int
           const crypto::AssociatedData place = PlaceOf(c, row, &column);
           auto plain = keys.Open(sealed, place);
           if (!plain) return plain.error();
-          const std::vector<Param> update = {
-              {"v", Bytes{keys.Seal(*plain, place)}}, {"k0", row.Int(0)},
-              {"k1", two ? Value(row.Int(1)) : Value()}};
-          const std::string upd = fmt::format("UPDATE {} SET {} = :v WHERE {}", c.table, c.column,
-                                              WhereKey(c));
-          auto r = tx.Execute(upd, two ? std::span<const Param>(update)
-                                        : std::span<const Param>(update.data(), 2));
+          const std::vector<Param> update = {{"v", Bytes{keys.Seal(*plain, place)}},
+                                             {"k0", row.Int(0)},
+                                             {"k1", two ? Value(row.Int(1)) : Value()}};
+          const std::string upd =
+              fmt::format("UPDATE {} SET {} = :v WHERE {}", c.table, c.column, WhereKey(c));
+          auto r = tx.Execute(
+              upd, two ? std::span<const Param>(update) : std::span<const Param>(update.data(), 2));
           if (!r) return r.error();
           ++total.resealed;
         }

@@ -30,9 +30,9 @@ std::string CorpusFile(const std::string& name) {
 bool HaveCorpus() { return fs::is_directory(fs::path(HB_CORPUS_DIR) / "idco-hl7v2"); }
 
 // Every test starts with this: without the shared corpus there is nothing to compare against.
-#define REQUIRE_CORPUS()                                                                  \
-  if (!HaveCorpus()) GTEST_SKIP() << "shared corpus not found at " << HB_CORPUS_DIR \
-                                  << " (set HB_CORPUS_DIR)"
+#define REQUIRE_CORPUS() \
+  if (!HaveCorpus())     \
+  GTEST_SKIP() << "shared corpus not found at " << HB_CORPUS_DIR << " (set HB_CORPUS_DIR)"
 
 struct Mapped {
   std::string bytes;

@@ -1,10 +1,10 @@
-// SQLite driver. Writers are serialised in-process (one connection, BEGIN IMMEDIATE), so SQLITE_BUSY
-// only arises from other processes and is reported as kConflict for the unit of work to retry.
+// SQLite driver. Writers are serialised in-process (one connection, BEGIN IMMEDIATE), so
+// SQLITE_BUSY only arises from other processes and is reported as kConflict for the unit of work to
+// retry.
 #include "store/sqlite/sqlite_database.h"
 
-#include <sqlite3.h>
-
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include <mutex>
 #include <unordered_map>
@@ -23,24 +23,35 @@ base::Error SqliteError(sqlite3* db, int rc, std::string_view what) {
   ErrorCode code = ErrorCode::kInternal;
   switch (primary) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: code = ErrorCode::kConflict; break;
+    case SQLITE_LOCKED:
+      code = ErrorCode::kConflict;
+      break;
     case SQLITE_CONSTRAINT:
       code = (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
                  ? ErrorCode::kAlreadyExists
                  : ErrorCode::kInvalidArgument;
       break;
     case SQLITE_FULL:
-    case SQLITE_NOMEM: code = ErrorCode::kUnavailable; break;
+    case SQLITE_NOMEM:
+      code = ErrorCode::kUnavailable;
+      break;
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
-    case SQLITE_READONLY: code = ErrorCode::kIo; break;
+    case SQLITE_READONLY:
+      code = ErrorCode::kIo;
+      break;
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: code = ErrorCode::kDataLoss; break;
+    case SQLITE_NOTADB:
+      code = ErrorCode::kDataLoss;
+      break;
     case SQLITE_ERROR:
     case SQLITE_RANGE:
     case SQLITE_MISMATCH:
-    case SQLITE_TOOBIG: code = ErrorCode::kInvalidArgument; break;
-    default: break;
+    case SQLITE_TOOBIG:
+      code = ErrorCode::kInvalidArgument;
+      break;
+    default:
+      break;
   }
   // sqlite3_errmsg describes the statement or schema, never bound values.
   return MakeError(code, fmt::format("sqlite: {}: {} ({})", what,
@@ -58,8 +69,8 @@ class Connection {
     auto c = std::make_unique<Connection>();
     const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
                       SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-    const int rc = sqlite3_open_v2(o.path.c_str(), &c->db_, flags,
-                                   o.vfs.empty() ? nullptr : o.vfs.c_str());
+    const int rc =
+        sqlite3_open_v2(o.path.c_str(), &c->db_, flags, o.vfs.empty() ? nullptr : o.vfs.c_str());
     if (rc != SQLITE_OK) return SqliteError(c->db_, rc, "open");
     sqlite3_extended_result_codes(c->db_, 1);
     sqlite3_busy_timeout(c->db_, o.busy_timeout_ms);
@@ -136,8 +147,10 @@ base::Status Bind(sqlite3* db, sqlite3_stmt* stmt, std::span<const Param> params
 
 Value Column(sqlite3_stmt* stmt, int i) {
   switch (sqlite3_column_type(stmt, i)) {
-    case SQLITE_INTEGER: return static_cast<std::int64_t>(sqlite3_column_int64(stmt, i));
-    case SQLITE_FLOAT: return sqlite3_column_double(stmt, i);
+    case SQLITE_INTEGER:
+      return static_cast<std::int64_t>(sqlite3_column_int64(stmt, i));
+    case SQLITE_FLOAT:
+      return sqlite3_column_double(stmt, i);
     case SQLITE_TEXT: {
       const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
       return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
@@ -147,7 +160,8 @@ Value Column(sqlite3_stmt* stmt, int i) {
       const auto n = static_cast<std::size_t>(sqlite3_column_bytes(stmt, i));
       return Bytes{std::string(p == nullptr ? "" : p, p == nullptr ? 0 : n)};
     }
-    default: return std::monostate{};
+    default:
+      return std::monostate{};
   }
 }
 

@@ -13,10 +13,10 @@ namespace heartbase::store {
 
 struct SqliteOptions {
   std::string path;
-  bool create = false;              // create the file if it does not exist
-  int busy_timeout_ms = 5000;       // how long a statement waits on a lock before kConflict
-  std::size_t max_readers = 4;      // reader connections kept open
-  std::string vfs;                  // SQLite VFS name; empty = the default (tests inject faults)
+  bool create = false;          // create the file if it does not exist
+  int busy_timeout_ms = 5000;   // how long a statement waits on a lock before kConflict
+  std::size_t max_readers = 4;  // reader connections kept open
+  std::string vfs;              // SQLite VFS name; empty = the default (tests inject faults)
   // locking_mode=EXCLUSIVE: one connection, WAL index in heap memory. Only for test VFSs that
   // have no shared memory (power-loss simulation); readers cannot be used then.
   bool exclusive_locking = false;
@@ -25,7 +25,8 @@ struct SqliteOptions {
 // Opens (or creates) the database. Every connection runs with journal_mode=WAL,
 // synchronous=FULL (an acknowledged commit survives power loss; NORMAL would not),
 // foreign_keys=ON, secure_delete=ON, temp_store=MEMORY (no temporary files with data) and
-// trusted_schema=OFF. Fails with kIo if the file cannot be opened, kDataLoss if it is not a database.
+// trusted_schema=OFF. Fails with kIo if the file cannot be opened, kDataLoss if it is not a
+// database.
 base::Result<std::unique_ptr<Database>> OpenSqlite(const SqliteOptions& options);
 
 // The SQLite schema migrations (src/store/sqlite/migrations/NNNN_*.sql, compiled in).

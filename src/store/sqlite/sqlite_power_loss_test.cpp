@@ -1,5 +1,6 @@
 // Power loss at the SQLite level: shows that the power-loss VFS catches what it must (a commit
-// that synchronous=NORMAL acknowledges and then loses) and that synchronous=FULL keeps every commit.
+// that synchronous=NORMAL acknowledges and then loses) and that synchronous=FULL keeps every
+// commit.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -26,15 +27,16 @@ int RowsAfterPowerLoss(const std::string& path, const char* synchronous, int row
   // Then the server runs on a disk whose unsynced writes a power cut will lose.
   EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, testing::kPowerLossVfs),
             SQLITE_OK);
-  const std::string setup = std::string("PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; "
-                                        "PRAGMA synchronous=") +
+  const std::string setup = std::string(
+                                "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; "
+                                "PRAGMA synchronous=") +
                             synchronous + ";";
   EXPECT_EQ(sqlite3_exec(db, setup.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   for (int i = 0; i < rows; ++i) {
     // Each successful COMMIT is an acknowledgment to a sender.
-    EXPECT_EQ(sqlite3_exec(db, "BEGIN; INSERT INTO t VALUES (1); COMMIT;", nullptr, nullptr,
-                           nullptr),
-              SQLITE_OK);
+    EXPECT_EQ(
+        sqlite3_exec(db, "BEGIN; INSERT INTO t VALUES (1); COMMIT;", nullptr, nullptr, nullptr),
+        SQLITE_OK);
   }
   testing::PowerLoss();
   sqlite3_close(db);

@@ -24,8 +24,9 @@ class DatabaseConformance : public ::testing::TestWithParam<DatabaseFactory> {
     ASSERT_NE(db_, nullptr);
     auto tx = db_->Begin(Access::kWrite);
     ASSERT_TRUE(tx);
-    ASSERT_TRUE((*tx)->Execute("CREATE TABLE t (id INTEGER PRIMARY KEY, i INTEGER, r REAL, "
-                               "s TEXT, b BLOB, u TEXT UNIQUE)"));
+    ASSERT_TRUE(
+        (*tx)->Execute("CREATE TABLE t (id INTEGER PRIMARY KEY, i INTEGER, r REAL, "
+                       "s TEXT, b BLOB, u TEXT UNIQUE)"));
     ASSERT_TRUE((*tx)->Commit());
   }
   std::unique_ptr<Database> db_;
@@ -34,7 +35,10 @@ class DatabaseConformance : public ::testing::TestWithParam<DatabaseFactory> {
 TEST_P(DatabaseConformance, BindsAndReadsEveryValueType) {
   auto tx = db_->Begin(Access::kWrite);
   ASSERT_TRUE(tx);
-  const std::string binary("\x00\x01\xff" "abc", 6);
+  const std::string binary(
+      "\x00\x01\xff"
+      "abc",
+      6);
   const Param p[] = {{"i", std::int64_t{-9'007'199'254'740'993}},
                      {"r", 2.5},
                      {"s", std::string("M\xc3\xbcller")},
@@ -153,8 +157,9 @@ TEST_P(DatabaseConformance, ReadersSeeOnlyCommittedData) {
 TEST_P(DatabaseConformance, MigrationsApplyInOrderAndGateUpgrades) {
   static constexpr Migration kV1[] = {{1, "CREATE TABLE m1 (x INTEGER);\n"}};
   static constexpr Migration kV2[] = {{1, "CREATE TABLE m1 (x INTEGER);\n"},
-                                      {2, "CREATE TABLE m2 (y INTEGER);\n"
-                                          "INSERT INTO m2 (y) VALUES (1);\n"}};
+                                      {2,
+                                       "CREATE TABLE m2 (y INTEGER);\n"
+                                       "INSERT INTO m2 (y) VALUES (1);\n"}};
   auto v = Migrate(*db_, kV1, false);
   ASSERT_TRUE(v) << v.error().Describe();
   EXPECT_EQ(*v, 1);

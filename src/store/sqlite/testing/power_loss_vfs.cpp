@@ -113,10 +113,25 @@ int FileControl(sqlite3_file*, int, void*) { return SQLITE_NOTFOUND; }
 int SectorSize(sqlite3_file*) { return 4096; }
 int DeviceCharacteristics(sqlite3_file*) { return 0; }
 
-const sqlite3_io_methods kMethods = {
-    1, Close, Read, Write, Truncate, Sync, FileSize, Lock, Unlock, CheckReservedLock,
-    FileControl, SectorSize, DeviceCharacteristics,
-    nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+const sqlite3_io_methods kMethods = {1,
+                                     Close,
+                                     Read,
+                                     Write,
+                                     Truncate,
+                                     Sync,
+                                     FileSize,
+                                     Lock,
+                                     Unlock,
+                                     CheckReservedLock,
+                                     FileControl,
+                                     SectorSize,
+                                     DeviceCharacteristics,
+                                     nullptr,
+                                     nullptr,
+                                     nullptr,
+                                     nullptr,
+                                     nullptr,
+                                     nullptr};
 
 int Open(sqlite3_vfs*, const char* name, sqlite3_file* f, int flags, int* out_flags) {
   auto* file = reinterpret_cast<File*>(f);
@@ -173,9 +188,24 @@ int CurrentTime(sqlite3_vfs*, double* t) {
 }  // namespace
 
 void RegisterPowerLossVfs() {
-  static sqlite3_vfs vfs = {1, static_cast<int>(sizeof(File)), 512, nullptr, kPowerLossVfs,
-                            nullptr, Open, Delete, Access, FullPathname, nullptr, nullptr,
-                            nullptr, nullptr, Randomness, Sleep, CurrentTime, nullptr};
+  static sqlite3_vfs vfs = {1,
+                            static_cast<int>(sizeof(File)),
+                            512,
+                            nullptr,
+                            kPowerLossVfs,
+                            nullptr,
+                            Open,
+                            Delete,
+                            Access,
+                            FullPathname,
+                            nullptr,
+                            nullptr,
+                            nullptr,
+                            nullptr,
+                            Randomness,
+                            Sleep,
+                            CurrentTime,
+                            nullptr};
   if (sqlite3_vfs_find(kPowerLossVfs) == nullptr) sqlite3_vfs_register(&vfs, 0);
 }
 
