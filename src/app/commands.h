@@ -53,6 +53,7 @@ struct ServeCommand {
   std::string mllp_listen = "127.0.0.1:2575";
   std::string mllp_tls_cert, mllp_tls_key, mllp_client_ca;
   std::vector<std::string> mllp_senders;  // CERT_CN=MSH3|MSH4
+  std::vector<std::string> ack_modes;     // MSH3|MSH4=original|enhanced
   bool upgrade = false;
 };
 int RunServe(const ServeCommand& command);

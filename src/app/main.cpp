@@ -83,6 +83,9 @@ int Run(int argc, char** argv) {
   serve_cmd->add_option(
       "--mllp-sender", serve.mllp_senders,
       "Allow certificate CN to send as MSH-3|MSH-4: CN=APP|FACILITY (repeatable)");
+  serve_cmd->add_option(
+      "--ack-mode", serve.ack_modes,
+      "Acknowledgment mode for a sender: MSH3|MSH4=original|enhanced (repeatable)");
   serve_cmd->add_flag("--upgrade", serve.upgrade, "Upgrade an older database schema");
 
   KeyRotateCommand rotate;

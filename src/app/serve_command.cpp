@@ -66,7 +66,21 @@ int RunServe(const ServeCommand& command) {
     std::fprintf(stderr, "heartbase: serve: %s\n", opened.error().Describe().c_str());
     return 1;
   }
-  ingest::Pipeline pipeline(*opened->db, *opened->keys);
+  ingest::IngestOptions ingest_options;
+  for (const std::string& entry : command.ack_modes) {
+    const std::size_t eq = entry.rfind('=');
+    const std::string mode = eq == std::string::npos ? "" : entry.substr(eq + 1);
+    if (eq == std::string::npos || entry.find('|') > eq ||
+        (mode != "original" && mode != "enhanced")) {
+      std::fprintf(stderr,
+                   "heartbase: serve: --ack-mode must be MSH3|MSH4=original|enhanced, got '%s'\n",
+                   entry.c_str());
+      return 1;
+    }
+    ingest_options.ack_modes[entry.substr(0, eq)] =
+        mode == "original" ? hl7::AckMode::kOriginal : hl7::AckMode::kEnhanced;
+  }
+  ingest::Pipeline pipeline(*opened->db, *opened->keys, ingest_options);
   net::MllpServerOptions mllp;
   if (auto s = ParseHostPort(command.mllp_listen, &mllp.host, &mllp.port); !s) {
     std::fprintf(stderr, "heartbase: serve: --mllp-listen: %s\n", s.error().Describe().c_str());

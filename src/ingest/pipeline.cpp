@@ -60,15 +60,24 @@ Pipeline::Pipeline(store::Database& db, const crypto::KeyRing& keys, IngestOptio
 
 std::string Pipeline::Ack(const hl7::AckContext& context, hl7::AckOutcome outcome,
                           const std::optional<base::Error>& error) {
-  if (!hl7::AckRequested(context, outcome)) return {};
   hl7::AckRequest r;
   r.outcome = outcome;
+  if (!options_.ack_modes.empty()) {
+    const char sep = context.delimiters.component;
+    const std::string sender = std::string(hl7::NthPiece(context.sending_application, sep, 1)) +
+                               "|" + std::string(hl7::NthPiece(context.sending_facility, sep, 1));
+    if (auto it = options_.ack_modes.find(sender); it != options_.ack_modes.end()) {
+      r.mode = it->second;
+    }
+  }
   r.sending_application = options_.receiving_application;
   r.sending_facility = options_.receiving_facility;
   const std::int64_t now = options_.now_us();
   r.timestamp = Hl7Time(now);
   r.control_id = fmt::format("HB{}{}", now, ack_counter_.fetch_add(1) % 1000);
   if (error) r.errors.push_back(hl7::AckErrorFrom(*error));
+  // An overridden mode answers every message; otherwise MSH-15 decides whether to answer.
+  if (!r.mode && !hl7::AckRequested(context, outcome)) return {};
   return hl7::BuildAck(context, r);
 }
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,9 @@ struct IngestOptions {
   store::RetryOptions retry;
   std::string receiving_application = "heartbase";  // MSH-3 of our ACKs
   std::string receiving_facility;                   // MSH-4 of our ACKs
+  // Acknowledgment mode per sender ("MSH-3|MSH-4"), overriding what MSH-15/16 ask for: many
+  // gateways expect AA whatever they send. Senders not listed get the mode MSH-15/16 select.
+  std::map<std::string, hl7::AckMode> ack_modes;
   // Microseconds since the epoch; injectable for tests.
   std::function<std::int64_t()> now_us;
 };

@@ -121,6 +121,15 @@ TEST_F(PipelineTest, StoresAndAcknowledgesAfterCommit) {
   EXPECT_EQ(p->birth_date, "1948-03-12");
 }
 
+TEST_F(PipelineTest, AckModeCanBeSetPerSender) {
+  IngestOptions o;
+  o.ack_modes["CARELINK|MDT"] = hl7::AckMode::kOriginal;
+  Pipeline pipeline(*db_, *keys_, o);
+  auto out = pipeline.Ingest(Message{}.Text(), "test");
+  ASSERT_TRUE(out);
+  EXPECT_NE(out->ack.find("MSA|AA|C1"), std::string::npos) << out->ack;  // not CA
+}
+
 TEST_F(PipelineTest, DuplicateControlIdIsAcknowledgedButNotStoredTwice) {
   const Outcome first = Ingest(Message{}.Text());
   const Outcome again = Ingest(Message{}.Text());
