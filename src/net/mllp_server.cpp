@@ -13,6 +13,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl.hpp>
 #include <condition_variable>
+#include <list>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -137,7 +138,7 @@ class Server final : public MllpServer {
         if (!acceptor_.is_open()) co_return;
         continue;  // e.g. too many open files: keep serving the others
       }
-      if (open_.load() >= options_.max_connections) {
+      if (open_.load() >= options_.max_connections && !EvictIdle()) {
         boost::system::error_code ignored;
         socket.close(ignored);
         continue;
@@ -151,6 +152,21 @@ class Server final : public MllpServer {
                        [this](const std::exception_ptr&) { --open_; });
       }
     }
+  }
+
+  // At the connection cap, the connection that has been idle (between frames) the longest makes
+  // room: idle MLLP senders reconnect, and a crowd of idle connections cannot lock out a real
+  // sender. Returns false when every connection is busy with a frame.
+  bool EvictIdle() {
+    auto victim = slots_.end();
+    for (auto it = slots_.begin(); it != slots_.end(); ++it) {
+      if (it->idle && !it->evict && (victim == slots_.end() || it->last < victim->last))
+        victim = it;
+    }
+    if (victim == slots_.end()) return false;
+    victim->evict = true;
+    victim->timer->cancel();
+    return true;
   }
 
   awaitable<void> TlsSession(tcp::socket socket) {
@@ -180,7 +196,14 @@ class Server final : public MllpServer {
     std::vector<char> buffer(64 * 1024);
     asio::steady_timer timer(io_);
     steady_clock::time_point frame_started{};
+    const auto slot = slots_.insert(slots_.end(), Slot{steady_clock::now(), true, false, &timer});
+    struct Unregister {
+      std::list<Slot>& slots;
+      std::list<Slot>::iterator slot;
+      ~Unregister() { slots.erase(slot); }
+    } unregister{slots_, slot};
     for (;;) {
+      if (slot->evict) break;
       // Idle timeout between frames; frame timeout once a frame has started.
       auto deadline = steady_clock::now() + options_.idle_timeout;
       if (!decoder.idle()) deadline = std::min(deadline, frame_started + options_.frame_timeout);
@@ -188,9 +211,11 @@ class Server final : public MllpServer {
       auto result = co_await (
           socket.async_read_some(asio::buffer(buffer), asio::as_tuple(asio::use_awaitable)) ||
           timer.async_wait(asio::as_tuple(asio::use_awaitable)));
-      if (result.index() == 1) break;  // timed out
+      if (result.index() == 1) break;  // timed out or evicted
       auto [read_error, n] = std::get<0>(result);
       if (read_error) break;  // closed by the peer or reset
+      slot->last = steady_clock::now();
+      slot->idle = false;
       const bool was_idle = decoder.idle();
       std::vector<std::string> frames;
       auto s = decoder.Feed(std::string_view(buffer.data(), n), [&](std::string_view f) {
@@ -213,14 +238,23 @@ class Server final : public MllpServer {
         frame_started = steady_clock::now();
       }
       if (!s) break;  // protocol error or oversized frame: nothing more can be trusted
+      slot->idle = decoder.idle();
     }
     boost::system::error_code ignored;
     socket.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
     socket.lowest_layer().close(ignored);
   }
 
+  struct Slot {
+    steady_clock::time_point last;  // last byte received
+    bool idle;                      // between frames
+    bool evict;
+    asio::steady_timer* timer;  // cancelling it ends the session's wait
+  };
+
   MllpServerOptions options_;
   MllpHandler handler_;
+  std::list<Slot> slots_;  // io thread only
   asio::io_context io_;
   tcp::acceptor acceptor_;
   asio::thread_pool pool_;

@@ -105,9 +105,14 @@ class ServeTest(unittest.TestCase):
             with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
                 s.sendall(b"no start byte here")
                 self.assertEqual(s.recv(100), b"")  # closed
-            idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(20)]
+            # Far more idle connections than the cap (64): a real sender is still served.
+            idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(300)]
+            time.sleep(0.5)
             ack = send(server.port, self.messages[2])
             self.assertIn("|" + control_id(self.messages[2]), ack)
+            rss = int(re.search(r"VmRSS:\s+(\d+)", pathlib.Path(
+                f"/proc/{server.proc.pid}/status").read_text()).group(1))
+            self.assertLess(rss, 200 * 1024, "memory must not grow with idle connections")
             for s in idle:
                 s.close()
         finally:
