@@ -200,8 +200,13 @@ class Server final : public MllpServer {
     struct Unregister {
       std::list<Slot>& slots;
       std::list<Slot>::iterator slot;
-      ~Unregister() { slots.erase(slot); }
-    } unregister{slots_, slot};
+      std::size_t& buffered;
+      const MllpDecoder& decoder;
+      ~Unregister() {
+        slots.erase(slot);
+        buffered -= std::min(buffered, decoder.buffered());
+      }
+    } unregister{slots_, slot, buffered_, decoder};
     for (;;) {
       if (slot->evict) break;
       // Idle timeout between frames; frame timeout once a frame has started.
@@ -217,12 +222,18 @@ class Server final : public MllpServer {
       slot->last = steady_clock::now();
       slot->idle = false;
       const bool was_idle = decoder.idle();
+      const std::size_t before = decoder.buffered();
       std::vector<std::string> frames;
       auto s = decoder.Feed(std::string_view(buffer.data(), n), [&](std::string_view f) {
         frames.emplace_back(f);
         return base::Status();
       });
       if (was_idle && !decoder.idle()) frame_started = steady_clock::now();
+      buffered_ += decoder.buffered();
+      buffered_ -= before;
+      if (buffered_ > options_.max_buffered_bytes) {
+        break;  // this connection's frame does not fit in the shared budget (released on exit)
+      }
       for (const std::string& frame : frames) {
         // Run the handler on the pool (it commits durably), then come back to write the ACK.
         co_await asio::post(pool_, asio::use_awaitable);
@@ -254,7 +265,8 @@ class Server final : public MllpServer {
 
   MllpServerOptions options_;
   MllpHandler handler_;
-  std::list<Slot> slots_;  // io thread only
+  std::list<Slot> slots_;     // io thread only
+  std::size_t buffered_ = 0;  // bytes of partial frames held by all sessions (io thread only)
   asio::io_context io_;
   tcp::acceptor acceptor_;
   asio::thread_pool pool_;

@@ -20,7 +20,10 @@ struct MllpServerOptions {
   std::size_t max_connections = 64;                 // further connections are closed at once
   std::chrono::milliseconds idle_timeout{120'000};  // no byte for this long: close
   std::chrono::milliseconds frame_timeout{60'000};  // a started frame must complete within this
-  int workers = 2;                                  // threads running the handler
+  // Partially received frames of all connections together; the connection whose frame would
+  // push past it is closed (its sender retries), so memory stays bounded under any load.
+  std::size_t max_buffered_bytes = 256u << 20;
+  int workers = 2;  // threads running the handler
   // TLS (1.2 and 1.3, forward-secret AEAD suites only) with mutual authentication: when
   // `tls_certificate` is set, every client must present a certificate that chains to
   // `tls_client_ca`. Required for any address that is not loopback.
