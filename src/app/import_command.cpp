@@ -48,18 +48,16 @@ void ImportBytes(ingest::Pipeline& pipeline, const std::string& file, std::strin
   const std::size_t first = bytes.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && bytes[first] == net::kMllpStart) {
     net::MllpDecoder decoder(max_frame);
-    std::size_t consumed = 0;
     auto s = decoder.Feed(bytes, [&](std::string_view frame) {
       Count(t, pipeline.Ingest(frame, "file"), file);
       return base::Status();
     });
     if (!s || !decoder.idle()) {
-      // Whatever follows the last complete frame is kept, not dropped.
-      consumed = s ? bytes.size() - decoder.buffered() - 1 : s.error().position.offset;
-      consumed = std::min(consumed, bytes.size());
+      // The frames decoded so far are stored; the file as a whole is also kept in quarantine,
+      // so the bytes that did not form a frame are never lost.
       base::Error why =
           s ? base::MakeError(base::ErrorCode::kMalformed, "unterminated MLLP frame") : s.error();
-      Count(t, pipeline.QuarantineBytes(bytes.substr(consumed), "file", why), file);
+      Count(t, pipeline.QuarantineBytes(bytes, "file", why), file);
     }
     return;
   }

@@ -157,9 +157,12 @@ class InitAndImport(unittest.TestCase):
             extra.mkdir()
             (extra / "stream.mllp").write_bytes(framed)
             (extra / "junk.txt").write_bytes(b"not an HL7 message\n")
+            # A stream whose second frame never ends: the first is stored, the file quarantined.
+            (extra / "broken.mllp").write_bytes(b"\x0b" + msgs[0].read_bytes() + b"\x1c\r" +
+                                                b"\x0bMSH|^~\\&|cut off")
             p = run("import", "--data", str(data), str(gen), str(extra), check=0)
             summary = p.stdout.decode()
-            self.assertIn(f"{n} stored, 2 duplicate, 1 quarantined, 0 failed", summary)
+            self.assertIn(f"{n} stored, 3 duplicate, 2 quarantined, 0 failed", summary)
             again = run("import", "--data", str(data), str(gen), check=0).stdout.decode()
             self.assertIn(f"0 stored, {n} duplicate, 0 quarantined", again)
             # Key rotation re-seals everything; the data stays readable (duplicates found).
