@@ -1,5 +1,6 @@
-// The ingest pipeline. Parsing and mapping happen before the write transaction, so the writer
-// lock is held only for the inserts.
+// The ingest pipeline. Parsing and mapping happen before the write transaction, in the caller's
+// thread, so the writer lock is held only for the inserts; the inserts of concurrent messages share
+// a commit.
 #include "ingest/pipeline.h"
 
 #include <fmt/format.h>
@@ -54,7 +55,7 @@ std::string_view ToString(Disposition d) {
 }
 
 Pipeline::Pipeline(store::Database& db, const crypto::KeyRing& keys, IngestOptions options)
-    : db_(db), keys_(keys), options_(std::move(options)) {
+    : keys_(keys), options_(std::move(options)), commit_(db, options_.commit) {
   if (!options_.now_us) options_.now_us = SystemNow;
 }
 
@@ -92,15 +93,12 @@ base::Result<Outcome> Pipeline::Quarantine(std::string_view bytes, std::string_v
                                            std::int64_t now) {
   Outcome out;
   out.disposition = Disposition::kQuarantined;
-  auto s = store::RunUnitOfWork(
-      db_, store::Access::kWrite,
-      [&](store::Transaction& tx) -> base::Status {
-        auto id = store::Quarantine(tx, keys_, bytes, source, reason, now);
-        if (!id) return id.error();
-        out.id = *id;
-        return {};
-      },
-      options_.retry);
+  auto s = commit_.Run([&](store::Transaction& tx) -> base::Status {
+    auto id = store::Quarantine(tx, keys_, bytes, source, reason, now);
+    if (!id) return id.error();
+    out.id = *id;
+    return {};
+  });
   if (!s) return s.error();
   const bool reject = base::Hl7AckCode(reason.code) == "AR";
   out.ack = Ack(context, reject ? hl7::AckOutcome::kReject : hl7::AckOutcome::kError, reason);
@@ -126,29 +124,26 @@ base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view 
   const domain::Interrogation& in = *mapped;
 
   Outcome out;
-  auto s = store::RunUnitOfWork(
-      db_, store::Access::kWrite,
-      [&](store::Transaction& tx) -> base::Status {
-        out = Outcome{};
-        auto existing = store::FindByControlId(tx, store::SenderOf(in), in.control_id);
-        if (!existing) return existing.error();
-        if (*existing) {
-          out.disposition = Disposition::kDuplicate;
-          out.id = **existing;
-          return {};
-        }
-        auto raw = store::PutBlob(tx, keys_, "hl7", bytes, now);
-        if (!raw) return raw.error();
-        auto match = store::MatchPatient(tx, keys_, in, now);
-        if (!match) return match.error();
-        auto inserted = store::InsertInterrogation(tx, keys_, in, *match, *raw, now);
-        if (!inserted) return inserted.error();
-        out.id = inserted->id;
-        out.new_patient = match->new_patient;
-        out.supersedes = inserted->supersedes;
-        return {};
-      },
-      options_.retry);
+  auto s = commit_.Run([&](store::Transaction& tx) -> base::Status {
+    out = Outcome{};
+    auto existing = store::FindByControlId(tx, store::SenderOf(in), in.control_id);
+    if (!existing) return existing.error();
+    if (*existing) {
+      out.disposition = Disposition::kDuplicate;
+      out.id = **existing;
+      return {};
+    }
+    auto raw = store::PutBlob(tx, keys_, "hl7", bytes, now);
+    if (!raw) return raw.error();
+    auto match = store::MatchPatient(tx, keys_, in, now);
+    if (!match) return match.error();
+    auto inserted = store::InsertInterrogation(tx, keys_, in, *match, *raw, now);
+    if (!inserted) return inserted.error();
+    out.id = inserted->id;
+    out.new_patient = match->new_patient;
+    out.supersedes = inserted->supersedes;
+    return {};
+  });
   if (!s) {
     // A database that cannot take the message is not the message's fault: nothing is stored and
     // the caller answers AE so the sender retries. Errors about the message itself quarantine it.

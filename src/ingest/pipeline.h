@@ -16,13 +16,15 @@
 #include "hl7/message.h"
 #include "idco/mapper.h"
 #include "store/database.h"
+#include "store/group_commit.h"
 
 namespace heartbase::ingest {
 
 struct IngestOptions {
   hl7::ParseOptions parse;
   idco::MapOptions map;
-  store::RetryOptions retry;
+  // Messages arriving together share one durable commit (see store::GroupCommit).
+  store::GroupCommitOptions commit;
   std::string receiving_application = "heartbase";  // MSH-3 of our ACKs
   std::string receiving_facility;                   // MSH-4 of our ACKs
   // Acknowledgment mode per sender ("MSH-3|MSH-4"), overriding what MSH-15/16 ask for: many
@@ -44,8 +46,9 @@ struct Outcome {
   std::string ack;                    // the acknowledgment, empty if the sender asked for none
 };
 
-// Thread-safe: Ingest may be called from many connections at once (the database serialises
-// writers). The key ring and database must outlive the pipeline.
+// Thread-safe: Ingest may be called from many connections at once; parsing and mapping run in
+// parallel, and the writes of messages that arrive together share one commit. The key ring and
+// database must outlive the pipeline.
 class Pipeline {
  public:
   Pipeline(store::Database& db, const crypto::KeyRing& keys, IngestOptions options = {});
@@ -72,9 +75,9 @@ class Pipeline {
                                    const hl7::AckContext& context, base::Error reason,
                                    std::int64_t now);
 
-  store::Database& db_;
   const crypto::KeyRing& keys_;
   IngestOptions options_;
+  store::GroupCommit commit_;
   std::atomic<std::uint64_t> ack_counter_{0};
 };
 

@@ -138,7 +138,7 @@ TEST_F(PipelineTest, DuplicateControlIdIsAcknowledgedButNotStoredTwice) {
   EXPECT_NE(again.ack.find("MSA|CA|C1"), std::string::npos);
   auto tx = Read();
   EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM interrogation"))[0].Int(0), 1);
-  EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM observation"))[0].Int(0), 7);
+  EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM trend"))[0].Int(0), 1);  // the voltage
 }
 
 TEST_F(PipelineTest, NextSessionOfTheSameDeviceMatchesThePatient) {

@@ -36,7 +36,7 @@ TEST(Rekey, ReSealsEverythingUnderTheNewKeyAndResumes) {
 
   keys->AddDataKey();
   const auto stale = *CountStale(**db, *keys);
-  EXPECT_GT(stale, 100);
+  EXPECT_GT(stale, 50);
   int batches = 0;
   auto done = Rekey(**db, *keys, 7, [&](const RekeyProgress&) { ++batches; });
   ASSERT_TRUE(done) << done.error().Describe();

@@ -23,7 +23,9 @@ struct MllpServerOptions {
   // Partially received frames of all connections together; the connection whose frame would
   // push past it is closed (its sender retries), so memory stays bounded under any load.
   std::size_t max_buffered_bytes = 256u << 20;
-  int workers = 2;  // threads running the handler
+  // Threads running the handler. Handlers mostly wait for a durable commit, which concurrent
+  // messages share (ingest group commit), so there are more of them than cores.
+  int workers = 16;
   // TLS (1.2 and 1.3, forward-secret AEAD suites only) with mutual authentication: when
   // `tls_certificate` is set, every client must present a certificate that chains to
   // `tls_client_ca`. Required for any address that is not loopback.

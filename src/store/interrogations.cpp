@@ -1,5 +1,5 @@
-// Interrogation storage. One INSERT per observation through the driver's cached statement; the
-// whole message is one transaction with its raw bytes.
+// Interrogation storage: the interrogation row, its trend points, episodes and attachments, in
+// the caller's transaction together with its raw bytes.
 #include "store/interrogations.h"
 
 #include <fmt/format.h>
@@ -35,10 +35,33 @@ void ForEachObservation(const domain::Interrogation& in, Fn&& fn) {
   }
 }
 
-base::Status InsertObservation(Transaction& tx, const crypto::KeyRing& keys, std::int64_t id,
-                               std::int64_t patient, std::int64_t session_us,
-                               const Observation& o) {
-  Value num, code, time, sealed;
+// Whether an observation belongs in the trend table: numeric or coded values of measurements and
+// statistics, and of terms outside the IDC families (vendors' own measurements). Settings,
+// identities, zones and episode details stay only in the raw message.
+bool Trended(const Observation& o) {
+  switch (o.category) {
+    case domain::Category::kMeasurement:
+    case domain::Category::kStatistic:
+    case domain::Category::kEpisodeCounter:
+    case domain::Category::kOther:
+      break;
+    default:
+      return false;
+  }
+  switch (o.value.kind) {
+    case ObservationValue::Kind::kNumber:
+    case ObservationValue::Kind::kCoded:
+      return true;
+    case ObservationValue::Kind::kStructured:
+      return o.value.structured.num1.has_value();
+    default:
+      return false;
+  }
+}
+
+base::Status InsertTrendPoint(Transaction& tx, std::int64_t id, std::int64_t patient,
+                              std::int64_t session_us, const Observation& o) {
+  Value num, code;
   switch (o.value.kind) {
     case ObservationValue::Kind::kNumber:
       num = o.value.number;
@@ -47,44 +70,28 @@ base::Status InsertObservation(Transaction& tx, const crypto::KeyRing& keys, std
       code = o.value.coded.mnemonic.empty() ? o.value.coded.code : o.value.coded.mnemonic;
       if (o.value.coded.enum_code != 0) num = static_cast<double>(o.value.coded.enum_code);
       break;
-    case ObservationValue::Kind::kDateTime:
-      time = o.value.date_time.ToUnixMicros();
-      break;
     case ObservationValue::Kind::kStructured:
       code = o.value.structured.comparator;
-      if (o.value.structured.num1) num = *o.value.structured.num1;
+      num = *o.value.structured.num1;
       break;
-    case ObservationValue::Kind::kText:
-    case ObservationValue::Kind::kUnparsed:
-      // Free text may name people (implanter, clinician): always sealed.
-      sealed =
-          Bytes{keys.Seal(o.value.text, {"observation", fmt::format("value#{}", o.segment), id})};
-      break;
-    case ObservationValue::Kind::kEmpty:
+    default:
       break;
   }
-  std::string flags;
-  for (const auto& f : o.abnormal_flags) flags += (flags.empty() ? "" : "~") + f;
   const Param p[] = {
-      {"id", id},
-      {"seq", static_cast<std::int64_t>(o.segment)},
       {"patient", patient},
       {"code", static_cast<std::int64_t>(o.code)},
+      {"observed", o.observed_at ? o.observed_at->ToUnixMicros() : session_us},
+      {"id", id},
+      {"seq", static_cast<std::int64_t>(o.segment)},
       {"instance", static_cast<std::int64_t>(o.instance)},
-      {"category", std::string(domain::ToString(o.category))},
-      {"observed", o.observed_at ? Value(o.observed_at->ToUnixMicros()) : Value(session_us)},
       {"num", num},
       {"vcode", code},
-      {"vtime", time},
-      {"sealed", sealed},
       {"unit", o.unit.empty() ? Value() : Value(o.unit)},
-      {"flags", flags.empty() ? Value() : Value(flags)},
   };
   auto r = tx.Execute(
-      "INSERT INTO observation (interrogation_id, seq, patient_id, code, instance, category, "
-      "observed_us, value_num, value_code, value_time, value_sealed, unit, flags) VALUES (:id, "
-      ":seq, :patient, :code, :instance, :category, :observed, :num, :vcode, :vtime, :sealed, "
-      ":unit, :flags)",
+      "INSERT INTO trend (patient_id, code, observed_us, interrogation_id, seq, instance, "
+      "value_num, value_code, unit) VALUES (:patient, :code, :observed, :id, :seq, :instance, "
+      ":num, :vcode, :unit)",
       p);
   if (!r) return r.error();
   return {};
@@ -130,14 +137,16 @@ base::Result<InsertedInterrogation> InsertInterrogation(
   InsertedInterrogation result;
   const Param find[] = {{"lookup", session_lookup}};
   auto current = tx.Query(
-      "SELECT id, result_status FROM interrogation WHERE session_lookup = :lookup "
+      "SELECT id, result_status, patient_id FROM interrogation WHERE session_lookup = :lookup "
       "AND superseded_by IS NULL",
       find);
   if (!current) return current.error();
   std::optional<std::int64_t> older;
+  std::int64_t older_patient = 0;
   bool outranked = false;
   if (!current->empty()) {
     older = current->front().Int(0);
+    older_patient = current->front().Int(2);
     outranked = StatusRank(status) < StatusRank(current->front().Text(1));
   }
   const Param insert[] = {
@@ -172,26 +181,22 @@ base::Result<InsertedInterrogation> InsertInterrogation(
         !r) {
       return r.error();
     }
-    const Param old[] = {{"old", *older}};
-    if (auto r =
-            tx.Execute("UPDATE observation SET current = 0 WHERE interrogation_id = :old", old);
+    // A rare event: the scan covers the patient's trend rows, not the whole table.
+    const Param old[] = {{"patient", older_patient}, {"old", *older}};
+    if (auto r = tx.Execute(
+            "DELETE FROM trend WHERE patient_id = :patient AND interrogation_id = :old", old);
         !r) {
       return r.error();
     }
   }
   base::Status status_ok;
-  ForEachObservation(in, [&](const Observation& o) {
-    if (status_ok)
-      status_ok = InsertObservation(tx, keys, result.id, match.patient_id, session_us, o);
-  });
-  if (!status_ok) return status_ok.error();
-  if (outranked) {
-    const Param cur[] = {{"id", result.id}};
-    if (auto r = tx.Execute("UPDATE observation SET current = 0 WHERE interrogation_id = :id", cur);
-        !r) {
-      return r.error();
-    }
+  if (!outranked) {
+    ForEachObservation(in, [&](const Observation& o) {
+      if (status_ok && Trended(o))
+        status_ok = InsertTrendPoint(tx, result.id, match.patient_id, session_us, o);
+    });
   }
+  if (!status_ok) return status_ok.error();
   for (const domain::Episode& e : in.episodes) {
     const Param p[] = {
         {"id", result.id},
@@ -247,9 +252,8 @@ base::Result<std::vector<TrendPoint>> ReadTrend(Transaction& tx, std::int64_t pa
                      {"from", from_us},
                      {"to", to_us}};
   auto rows = tx.Query(
-      "SELECT observed_us, value_num FROM observation WHERE patient_id = :patient AND code = :code "
-      "AND observed_us BETWEEN :from AND :to AND current = 1 AND value_num IS NOT NULL "
-      "ORDER BY observed_us",
+      "SELECT observed_us, value_num FROM trend WHERE patient_id = :patient AND code = :code "
+      "AND observed_us BETWEEN :from AND :to AND value_num IS NOT NULL ORDER BY observed_us",
       p);
   if (!rows) return rows.error();
   std::vector<TrendPoint> points;

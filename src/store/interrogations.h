@@ -28,11 +28,12 @@ struct InsertedInterrogation {
   std::optional<std::int64_t> superseded_by;  // set when a final result outranks this one
 };
 
-// Stores the interrogation, one row per observation (free-text values sealed), its episodes and
-// its attachments (as blobs). A message for the same session (device, OBR-3, session time) as a
+// Stores the interrogation, the trend points of its measurements and statistics (numeric and
+// coded values; everything else is read back from the raw message), its episodes and its
+// attachments (as blobs). A message for the same session (device, OBR-3, session time) as a
 // stored one becomes the current version when its status ranks at least as high (corrected >
-// final > preliminary/stored); the other version is kept as history. Observations of
-// non-current versions leave the trend index.
+// final > preliminary/stored); the other version is kept as history. Trend points of
+// non-current versions leave the trend table.
 base::Result<InsertedInterrogation> InsertInterrogation(
     Transaction& tx, const crypto::KeyRing& keys, const domain::Interrogation& interrogation,
     const PatientMatch& match, std::int64_t raw_blob_id, std::int64_t now_us);
@@ -43,7 +44,7 @@ struct TrendPoint {
 };
 
 // Numeric values of one term for one patient in [from_us, to_us], oldest first, current versions
-// only. Served from the covering index observation_trend.
+// only. One range scan of the trend table, which is clustered by (patient, term, time).
 base::Result<std::vector<TrendPoint>> ReadTrend(Transaction& tx, std::int64_t patient_id,
                                                 std::uint32_t code, std::int64_t from_us,
                                                 std::int64_t to_us);

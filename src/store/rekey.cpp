@@ -13,7 +13,7 @@
 namespace heartbase::store {
 namespace {
 
-enum class Ad { kRowId, kPatientId, kInterrogationSeq, kInterrogationId, kBlobAddress };
+enum class Ad { kRowId, kPatientId, kInterrogationId, kBlobAddress };
 
 struct SealedColumn {
   std::string_view table;
@@ -34,7 +34,6 @@ constexpr SealedColumn kSealed[] = {
     {"device", "serial", "id", Ad::kRowId},
     {"lead", "model", "id", Ad::kRowId},
     {"lead", "serial", "id", Ad::kRowId},
-    {"observation", "value_sealed", "interrogation_id, seq", Ad::kInterrogationSeq},
     {"attachment", "reference", "id, interrogation_id", Ad::kInterrogationId},
     {"blob", "sealed", "id, lookup", Ad::kBlobAddress},
 };
@@ -48,9 +47,6 @@ crypto::AssociatedData PlaceOf(const SealedColumn& c, const Row& row, std::strin
       return {c.table, c.column, row.Int(0)};
     case Ad::kPatientId:
       return {c.table, c.column, row.Int(1)};
-    case Ad::kInterrogationSeq:
-      *column = fmt::format("value#{}", row.Int(1));
-      return {c.table, *column, row.Int(0)};
     case Ad::kInterrogationId:
       return {c.table, c.column, row.Int(1)};
     case Ad::kBlobAddress:
@@ -58,10 +54,6 @@ crypto::AssociatedData PlaceOf(const SealedColumn& c, const Row& row, std::strin
       return {c.table, *column, 0};
   }
   return {};
-}
-
-std::string WhereKey(const SealedColumn& c) {
-  return c.ad == Ad::kInterrogationSeq ? "interrogation_id = :k0 AND seq = :k1" : "id = :k0";
 }
 
 }  // namespace
@@ -72,27 +64,21 @@ base::Result<RekeyProgress> Rekey(Database& db, const crypto::KeyRing& keys, int
   for (const SealedColumn& c : kSealed) {
     // Walk the table in key order; each batch is its own transaction, so a crash loses at most
     // one batch of work and never a value (each row is rewritten whole, or not at all).
-    std::int64_t after_a = -1, after_b = -1;
-    const bool two = c.ad == Ad::kInterrogationSeq;
+    std::int64_t after = -1;
     for (;;) {
       int in_batch = 0;
       auto s = RunUnitOfWork(db, Access::kWrite, [&](Transaction& tx) -> base::Status {
         in_batch = 0;
-        const std::string order = two ? "interrogation_id, seq" : "id";
-        const std::string after =
-            two ? "(interrogation_id > :a OR (interrogation_id = :a AND seq > :b))" : "id > :a";
-        const std::string sql =
-            fmt::format("SELECT {}, {} FROM {} WHERE {} IS NOT NULL AND {} ORDER BY {} LIMIT :n",
-                        c.key, c.column, c.table, c.column, after, order);
-        std::vector<Param> params = {{"a", after_a}, {"n", static_cast<std::int64_t>(batch)}};
-        if (two) params.push_back({"b", after_b});
+        const std::string sql = fmt::format(
+            "SELECT {}, {} FROM {} WHERE {} IS NOT NULL AND id > :a ORDER BY id LIMIT :n", c.key,
+            c.column, c.table, c.column);
+        const Param params[] = {{"a", after}, {"n", static_cast<std::int64_t>(batch)}};
         auto rows = tx.Query(sql, params);
         if (!rows) return rows.error();
         for (const Row& row : *rows) {
           ++in_batch;
           ++total.examined;
-          after_a = row.Int(0);
-          if (two) after_b = row.Int(1);
+          after = row.Int(0);
           const std::string_view sealed = row.Blob(row.size() - 1);
           const auto id = crypto::KeyRing::KeyIdOf(sealed);
           if (id && *id == keys.active_key_id()) continue;
@@ -100,13 +86,9 @@ base::Result<RekeyProgress> Rekey(Database& db, const crypto::KeyRing& keys, int
           const crypto::AssociatedData place = PlaceOf(c, row, &column);
           auto plain = keys.Open(sealed, place);
           if (!plain) return plain.error();
-          const std::vector<Param> update = {{"v", Bytes{keys.Seal(*plain, place)}},
-                                             {"k0", row.Int(0)},
-                                             {"k1", two ? Value(row.Int(1)) : Value()}};
-          const std::string upd =
-              fmt::format("UPDATE {} SET {} = :v WHERE {}", c.table, c.column, WhereKey(c));
+          const Param update[] = {{"v", Bytes{keys.Seal(*plain, place)}}, {"id", row.Int(0)}};
           auto r = tx.Execute(
-              upd, two ? std::span<const Param>(update) : std::span<const Param>(update.data(), 2));
+              fmt::format("UPDATE {} SET {} = :v WHERE id = :id", c.table, c.column), update);
           if (!r) return r.error();
           ++total.resealed;
         }

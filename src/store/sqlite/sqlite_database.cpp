@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <functional>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -61,7 +63,7 @@ base::Error SqliteError(sqlite3* db, int rc, std::string_view what) {
 class Connection {
  public:
   ~Connection() {
-    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    for (auto& [sql, st] : cache_) sqlite3_finalize(st.stmt);
     sqlite3_close_v2(db_);
   }
 
@@ -93,54 +95,95 @@ class Connection {
     return {};
   }
 
-  base::Result<sqlite3_stmt*> Prepare(std::string_view sql) {
-    const std::string key(sql);
-    if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  // A prepared statement and the parameter indices of its last binding: callers pass the same
+  // names in the same order every time, so the name lookup runs once per statement.
+  struct Statement {
     sqlite3_stmt* stmt = nullptr;
-    const int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()),
+    std::vector<std::string> names;
+    std::vector<int> indices;
+  };
+
+  base::Result<Statement*> Prepare(std::string_view sql) {
+    if (auto it = cache_.find(sql); it != cache_.end()) return &it->second;
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                                       SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare");
     if (stmt == nullptr) return MakeError(ErrorCode::kInvalidArgument, "empty statement");
-    cache_.emplace(key, stmt);
-    return stmt;
+    return &cache_.emplace(std::string(sql), Statement{.stmt = stmt}).first->second;
   }
 
   sqlite3* db() { return db_; }
 
  private:
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const {
+      return std::hash<std::string_view>{}(sql);
+    }
+  };
+  std::unordered_map<std::string, Statement, SqlHash, std::equal_to<>> cache_;
 };
 
-base::Status Bind(sqlite3* db, sqlite3_stmt* stmt, std::span<const Param> params) {
-  const int expected = sqlite3_bind_parameter_count(stmt);
-  int bound = 0;
-  std::string name;
-  for (const Param& p : params) {
-    name.assign(":").append(p.name);
-    const int index = sqlite3_bind_parameter_index(stmt, name.c_str());
-    if (index == 0) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       fmt::format("statement has no parameter :{}", p.name));
+// True when `params` has the names of the statement's previous binding, in the same order.
+bool SameNames(const Connection::Statement& st, std::span<const Param> params) {
+  if (st.names.size() != params.size()) return false;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    if (st.names[i] != params[i].name) return false;
+  }
+  return true;
+}
+
+base::Status Bind(sqlite3* db, Connection::Statement& st, std::span<const Param> params) {
+  sqlite3_stmt* stmt = st.stmt;
+  if (!SameNames(st, params)) {
+    const int expected = sqlite3_bind_parameter_count(stmt);
+    if (static_cast<std::size_t>(expected) != params.size()) {
+      return MakeError(
+          ErrorCode::kInvalidArgument,
+          fmt::format("statement has {} parameters, {} were given", expected, params.size()));
     }
+    st.names.clear();
+    st.indices.clear();
+    std::string name;
+    for (const Param& p : params) {
+      name.assign(":").append(p.name);
+      const int index = sqlite3_bind_parameter_index(stmt, name.c_str());
+      if (index == 0) {
+        st.names.clear();
+        st.indices.clear();
+        return MakeError(ErrorCode::kInvalidArgument,
+                         fmt::format("statement has no parameter :{}", p.name));
+      }
+      st.names.emplace_back(p.name);
+      st.indices.push_back(index);
+    }
+    // Two names for one parameter would leave another unbound.
+    std::vector<int> sorted = st.indices;
+    std::sort(sorted.begin(), sorted.end());
+    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+      st.names.clear();
+      st.indices.clear();
+      return MakeError(ErrorCode::kInvalidArgument, "a parameter is given twice");
+    }
+  }
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const Value& v = params[i].value;
+    const int index = st.indices[i];
     int rc = SQLITE_OK;
-    if (std::holds_alternative<std::monostate>(p.value)) {
+    if (std::holds_alternative<std::monostate>(v)) {
       rc = sqlite3_bind_null(stmt, index);
-    } else if (const auto* i = std::get_if<std::int64_t>(&p.value)) {
-      rc = sqlite3_bind_int64(stmt, index, *i);
-    } else if (const auto* d = std::get_if<double>(&p.value)) {
+    } else if (const auto* n = std::get_if<std::int64_t>(&v)) {
+      rc = sqlite3_bind_int64(stmt, index, *n);
+    } else if (const auto* d = std::get_if<double>(&v)) {
       rc = sqlite3_bind_double(stmt, index, *d);
-    } else if (const auto* t = std::get_if<std::string>(&p.value)) {
+    } else if (const auto* t = std::get_if<std::string>(&v)) {
       rc = sqlite3_bind_text64(stmt, index, t->data(), t->size(), SQLITE_STATIC, SQLITE_UTF8);
-    } else if (const auto* b = std::get_if<Bytes>(&p.value)) {
+    } else if (const auto* b = std::get_if<Bytes>(&v)) {
       rc = sqlite3_bind_blob64(stmt, index, b->data.data(), b->data.size(), SQLITE_STATIC);
     }
     if (rc != SQLITE_OK) return SqliteError(db, rc, "bind");
-    ++bound;
-  }
-  if (bound != expected) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     fmt::format("statement has {} parameters, {} were given", expected, bound));
   }
   return {};
 }
@@ -206,8 +249,8 @@ class SqliteTransaction final : public Transaction {
     if (done_) return MakeError(ErrorCode::kInternal, "transaction already finished");
     auto stmt = c_->Prepare(sql);
     if (!stmt) return stmt.error();
-    sqlite3_stmt* st = *stmt;
-    base::Status status = Bind(c_->db(), st, params);
+    sqlite3_stmt* st = (*stmt)->stmt;
+    base::Status status = Bind(c_->db(), **stmt, params);
     while (status) {
       const int rc = sqlite3_step(st);
       if (rc == SQLITE_DONE) break;

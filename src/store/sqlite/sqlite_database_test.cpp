@@ -57,6 +57,50 @@ TEST(SqliteDatabase, CommittedDataSurvivesReopening) {
   EXPECT_EQ(*v, SqliteMigrations().back().version);
 }
 
+// Version 2 turned the per-OBX observation table into the trend table; an upgraded database keeps
+// the trended values of current versions and nothing else.
+TEST(SqliteMigrations, UpgradeToVersion2KeepsCurrentMeasurementsAsTrendPoints) {
+  TempDir dir;
+  auto db = OpenSqlite({.path = dir.File("t.db"), .create = true});
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(Migrate(**db, SqliteMigrations().first(1), false));
+  {
+    auto tx = (*db)->Begin(Access::kWrite);
+    ASSERT_TRUE(tx);
+    for (const char* sql : {
+             "INSERT INTO blob VALUES (1, x'01', 'raw', 1, x'00', 0)",
+             "INSERT INTO patient (id, created_us) VALUES (1, 0)",
+             "INSERT INTO device VALUES (1, 1, 'MDT', 'IPG', NULL, x'00', x'01', x'02', NULL, 0, "
+             "0)",
+             "INSERT INTO interrogation VALUES (1, 1, 1, 'A|B', 'C1', x'01', 'remote', 5, "
+             "'final', NULL, 1, 0, 3, 0)",
+             "INSERT INTO observation VALUES (1, 1, 1, 721344, 0, 'measurement', 5, 1, 2.95, "
+             "NULL, NULL, NULL, 'V', NULL)",
+             "INSERT INTO observation VALUES (1, 2, 1, 730752, 0, 'setting', 5, 1, NULL, 'DDD', "
+             "NULL, NULL, NULL, NULL)",
+             "INSERT INTO observation VALUES (1, 3, 1, 721344, 0, 'measurement', 6, 0, 2.90, "
+             "NULL, NULL, NULL, 'V', NULL)",
+         }) {
+      ASSERT_TRUE((*tx)->Execute(sql)) << sql;
+    }
+    ASSERT_TRUE((*tx)->Commit());
+  }
+  auto refused = Migrate(**db, SqliteMigrations(), false);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, base::ErrorCode::kUnsupported);
+  ASSERT_TRUE(Migrate(**db, SqliteMigrations(), true));
+  auto tx = (*db)->Begin(Access::kRead);
+  ASSERT_TRUE(tx);
+  auto rows = (*tx)->Query("SELECT code, observed_us, value_num, unit FROM trend");
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].Int(0), 721344);
+  EXPECT_EQ((*rows)[0].Int(1), 5);
+  EXPECT_DOUBLE_EQ((*rows)[0].Real(2), 2.95);
+  EXPECT_EQ((*rows)[0].Text(3), "V");
+  EXPECT_FALSE((*tx)->Query("SELECT 1 FROM observation"));
+}
+
 TEST(SqliteDatabase, ReportsANonDatabaseFileAsDataLoss) {
   TempDir dir;
   {

@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "store/database.h"
+#include "store/group_commit.h"
 #include "store/migrations.h"
 
 namespace heartbase::store::testing {
@@ -66,6 +69,29 @@ TEST_P(DatabaseConformance, RejectsUnknownAndMissingParameters) {
   auto b = (*tx)->Execute("INSERT INTO t (i, r) VALUES (:i, :r)", {unknown, 1});
   ASSERT_FALSE(b);
   EXPECT_EQ(b.error().code, base::ErrorCode::kInvalidArgument);
+}
+
+// Drivers may remember how a statement's names map to positions; a later call with other names,
+// another order or a repeated name must still bind correctly or fail cleanly.
+TEST_P(DatabaseConformance, BindsByNameWhateverTheOrderOfTheParameters) {
+  auto tx = db_->Begin(Access::kWrite);
+  ASSERT_TRUE(tx);
+  const std::string_view sql = "INSERT INTO t (i, s) VALUES (:i, :s)";
+  const Param first[] = {{"i", std::int64_t{1}}, {"s", std::string("one")}};
+  const Param swapped[] = {{"s", std::string("two")}, {"i", std::int64_t{2}}};
+  const Param twice[] = {{"i", std::int64_t{3}}, {"i", std::int64_t{4}}};
+  ASSERT_TRUE((*tx)->Execute(sql, first));
+  ASSERT_TRUE((*tx)->Execute(sql, swapped));
+  auto bad = (*tx)->Execute(sql, twice);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, base::ErrorCode::kInvalidArgument);
+  ASSERT_TRUE((*tx)->Execute(sql, first));
+  auto rows = (*tx)->Query("SELECT i, s FROM t ORDER BY id");
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 3u);
+  EXPECT_EQ((*rows)[1].Int(0), 2);
+  EXPECT_EQ((*rows)[1].Text(1), "two");
+  EXPECT_EQ((*rows)[2].Text(1), "one");
 }
 
 TEST_P(DatabaseConformance, RollsBackWhenNotCommitted) {
@@ -137,6 +163,69 @@ TEST_P(DatabaseConformance, ConcurrentWritersAreSerialisedWithoutLosingUpdates) 
   auto tx = db_->Begin(Access::kRead);
   ASSERT_TRUE(tx);
   EXPECT_EQ((*tx)->Query("SELECT COUNT(*) FROM t")->front().Int(0), 100);
+}
+
+TEST_P(DatabaseConformance, GroupCommitSharesTransactionsAndIsolatesFailingUnits) {
+  GroupCommit group(*db_);
+  constexpr int kThreads = 12;
+  std::atomic<int> started{0};
+  // The first unit holds the commit in progress until every other thread is about to queue, so
+  // they are committed together in later batches.
+  std::thread first([&] {
+    auto s = group.Run([&](Transaction& tx) -> base::Status {
+      for (int i = 0; i < 500 && started.load() < kThreads; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (auto r = tx.Execute("INSERT INTO t (i) VALUES (0)"); !r) return r.error();
+      return {};
+    });
+    EXPECT_TRUE(s);
+  });
+  std::vector<std::thread> others;
+  std::atomic<int> failed{0};
+  for (int k = 1; k <= kThreads; ++k) {
+    others.emplace_back([&, k] {
+      ++started;
+      auto s = group.Run([k](Transaction& tx) -> base::Status {
+        const Param p[] = {{"i", std::int64_t{k}}};
+        if (auto r = tx.Execute("INSERT INTO t (i) VALUES (:i)", p); !r) return r.error();
+        // Unit 7 writes, then fails: only its own write is undone.
+        if (k == 7) return base::MakeError(base::ErrorCode::kInvalidArgument, "unit 7 fails");
+        return {};
+      });
+      if (!s) {
+        ++failed;
+        EXPECT_EQ(s.error().message, "unit 7 fails");
+      }
+    });
+  }
+  first.join();
+  for (auto& t : others) t.join();
+  EXPECT_EQ(failed.load(), 1);
+  EXPECT_EQ(group.units(), static_cast<std::size_t>(kThreads + 1));
+  EXPECT_LT(group.batches(), group.units());  // some units shared a commit
+  auto tx = db_->Begin(Access::kRead);
+  ASSERT_TRUE(tx);
+  EXPECT_EQ((*tx)->Query("SELECT COUNT(*) FROM t")->front().Int(0), kThreads);
+  EXPECT_EQ((*tx)->Query("SELECT COUNT(*) FROM t WHERE i = 7")->front().Int(0), 0);
+}
+
+TEST_P(DatabaseConformance, GroupCommitRetriesConflictsAndReportsTheLastError) {
+  GroupCommit group(*db_, {.retry = {.max_attempts = 3, .first_backoff_ms = 1}});
+  int attempts = 0;
+  auto s = group.Run([&](Transaction& tx) -> base::Status {
+    if (++attempts < 2) return base::MakeError(base::ErrorCode::kConflict, "busy");
+    if (auto r = tx.Execute("INSERT INTO t (i) VALUES (1)"); !r) return r.error();
+    return {};
+  });
+  EXPECT_TRUE(s);
+  EXPECT_EQ(attempts, 2);
+  auto never = group.Run([](Transaction&) -> base::Status {
+    return base::MakeError(base::ErrorCode::kConflict, "always busy");
+  });
+  ASSERT_FALSE(never);
+  EXPECT_EQ(never.error().code, base::ErrorCode::kConflict);
 }
 
 TEST_P(DatabaseConformance, ReadersSeeOnlyCommittedData) {

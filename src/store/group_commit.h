@@ -1,0 +1,60 @@
+// GroupCommit: units of work from many threads share write transactions, so that one durable
+// commit (one fsync) serves every unit that arrived while the previous commit was in progress.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+
+#include "base/result.h"
+#include "store/database.h"
+
+namespace heartbase::store {
+
+struct GroupCommitOptions {
+  std::size_t max_batch = 64;  // units of work per transaction
+  RetryOptions retry;          // for conflicts reported by the database (whole batch retried)
+};
+
+// Thread-safe. The database must outlive it.
+//
+// Each unit runs inside a savepoint of the shared transaction. An error from a unit rolls back
+// that unit's savepoint only and is returned to its caller; the other units of the batch commit.
+// If the transaction itself fails (a savepoint cannot be rolled back, the commit fails), every
+// caller of the batch gets the error and nothing of the batch is stored. A conflict reported by the
+// database (kConflict) retries the whole batch, so, as with RunUnitOfWork, units must have no side
+// effects outside the transaction. There is no waiting for company: a unit that arrives when no
+// commit is in progress is committed at once, alone.
+class GroupCommit {
+ public:
+  explicit GroupCommit(Database& db, GroupCommitOptions options = {});
+
+  // Runs `work` and returns once its transaction is durably committed (ok) or has failed.
+  base::Status Run(const std::function<base::Status(Transaction&)>& work);
+
+  // Batches committed so far and units in them (for benchmarks and tests).
+  std::size_t batches() const;
+  std::size_t units() const;
+
+ private:
+  struct Unit {
+    const std::function<base::Status(Transaction&)>* work;
+    base::Status result;
+    bool done = false;
+  };
+  void CommitBatch(const std::vector<Unit*>& batch);
+  base::Status TryBatch(const std::vector<Unit*>& batch);
+
+  Database& db_;
+  GroupCommitOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Unit*> queue_;  // guarded by mu_
+  bool leader_ = false;      // a thread is committing a batch (guarded by mu_)
+  std::size_t batches_ = 0;  // guarded by mu_
+  std::size_t units_ = 0;    // guarded by mu_
+};
+
+}  // namespace heartbase::store
