@@ -7,8 +7,10 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -278,6 +280,72 @@ class SqliteTransaction final : public Transaction {
   bool done_ = false;
 };
 
+// Checkpoints the WAL into the database file on its own thread and connection, so that the commit
+// that happens to cross the WAL size limit does not pay for copying and syncing the database file
+// (the latency spikes of SQLite's automatic checkpoint). The writer's WAL hook wakes it. Should it
+// fall far behind, the writer checkpoints inline as SQLite would, so the WAL stays bounded.
+class Checkpointer {
+ public:
+  Checkpointer(const SqliteOptions& options) : options_(options) {
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~Checkpointer() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  void Install(sqlite3* writer) { sqlite3_wal_hook(writer, &Checkpointer::Hook, this); }
+
+ private:
+  static int Hook(void* self, sqlite3* db, const char* schema, int pages) {
+    auto* c = static_cast<Checkpointer*>(self);
+    const int limit = c->options_.checkpoint_pages;
+    if (pages >= 8 * limit) {
+      sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (pages >= limit) {
+      {
+        std::lock_guard lock(c->mu_);
+        c->wanted_ = true;
+      }
+      c->cv_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void Loop() {
+    std::unique_ptr<Connection> c;
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [this] { return stop_ || wanted_; });
+      if (stop_) return;
+      wanted_ = false;
+      lock.unlock();
+      if (c == nullptr) {
+        auto opened = Connection::Open(options_, false);
+        if (opened) c = std::move(*opened);
+      }
+      // Busy (a reader holds old frames) or failing: the next commit will ask again.
+      if (c != nullptr) {
+        sqlite3_wal_checkpoint_v2(c->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      }
+      lock.lock();
+    }
+  }
+
+  const SqliteOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool wanted_ = false;  // guarded by mu_
+  bool stop_ = false;    // guarded by mu_
+  std::thread thread_;
+};
+
 class SqliteDatabase final : public Database {
  public:
   explicit SqliteDatabase(SqliteOptions o) : options_(std::move(o)) {}
@@ -286,6 +354,10 @@ class SqliteDatabase final : public Database {
     auto w = Connection::Open(options_, options_.create);
     if (!w) return w.error();
     writer_ = std::move(*w);
+    if (options_.checkpoint_pages > 0 && !options_.exclusive_locking) {
+      checkpointer_ = std::make_unique<Checkpointer>(options_);
+      checkpointer_->Install(writer_->db());
+    }
     return {};
   }
 
@@ -308,6 +380,7 @@ class SqliteDatabase final : public Database {
       auto opened = Connection::Open(options_, false);
       if (!opened) return opened.error();
       c = std::move(*opened);
+      if (access == Access::kWrite && checkpointer_) checkpointer_->Install(c->db());
     }
     auto tx = std::make_unique<SqliteTransaction>(this, std::move(c), access == Access::kWrite,
                                                   std::move(lock));
@@ -326,6 +399,7 @@ class SqliteDatabase final : public Database {
 
  private:
   SqliteOptions options_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // outlives the writer, whose hook points to it
   std::mutex writer_mutex_;
   std::unique_ptr<Connection> writer_;
   std::mutex readers_mutex_;

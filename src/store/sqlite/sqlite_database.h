@@ -20,6 +20,9 @@ struct SqliteOptions {
   // locking_mode=EXCLUSIVE: one connection, WAL index in heap memory. Only for test VFSs that
   // have no shared memory (power-loss simulation); readers cannot be used then.
   bool exclusive_locking = false;
+  // WAL size in pages at which a background thread checkpoints it into the database file, off the
+  // committing thread. 0 leaves it to SQLite (the commit that crosses 1,000 pages checkpoints).
+  int checkpoint_pages = 1000;
 };
 
 // Opens (or creates) the database. Every connection runs with journal_mode=WAL,

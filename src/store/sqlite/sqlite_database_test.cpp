@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
 #include <memory>
+#include <thread>
 
 #include "store/testing/database_conformance.h"
 #include "store/testing/temp_dir.h"
@@ -99,6 +102,31 @@ TEST(SqliteMigrations, UpgradeToVersion2KeepsCurrentMeasurementsAsTrendPoints) {
   EXPECT_DOUBLE_EQ((*rows)[0].Real(2), 2.95);
   EXPECT_EQ((*rows)[0].Text(3), "V");
   EXPECT_FALSE((*tx)->Query("SELECT 1 FROM observation"));
+}
+
+// The WAL is copied into the database file by the background checkpointer, not by a commit: with
+// SQLite's automatic checkpoint at 1,000 pages these 800 KB would stay in the WAL.
+TEST(SqliteDatabase, BackgroundCheckpointMovesTheWalIntoTheDatabase) {
+  TempDir dir;
+  auto db = OpenSqlite({.path = dir.File("t.db"), .create = true, .checkpoint_pages = 16});
+  ASSERT_TRUE(db);
+  const std::string payload(16 * 1024, 'x');
+  for (int i = 0; i < 50; ++i) {
+    auto tx = (*db)->Begin(Access::kWrite);
+    ASSERT_TRUE(tx);
+    if (i == 0) {
+      ASSERT_TRUE((*tx)->Execute("CREATE TABLE b (x BLOB)"));
+    }
+    const Param p[] = {{"x", Bytes{payload}}};
+    ASSERT_TRUE((*tx)->Execute("INSERT INTO b (x) VALUES (:x)", p));
+    ASSERT_TRUE((*tx)->Commit());
+  }
+  std::uintmax_t size = 0;
+  for (int i = 0; i < 500 && size < 600 * 1024; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    size = std::filesystem::file_size(dir.File("t.db"));
+  }
+  EXPECT_GE(size, 600u * 1024);
 }
 
 TEST(SqliteDatabase, ReportsANonDatabaseFileAsDataLoss) {
