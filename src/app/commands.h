@@ -55,6 +55,8 @@ struct ServeCommand {
   std::vector<std::string> mllp_senders;  // CERT_CN=MSH3|MSH4
   std::vector<std::string> ack_modes;     // MSH3|MSH4=original|enhanced
   bool upgrade = false;
+  std::string watch_dir;  // empty = no drop folder
+  int watch_interval_ms = 1000;
 };
 int RunServe(const ServeCommand& command);
 

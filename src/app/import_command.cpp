@@ -10,9 +10,8 @@
 
 #include "app/commands.h"
 #include "app/data_dir.h"
-#include "hl7/batch.h"
+#include "app/file_import.h"
 #include "ingest/pipeline.h"
-#include "net/mllp.h"
 
 namespace heartbase::app {
 namespace {
@@ -22,60 +21,6 @@ namespace fs = std::filesystem;
 struct Tally {
   std::size_t files = 0, stored = 0, duplicate = 0, quarantined = 0, failed = 0, unreadable = 0;
 };
-
-void Count(Tally* t, const base::Result<ingest::Outcome>& r, const std::string& file) {
-  if (!r) {
-    ++t->failed;
-    std::fprintf(stderr, "\nheartbase: %s: not stored: %s\n", file.c_str(),
-                 r.error().Describe().c_str());
-    return;
-  }
-  switch (r->disposition) {
-    case ingest::Disposition::kStored:
-      ++t->stored;
-      break;
-    case ingest::Disposition::kDuplicate:
-      ++t->duplicate;
-      break;
-    case ingest::Disposition::kQuarantined:
-      ++t->quarantined;
-      break;
-  }
-}
-
-void ImportBytes(ingest::Pipeline& pipeline, const std::string& file, std::string_view bytes,
-                 std::size_t max_frame, Tally* t) {
-  const std::size_t first = bytes.find_first_not_of(" \t\r\n");
-  if (first != std::string_view::npos && bytes[first] == net::kMllpStart) {
-    net::MllpDecoder decoder(max_frame);
-    auto s = decoder.Feed(bytes, [&](std::string_view frame) {
-      Count(t, pipeline.Ingest(frame, "file"), file);
-      return base::Status();
-    });
-    if (!s || !decoder.idle()) {
-      // The frames decoded so far are stored; the file as a whole is also kept in quarantine,
-      // so the bytes that did not form a frame are never lost.
-      base::Error why =
-          s ? base::MakeError(base::ErrorCode::kMalformed, "unterminated MLLP frame") : s.error();
-      Count(t, pipeline.QuarantineBytes(bytes, "file", why), file);
-    }
-    return;
-  }
-  auto batch = hl7::SplitBatch(bytes);
-  if (!batch) {
-    Count(t, pipeline.Ingest(bytes, "file"), file);  // quarantined with the parser's reason
-    return;
-  }
-  for (const auto& item : batch->messages) Count(t, pipeline.Ingest(item.bytes, "file"), file);
-  if (batch->stray_lines > 0) {
-    Count(t,
-          pipeline.QuarantineBytes(
-              bytes, "file",
-              base::MakeError(base::ErrorCode::kMalformed,
-                              fmt::format("{} line(s) outside any message", batch->stray_lines))),
-          file);
-  }
-}
 
 }  // namespace
 
@@ -136,7 +81,15 @@ int RunImport(const ImportCommand& command) {
       ++t.unreadable;
       continue;
     }
-    ImportBytes(pipeline, f.string(), bytes, command.max_frame_bytes, &t);
+    const FileTally ft = ImportFileBytes(pipeline, bytes, "file", command.max_frame_bytes);
+    t.stored += ft.stored;
+    t.duplicate += ft.duplicate;
+    t.quarantined += ft.quarantined;
+    t.failed += ft.failed;
+    if (ft.last_failure) {
+      std::fprintf(stderr, "\nheartbase: %s: %zu message(s) not stored: %s\n", f.c_str(), ft.failed,
+                   ft.last_failure->Describe().c_str());
+    }
     if (tty) {
       std::fprintf(stderr, "\r[%zu/%zu files] stored %zu, duplicate %zu, quarantined %zu", t.files,
                    files.size(), t.stored, t.duplicate, t.quarantined);

@@ -87,6 +87,13 @@ int Run(int argc, char** argv) {
       "--ack-mode", serve.ack_modes,
       "Acknowledgment mode for a sender: MSH3|MSH4=original|enhanced (repeatable)");
   serve_cmd->add_flag("--upgrade", serve.upgrade, "Upgrade an older database schema");
+  serve_cmd->add_option("--watch", serve.watch_dir,
+                        "Drop folder: import files placed here, then move them to done/ or "
+                        "failed/ (off by default)");
+  serve_cmd
+      ->add_option("--watch-interval-ms", serve.watch_interval_ms,
+                   "How often the drop folder is scanned")
+      ->check(CLI::Range(50, 600000));
 
   KeyRotateCommand rotate;
   auto* key_cmd = app.add_subcommand("key", "Key management");

@@ -1,14 +1,18 @@
-// `heartbase serve`: the server process. For now the MLLP ingest listener; HTTPS comes with the
-// API. Prints each bound address ("listening mllp 127.0.0.1:40123") once it accepts connections,
-// and stops cleanly on SIGINT or SIGTERM.
+// `heartbase serve`: the server process. For now the MLLP ingest listener and the optional watched
+// drop folder; HTTPS comes with the API. Operational log lines (base/log.h) go to stderr. Prints
+// each bound address ("listening mllp 127.0.0.1:40123") once it accepts connections, and stops
+// cleanly on SIGINT or SIGTERM.
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 
 #include "app/commands.h"
 #include "app/data_dir.h"
+#include "app/folder_watch.h"
+#include "base/log.h"
 #include "hl7/ack.h"
 #include "hl7/message.h"
 #include "ingest/pipeline.h"
@@ -47,6 +51,28 @@ std::string ClaimedSender(std::string_view frame) {
   const char sep = c.delimiters.component;
   return std::string(hl7::NthPiece(c.sending_application, sep, 1)) + "|" +
          std::string(hl7::NthPiece(c.sending_facility, sep, 1));
+}
+
+// One line per message: what happened to it, never what it said.
+void LogOutcome(const ingest::Outcome& out, const std::string& source, const std::string& sender,
+                std::size_t bytes, double ms) {
+  const std::string_view disposition = ingest::ToString(out.disposition);
+  if (out.disposition == ingest::Disposition::kQuarantined) {
+    base::log::Warn("ingest", {{"disposition", disposition},
+                               {"quarantine_id", out.id},
+                               {"source", source},
+                               {"sender", sender},
+                               {"bytes", static_cast<std::uint64_t>(bytes)},
+                               {"reason", *out.reason}});
+    return;
+  }
+  base::log::Info("ingest", {{"disposition", disposition},
+                             {"interrogation_id", out.id},
+                             {"new_patient", out.new_patient ? "yes" : "no"},
+                             {"source", source},
+                             {"sender", sender},
+                             {"bytes", static_cast<std::uint64_t>(bytes)},
+                             {"ms", ms}});
 }
 
 }  // namespace
@@ -104,45 +130,67 @@ int RunServe(const ServeCommand& command) {
     std::fprintf(stderr, "heartbase: serve: MLLP over TLS needs at least one --mllp-sender\n");
     return 1;
   }
-  auto server =
-      net::MllpServer::Start(mllp, [&](std::string_view frame, const net::MllpPeer& peer) {
-        const std::string source = peer.identity.empty()
-                                       ? fmt::format("mllp {}", peer.address)
-                                       : fmt::format("mllp {} ({})", peer.address, peer.identity);
-        if (!mllp.tls_certificate.empty()) {
-          // A certificate vouches only for the senders it is allowed to speak for.
-          const std::string claimed = ClaimedSender(frame);
-          bool ok = false;
-          for (auto [it, end] = allowed.equal_range(peer.identity); it != end; ++it) {
-            ok |= it->second == claimed;
-          }
-          if (!ok) {
-            auto q = pipeline.QuarantineBytes(
-                frame, source,
-                base::MakeError(base::ErrorCode::kPermissionDenied,
-                                fmt::format("sender {} is not allowed for certificate {}", claimed,
-                                            peer.identity)));
-            return q ? q->ack : pipeline.NegativeAck(frame, q.error());
-          }
-        }
-        auto out = pipeline.Ingest(frame, source);
-        if (!out) {
-          // Nothing stored: no patient data in this line, only the reason.
-          std::fprintf(stderr, "heartbase: ingest failed, sender told to retry: %s\n",
-                       out.error().Describe().c_str());
-          return pipeline.NegativeAck(frame, out.error());
-        }
-        return out->ack;
-      });
+  auto server = net::MllpServer::Start(mllp, [&](std::string_view frame,
+                                                 const net::MllpPeer& peer) {
+    const std::string source = peer.identity.empty()
+                                   ? fmt::format("mllp {}", peer.address)
+                                   : fmt::format("mllp {} ({})", peer.address, peer.identity);
+    if (!mllp.tls_certificate.empty()) {
+      // A certificate vouches only for the senders it is allowed to speak for.
+      const std::string claimed = ClaimedSender(frame);
+      bool ok = false;
+      for (auto [it, end] = allowed.equal_range(peer.identity); it != end; ++it) {
+        ok |= it->second == claimed;
+      }
+      if (!ok) {
+        base::log::Warn("mllp.sender_refused", {{"source", source}, {"sender", claimed}});
+        auto q = pipeline.QuarantineBytes(
+            frame, source,
+            base::MakeError(base::ErrorCode::kPermissionDenied,
+                            fmt::format("sender {} is not allowed for certificate {}", claimed,
+                                        peer.identity)));
+        return q ? q->ack : pipeline.NegativeAck(frame, q.error());
+      }
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    auto out = pipeline.Ingest(frame, source);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (!out) {
+      base::log::Error("ingest.not_stored", {{"source", source},
+                                             {"sender", ClaimedSender(frame)},
+                                             {"reason", out.error()},
+                                             {"ack", "AE (resend)"}});
+      return pipeline.NegativeAck(frame, out.error());
+    }
+    LogOutcome(*out, source, ClaimedSender(frame), frame.size(), ms);
+    return out->ack;
+  });
   if (!server) {
     std::fprintf(stderr, "heartbase: serve: %s\n", server.error().Describe().c_str());
     return 1;
   }
+  std::unique_ptr<FolderWatch> watch;
+  if (!command.watch_dir.empty()) {
+    auto started =
+        FolderWatch::Start({.dir = command.watch_dir,
+                            .interval = std::chrono::milliseconds(command.watch_interval_ms)},
+                           pipeline);
+    if (!started) {
+      std::fprintf(stderr, "heartbase: serve: --watch: %s\n", started.error().Describe().c_str());
+      return 1;
+    }
+    watch = std::move(*started);
+  }
   std::printf("listening mllp %s\n", (*server)->local_address().c_str());
   std::fflush(stdout);
+  base::log::Info("serve.started", {{"mllp", (*server)->local_address()},
+                                    {"tls", mllp.tls_certificate.empty() ? "no" : "mutual"},
+                                    {"watch", command.watch_dir.empty() ? "off" : "on"}});
   int received = 0;
   sigwait(&signals, &received);
-  std::fprintf(stderr, "heartbase: stopping (signal %d)\n", received);
+  base::log::Info("serve.stopping", {{"signal", received}});
+  watch.reset();
   (*server)->Stop();
   return 0;
 }

@@ -16,6 +16,54 @@ std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
+CivilDate CivilFromDays(std::int64_t days) {
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(days - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2), m, d};
+}
+
+namespace {
+struct Split {
+  CivilDate date;
+  std::int64_t secs_of_day;
+  std::int64_t micros;
+};
+Split SplitMicros(std::int64_t us) {
+  std::int64_t secs = us / 1'000'000;
+  std::int64_t micros = us % 1'000'000;
+  if (micros < 0) {
+    micros += 1'000'000;
+    --secs;
+  }
+  std::int64_t days = secs / 86400;
+  std::int64_t rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  return {CivilFromDays(days), rem, micros};
+}
+}  // namespace
+
+std::string Hl7Utc(std::int64_t unix_us) {
+  const Split s = SplitMicros(unix_us);
+  return fmt::format("{:04}{:02}{:02}{:02}{:02}{:02}+0000", s.date.year, s.date.month, s.date.day,
+                     s.secs_of_day / 3600, s.secs_of_day / 60 % 60, s.secs_of_day % 60);
+}
+
+std::string IsoUtcMillis(std::int64_t unix_us) {
+  const Split s = SplitMicros(unix_us);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", s.date.year, s.date.month,
+                     s.date.day, s.secs_of_day / 3600, s.secs_of_day / 60 % 60, s.secs_of_day % 60,
+                     s.micros / 1000);
+}
+
 bool IsValidDate(std::int32_t y, unsigned m, unsigned d) {
   static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (m < 1 || m > 12 || d < 1) return false;

@@ -31,4 +31,17 @@ struct DateTime {
 std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d);
 bool IsValidDate(std::int32_t y, unsigned m, unsigned d);
 
+struct CivilDate {
+  std::int64_t year;
+  unsigned month;  // 1-12
+  unsigned day;    // 1-31
+};
+// The inverse of DaysFromCivil.
+CivilDate CivilFromDays(std::int64_t days);
+
+// "YYYYMMDDHHMMSS+0000" (HL7 DTM, UTC) and "YYYY-MM-DDTHH:MM:SS.mmmZ" for a time in microseconds
+// since the epoch.
+std::string Hl7Utc(std::int64_t unix_us);
+std::string IsoUtcMillis(std::int64_t unix_us);
+
 }  // namespace heartbase::base

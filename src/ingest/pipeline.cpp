@@ -22,24 +22,6 @@ std::int64_t SystemNow() {
       .count();
 }
 
-std::string Hl7Time(std::int64_t us) {
-  const std::int64_t secs = us / 1'000'000;
-  std::int64_t days = secs / 86400;
-  std::int64_t rem = secs % 86400;
-  // Civil from days (Howard Hinnant), inverse of base::DaysFromCivil.
-  days += 719468;
-  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(days - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
-  return fmt::format("{:04}{:02}{:02}{:02}{:02}{:02}+0000", y, m, d, rem / 3600, rem / 60 % 60,
-                     rem % 60);
-}
-
 }  // namespace
 
 std::string_view ToString(Disposition d) {
@@ -74,7 +56,7 @@ std::string Pipeline::Ack(const hl7::AckContext& context, hl7::AckOutcome outcom
   r.sending_application = options_.receiving_application;
   r.sending_facility = options_.receiving_facility;
   const std::int64_t now = options_.now_us();
-  r.timestamp = Hl7Time(now);
+  r.timestamp = base::Hl7Utc(now);
   r.control_id = fmt::format("HB{}{}", now, ack_counter_.fetch_add(1) % 1000);
   if (error) r.errors.push_back(hl7::AckErrorFrom(*error));
   // An overridden mode answers every message; otherwise MSH-15 decides whether to answer.

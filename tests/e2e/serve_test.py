@@ -26,12 +26,15 @@ def run(*args, check=0):
 
 class Server:
     def __init__(self, data, *extra):
-        self.proc = subprocess.Popen([BINARY, "serve", "--data", str(data), "--mllp-listen",
-                                      "127.0.0.1:0", *extra], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
+        # The operational log goes to a file: a pipe nobody reads would fill up and stall the server.
+        self.log = pathlib.Path(data).parent / f"serve-{time.monotonic_ns()}.log"
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen([BINARY, "serve", "--data", str(data), "--mllp-listen",
+                                          "127.0.0.1:0", *extra], stdout=subprocess.PIPE,
+                                         stderr=log)
         line = self.proc.stdout.readline().decode()
         m = re.match(r"listening mllp 127\.0\.0\.1:(\d+)", line)
-        assert m, f"unexpected first line: {line!r} {self.proc.stderr.read(2000)!r}"
+        assert m, f"unexpected first line: {line!r} {self.log.read_text()[-2000:]!r}"
         self.port = int(m.group(1))
 
     def stop(self):
@@ -98,6 +101,48 @@ class ServeTest(unittest.TestCase):
         # The stored messages are found again: importing them reports duplicates only.
         p = run("import", "--data", str(self.data), str(self.files[0]), str(self.files[1]))
         self.assertIn("0 stored, 2 duplicate", p.stdout.decode())
+
+    def test_watched_folder_moves_files_only_after_commit_and_logs_no_patient_data(self):
+        drop = self.dir / "drop"
+        drop.mkdir()
+        server = Server(self.data, "--watch", str(drop), "--watch-interval-ms", "100")
+        try:
+            # A complete file, a batch of two, a file that is not HL7, and one still being written
+            # under a dot-name, which must be left alone.
+            (drop / "one.hl7").write_bytes(self.messages[0])
+            (drop / "batch.hl7").write_bytes(self.messages[1] + self.messages[2])
+            (drop / "junk.txt").write_bytes(b"hello, not a message")
+            (drop / ".partial.hl7").write_bytes(self.messages[3][:100])
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and any(
+                    p.is_file() and not p.name.startswith(".") for p in drop.iterdir()):
+                time.sleep(0.1)
+            self.assertEqual(sorted(p.name for p in (drop / "done").iterdir()),
+                             ["batch.hl7", "one.hl7"])
+            self.assertEqual([p.name for p in (drop / "failed").iterdir()], ["junk.txt"])
+            self.assertTrue((drop / ".partial.hl7").exists())
+            # The same file again: already stored, so it is done, under a new name.
+            (drop / "one.hl7").write_bytes(self.messages[0])
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and (drop / "one.hl7").exists():
+                time.sleep(0.1)
+            self.assertTrue((drop / "done" / "one.hl7.1").exists())
+        finally:
+            server.stop()
+        p = run("import", "--data", str(self.data), *map(str, self.files[:3]))
+        self.assertIn("0 stored, 3 duplicate", p.stdout.decode())
+        log = server.log.read_text()
+        self.assertRegex(log, r"info watch.file inode=\d+ stored=2 duplicate=0 quarantined=0")
+        self.assertRegex(log, r"warn watch.file inode=\d+ stored=0 duplicate=0 quarantined=1")
+        # No name, MRN, birth date or serial of any message sent appears in the log.
+        for m in self.messages[:4]:
+            pid = next(l for l in m.split(b"\r") if l.startswith(b"PID|")).split(b"|")
+            secrets = [pid[5].split(b"^")[0], pid[7][:8]]
+            secrets += [c.split(b"^")[0] for c in pid[3].split(b"~")]
+            for secret in secrets:
+                if len(secret) >= 4:
+                    self.assertNotIn(secret.decode(errors="replace"), log)
+        self.assertNotIn("one.hl7", log)
 
     def test_protocol_abuse_closes_the_connection_and_others_are_still_served(self):
         server = Server(self.data)

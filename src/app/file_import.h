@@ -1,0 +1,26 @@
+// One file of HL7 through the ingest pipeline: a single message, a concatenation or batch envelope,
+// or an MLLP-framed stream. Shared by `heartbase import` and the watched drop folder.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+#include "base/error.h"
+#include "ingest/pipeline.h"
+
+namespace heartbase::app {
+
+struct FileTally {
+  std::size_t stored = 0, duplicate = 0, quarantined = 0;
+  std::size_t failed = 0;                   // messages not stored at all (database unavailable)
+  std::optional<base::Error> last_failure;  // why, for the operator
+};
+
+// Ingests every message in `bytes`. Bytes that form no message (stray lines, an unterminated MLLP
+// frame) are quarantined with the whole file, so nothing is lost. Returns what happened to each
+// message; when `failed` is non-zero the caller should keep the file and try again later.
+FileTally ImportFileBytes(ingest::Pipeline& pipeline, std::string_view bytes,
+                          std::string_view source, std::size_t max_frame_bytes);
+
+}  // namespace heartbase::app
