@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+
 namespace heartbase::base {
 namespace {
 
@@ -18,6 +21,27 @@ TEST(Base64, RoundTripsAndSkipsLineBreaks) {
   out.clear();
   ASSERT_TRUE(AppendBase64Decoded("Zm8", &out));  // padding optional
   EXPECT_EQ(out, "fo");
+}
+
+// Line breaks and NULs anywhere — inside a group of four too — switch between the fast path
+// (whole groups) and the character-by-character path; both must agree with the encoder.
+TEST(Base64, DecodesWhateverTheWhitespaceBetweenCharacters) {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 300; ++round) {
+    std::string bytes(rng() % 200, '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    std::string enc;
+    AppendBase64Encoded(bytes, &enc);
+    std::string noisy;
+    for (char c : enc) {
+      if (rng() % 7 == 0) noisy += "\r\n \t"[rng() % 4];
+      if (rng() % 50 == 0) noisy += '\0';
+      noisy += c;
+    }
+    std::string dec = "prefix";
+    ASSERT_TRUE(AppendBase64Decoded(noisy, &dec)) << round;
+    EXPECT_EQ(dec, "prefix" + bytes) << round;
+  }
 }
 
 TEST(Base64, RejectsForeignCharactersAndKeepsOutputUnchanged) {
