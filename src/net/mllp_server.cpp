@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "net/mllp.h"
+#include "net/tls_context.h"
 
 namespace heartbase::net {
 namespace {
@@ -80,29 +81,20 @@ class Server final : public MllpServer {
   }
 
   base::Status ConfigureTls() {
-    boost::system::error_code ec;
-    tls_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                         asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use,
-                     ec);
-    SSL_CTX* ctx = tls_.native_handle();
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    // TLS 1.2: ECDHE with AEAD only (TLS 1.3 suites are all AEAD and forward secret).
-    SSL_CTX_set_cipher_list(ctx,
-                            "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-                            "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
-                            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256");
-    if (!ec) tls_.use_certificate_chain_file(options_.tls_certificate, ec);
-    if (!ec) tls_.use_private_key_file(options_.tls_private_key, asio::ssl::context::pem, ec);
-    if (!ec && options_.tls_client_ca.empty()) {
+    auto s = ConfigureServerTls(tls_.native_handle(), options_.tls_certificate,
+                                options_.tls_private_key);
+    if (!s) return s;
+    if (options_.tls_client_ca.empty()) {
       return base::MakeError(base::ErrorCode::kInvalidArgument,
                              "MLLP over TLS needs a client CA: senders are authenticated by "
                              "certificate");
     }
-    if (!ec) tls_.load_verify_file(options_.tls_client_ca, ec);
+    boost::system::error_code ec;
+    tls_.load_verify_file(options_.tls_client_ca, ec);
     if (ec) {
-      return base::MakeError(base::ErrorCode::kInvalidArgument,
-                             fmt::format("TLS material: {}", ec.message()));
+      return base::MakeError(
+          base::ErrorCode::kInvalidArgument,
+          fmt::format("TLS client CA {}: {}", options_.tls_client_ca, ec.message()));
     }
     tls_.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
     return {};
