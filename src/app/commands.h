@@ -55,7 +55,9 @@ struct ServeCommand {
   std::vector<std::string> mllp_senders;  // CERT_CN=MSH3|MSH4
   std::vector<std::string> ack_modes;     // MSH3|MSH4=original|enhanced
   bool upgrade = false;
-  std::string watch_dir;  // empty = no drop folder
+  std::string https_listen = "127.0.0.1:8443";  // "none" = no HTTPS listener
+  std::string https_cert, https_key;            // default DATA/tls/cert.pem, key.pem
+  std::string watch_dir;                        // empty = no drop folder
   int watch_interval_ms = 1000;
 };
 int RunServe(const ServeCommand& command);
@@ -66,5 +68,32 @@ struct KeyRotateCommand {
   bool resume = false;
 };
 int RunKeyRotate(const KeyRotateCommand& command);
+
+struct UserAddCommand {
+  std::string data, key_file;
+  std::string name, display_name, role;
+  std::vector<std::int64_t> clinics = {1};
+  std::string bootstrap_token;  // the first administrator
+  bool mfa_required = false;    // always for administrators
+  bool no_password = false;     // integration accounts use tokens only
+};
+int RunUserAdd(const UserAddCommand& command);
+
+struct UserChangeCommand {
+  std::string data, key_file, name;
+  std::string action;  // "disable", "enable", "reset-mfa"
+};
+int RunUserChange(const UserChangeCommand& command);
+
+struct TokenCreateCommand {
+  std::string data, key_file, user, scopes, label = "integration";
+  int days = 90;
+};
+int RunTokenCreate(const TokenCreateCommand& command);
+
+struct AuditVerifyCommand {
+  std::string data, key_file, signing_key;
+};
+int RunAuditVerify(const AuditVerifyCommand& command);
 
 }  // namespace heartbase::app

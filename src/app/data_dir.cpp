@@ -5,12 +5,22 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
 
+#include "auth/bootstrap.h"
+#include "crypto/signing_key.h"
+#include "net/self_signed.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_database.h"
 
 namespace heartbase::app {
+
+std::int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 namespace fs = std::filesystem;
 
@@ -21,7 +31,17 @@ std::string KeyFilePath(const DataDirOptions& o) {
   return o.key_file.empty() ? (fs::path(o.root) / "keyring").string() : o.key_file;
 }
 
-base::Status InitDataDir(const DataDirOptions& o) {
+std::string AuditKeyPath(const DataDirOptions& o) {
+  return (fs::path(o.root) / "audit-signing.key").string();
+}
+std::string TlsCertificatePath(const DataDirOptions& o) {
+  return (fs::path(o.root) / "tls" / "cert.pem").string();
+}
+std::string TlsKeyPath(const DataDirOptions& o) {
+  return (fs::path(o.root) / "tls" / "key.pem").string();
+}
+
+base::Result<std::string> InitDataDir(const DataDirOptions& o) {
   if (o.root.empty())
     return base::MakeError(base::ErrorCode::kInvalidArgument, "--data is required");
   std::error_code ec;
@@ -39,13 +59,29 @@ base::Status InitDataDir(const DataDirOptions& o) {
   }
   auto keys = crypto::KeyRing::Generate();
   if (!keys) return keys.error();
-  if (auto s = keys->Save(KeyFilePath(o)); !s) return s;
+  if (auto s = keys->Save(KeyFilePath(o)); !s) return s.error();
   auto db = store::OpenSqlite({.path = DatabasePath(o), .create = true});
   if (!db) return db.error();
   auto v = store::Migrate(**db, store::SqliteMigrations(), false);
   if (!v) return v.error();
   ::chmod(DatabasePath(o).c_str(), 0600);
-  return {};
+  auto signing = crypto::SigningKey::Generate();
+  if (!signing) return signing.error();
+  if (auto s = signing->Save(AuditKeyPath(o)); !s) return s.error();
+  fs::create_directories(fs::path(o.root) / "tls", ec);
+  if (ec) return base::MakeError(base::ErrorCode::kIo, "cannot create the tls folder");
+  if (auto s = net::WriteSelfSignedCertificate(TlsCertificatePath(o), TlsKeyPath(o)); !s) {
+    return s.error();
+  }
+  std::string token;
+  auto s = store::RunUnitOfWork(**db, store::Access::kWrite, [&](store::Transaction& tx) {
+    auto t = auth::CreateBootstrapToken(tx, *keys, {}, NowUs());
+    if (!t) return base::Status(t.error());
+    token = std::move(*t);
+    return base::Status();
+  });
+  if (!s) return s.error();
+  return token;
 }
 
 base::Result<OpenStore> OpenDataDir(const DataDirOptions& o) {

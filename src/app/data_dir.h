@@ -18,15 +18,23 @@ struct DataDirOptions {
 
 std::string DatabasePath(const DataDirOptions& o);
 std::string KeyFilePath(const DataDirOptions& o);
+std::string AuditKeyPath(const DataDirOptions& o);        // DIR/audit-signing.key (0400)
+std::string TlsCertificatePath(const DataDirOptions& o);  // DIR/tls/cert.pem (self-signed)
+std::string TlsKeyPath(const DataDirOptions& o);          // DIR/tls/key.pem (0600)
+
+// Microseconds since the epoch (the wall clock every command uses).
+std::int64_t NowUs();
 
 struct OpenStore {
   std::unique_ptr<crypto::KeyRing> keys;
   std::unique_ptr<store::Database> db;
 };
 
-// Creates the directory (mode 0700), the key file (0400) and the database at the newest schema.
-// Fails with kAlreadyExists if a database is already there (init never overwrites data).
-base::Status InitDataDir(const DataDirOptions& o);
+// Creates the directory (mode 0700), the key file (0400), the audit signing key (0400, apart from
+// the data keys), a self-signed TLS certificate for local HTTPS, and the database at the newest
+// schema; returns the one-time bootstrap token for the first administrator. Fails with
+// kAlreadyExists if a database is already there (init never overwrites data).
+base::Result<std::string> InitDataDir(const DataDirOptions& o);
 
 // Loads the key ring and opens the database, checking the schema version (see store::Migrate).
 base::Result<OpenStore> OpenDataDir(const DataDirOptions& o);

@@ -26,15 +26,24 @@ struct Tally {
 
 int RunInit(const InitCommand& command) {
   DataDirOptions o{.root = command.data, .key_file = command.key_file};
-  if (auto s = InitDataDir(o); !s) {
-    std::fprintf(stderr, "heartbase: init: %s\n", s.error().Describe().c_str());
+  auto token = InitDataDir(o);
+  if (!token) {
+    std::fprintf(stderr, "heartbase: init: %s\n", token.error().Describe().c_str());
     return 1;
   }
-  std::printf("initialized %s\n  database: %s\n  key file: %s (mode 0400)\n", o.root.c_str(),
-              DatabasePath(o).c_str(), KeyFilePath(o).c_str());
+  std::printf(
+      "initialized %s\n  database: %s\n  key file: %s (mode 0400)\n  audit signing key: %s "
+      "(mode 0400)\n  TLS certificate (self-signed, for localhost): %s\n",
+      o.root.c_str(), DatabasePath(o).c_str(), KeyFilePath(o).c_str(), AuditKeyPath(o).c_str(),
+      TlsCertificatePath(o).c_str());
   std::printf(
       "Keep a copy of the key file apart from backups of the data: without it the\n"
-      "patient data cannot be read, and with it a stolen backup can.\n");
+      "patient data cannot be read, and with it a stolen backup can.\n\n"
+      "There are no accounts yet. Create the first administrator within 24 hours with\n"
+      "  heartbase user add --data %s --name NAME --role administrator \\\n"
+      "      --bootstrap-token %s\n"
+      "This token works once and is not shown again.\n",
+      o.root.c_str(), token->c_str());
   return 0;
 }
 

@@ -1,5 +1,7 @@
 // heartbase: one binary, subcommands (shared/design/architecture.md, "One binary, a few
 // processes").
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -68,7 +70,7 @@ int Run(int argc, char** argv) {
   import_cmd->add_option("--max-file-bytes", import.max_file_bytes, "Refuse larger files");
 
   ServeCommand serve;
-  auto* serve_cmd = app.add_subcommand("serve", "Run the server: MLLP ingest (HTTPS to come)");
+  auto* serve_cmd = app.add_subcommand("serve", "Run the server: MLLP ingest and the HTTPS API");
   serve_cmd->add_option("--data", serve.data, "Data directory")->required();
   serve_cmd->add_option("--key-file", serve.key_file, "Key file (default DATA/keyring)");
   serve_cmd
@@ -86,6 +88,15 @@ int Run(int argc, char** argv) {
   serve_cmd->add_option(
       "--ack-mode", serve.ack_modes,
       "Acknowledgment mode for a sender: MSH3|MSH4=original|enhanced (repeatable)");
+  serve_cmd
+      ->add_option("--https-listen", serve.https_listen,
+                   "HTTPS address HOST:PORT (port 0 = any; none = off). Beyond loopback only "
+                   "with TLS material and an administrator")
+      ->capture_default_str();
+  serve_cmd->add_option("--https-cert", serve.https_cert,
+                        "PEM certificate chain (default DATA/tls/cert.pem, self-signed by init)");
+  serve_cmd->add_option("--https-key", serve.https_key,
+                        "PEM private key (default DATA/tls/key.pem)");
   serve_cmd->add_flag("--upgrade", serve.upgrade, "Upgrade an older database schema");
   serve_cmd->add_option("--watch", serve.watch_dir,
                         "Drop folder: import files placed here, then move them to done/ or "
@@ -104,7 +115,73 @@ int Run(int argc, char** argv) {
   rotate_cmd->add_option("--key-file", rotate.key_file, "Key file (default DATA/keyring)");
   rotate_cmd->add_flag("--resume", rotate.resume, "Finish an interrupted rotation");
 
+  UserAddCommand user_add;
+  UserChangeCommand user_change;
+  auto* user_cmd = app.add_subcommand("user", "User accounts (run on the server)");
+  user_cmd->require_subcommand(1);
+  auto* add_cmd =
+      user_cmd->add_subcommand("add", "Create a user; the password is read from standard input");
+  add_cmd->add_option("--data", user_add.data, "Data directory")->required();
+  add_cmd->add_option("--key-file", user_add.key_file, "Key file (default DATA/keyring)");
+  add_cmd->add_option("--name", user_add.name, "Sign-in name")->required();
+  add_cmd->add_option("--display-name", user_add.display_name, "Name shown in the application");
+  add_cmd
+      ->add_option("--role", user_add.role,
+                   "administrator, physician, device_clinician, biller, viewer, auditor, "
+                   "integration")
+      ->required();
+  add_cmd->add_option("--clinic", user_add.clinics, "Clinic id (repeatable)")
+      ->capture_default_str();
+  add_cmd->add_option("--bootstrap-token", user_add.bootstrap_token,
+                      "The one-time token from init: creates the first administrator");
+  add_cmd->add_flag("--mfa-required", user_add.mfa_required,
+                    "Require an authenticator app (always for administrators)");
+  add_cmd->add_flag("--no-password", user_add.no_password,
+                    "No password (integration accounts sign in with tokens)");
+  std::vector<CLI::App*> change_cmds;
+  for (const char* action : {"disable", "enable", "reset-mfa"}) {
+    auto* c =
+        user_cmd->add_subcommand(action, fmt::format("{} a user (revokes their sessions)", action));
+    c->add_option("--data", user_change.data, "Data directory")->required();
+    c->add_option("--key-file", user_change.key_file, "Key file (default DATA/keyring)");
+    c->add_option("--name", user_change.name, "Sign-in name")->required();
+    change_cmds.push_back(c);
+  }
+
+  TokenCreateCommand token_create;
+  auto* token_cmd = app.add_subcommand("token", "API tokens for integrations");
+  token_cmd->require_subcommand(1);
+  auto* create_cmd = token_cmd->add_subcommand("create", "Create a token (printed once)");
+  create_cmd->add_option("--data", token_create.data, "Data directory")->required();
+  create_cmd->add_option("--key-file", token_create.key_file, "Key file (default DATA/keyring)");
+  create_cmd->add_option("--user", token_create.user, "The account it acts as")->required();
+  create_cmd
+      ->add_option("--scope", token_create.scopes,
+                   "Comma-separated permissions, e.g. patient.read,trend.read")
+      ->required();
+  create_cmd->add_option("--label", token_create.label, "What it is for");
+  create_cmd->add_option("--days", token_create.days, "Lifetime")->capture_default_str();
+
+  AuditVerifyCommand audit_verify;
+  auto* audit_cmd = app.add_subcommand("audit", "The audit trail");
+  audit_cmd->require_subcommand(1);
+  auto* verify_cmd = audit_cmd->add_subcommand(
+      "verify", "Check the hash chain and signed checkpoints; exit 1 if anything was altered");
+  verify_cmd->add_option("--data", audit_verify.data, "Data directory")->required();
+  verify_cmd->add_option("--key-file", audit_verify.key_file, "Key file (default DATA/keyring)");
+  verify_cmd->add_option("--signing-key", audit_verify.signing_key,
+                         "Audit signing key (default DATA/audit-signing.key)");
+
   CLI11_PARSE(app, argc, argv);
+  if (add_cmd->parsed()) return RunUserAdd(user_add);
+  for (CLI::App* c : change_cmds) {
+    if (c->parsed()) {
+      user_change.action = c->get_name();
+      return RunUserChange(user_change);
+    }
+  }
+  if (create_cmd->parsed()) return RunTokenCreate(token_create);
+  if (verify_cmd->parsed()) return RunAuditVerify(audit_verify);
   if (rotate_cmd->parsed()) return RunKeyRotate(rotate);
   if (serve_cmd->parsed()) return RunServe(serve);
   if (init_cmd->parsed()) return RunInit(init);

@@ -1,5 +1,5 @@
-// `heartbase serve`: the server process. For now the MLLP ingest listener and the optional watched
-// drop folder; HTTPS comes with the API. Operational log lines (base/log.h) go to stderr. Prints
+// `heartbase serve`: the server process: the MLLP ingest listener, the HTTPS API and the optional
+// watched drop folder. Operational log lines (base/log.h) go to stderr. Prints
 // each bound address ("listening mllp 127.0.0.1:40123") once it accepts connections, and stops
 // cleanly on SIGINT or SIGTERM.
 #include <fmt/format.h>
@@ -12,6 +12,7 @@
 #include "app/commands.h"
 #include "app/data_dir.h"
 #include "app/folder_watch.h"
+#include "app/https_service.h"
 #include "base/log.h"
 #include "hl7/ack.h"
 #include "hl7/message.h"
@@ -182,15 +183,34 @@ int RunServe(const ServeCommand& command) {
     }
     watch = std::move(*started);
   }
+  std::unique_ptr<HttpsService> https;
+  if (command.https_listen != "none") {
+    auto started = HttpsService::Start({.listen = command.https_listen,
+                                        .certificate = command.https_cert,
+                                        .private_key = command.https_key},
+                                       o, *opened);
+    if (!started) {
+      std::fprintf(stderr, "heartbase: serve: --https-listen: %s\n",
+                   started.error().Describe().c_str());
+      return 1;
+    }
+    https = std::move(*started);
+  }
   std::printf("listening mllp %s\n", (*server)->local_address().c_str());
+  if (https) {
+    std::printf("listening %s %s\n", https->tls() ? "https" : "http",
+                https->local_address().c_str());
+  }
   std::fflush(stdout);
   base::log::Info("serve.started", {{"mllp", (*server)->local_address()},
                                     {"tls", mllp.tls_certificate.empty() ? "no" : "mutual"},
+                                    {"https", https ? https->local_address() : "off"},
                                     {"watch", command.watch_dir.empty() ? "off" : "on"}});
   int received = 0;
   sigwait(&signals, &received);
   base::log::Info("serve.stopping", {{"signal", received}});
   watch.reset();
+  https.reset();
   (*server)->Stop();
   return 0;
 }

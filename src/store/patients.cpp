@@ -78,9 +78,10 @@ base::Result<std::int64_t> CreatePatient(Transaction& tx, const crypto::KeyRing&
         {"value",
          Bytes{keys.Seal(ident.id + "^" + ident.authority, {"patient_identifier", "value", id})}},
         {"lookup", Index(keys, "identifier", normalized)},
+        {"any", Index(keys, "identifier-any", Upper(ident.id))},
     };
-    if (auto r = tx.Execute("INSERT INTO patient_identifier (patient_id, kind, value, lookup) "
-                            "VALUES (:patient, :kind, :value, :lookup) "
+    if (auto r = tx.Execute("INSERT INTO patient_identifier (patient_id, kind, value, lookup, "
+                            "any_lookup) VALUES (:patient, :kind, :value, :lookup, :any) "
                             "ON CONFLICT (patient_id, lookup) DO NOTHING",
                             row);
         !r) {
@@ -250,7 +251,9 @@ base::Result<PatientRecord> GetPatient(Transaction& tx, const crypto::KeyRing& k
                                        std::int64_t id) {
   const Param p[] = {{"id", id}};
   auto rows = tx.Query(
-      "SELECT unmatched, family_name, given_name, birth_date, sex FROM patient WHERE id = :id", p);
+      "SELECT unmatched, family_name, given_name, birth_date, sex, clinic_id FROM patient "
+      "WHERE id = :id",
+      p);
   if (!rows) return rows.error();
   if (rows->empty()) return base::MakeError(ErrorCode::kNotFound, "no such patient");
   const Row& r = rows->front();
@@ -258,6 +261,7 @@ base::Result<PatientRecord> GetPatient(Transaction& tx, const crypto::KeyRing& k
   PatientRecord rec;
   rec.id = id;
   rec.unmatched = r.Int(0) != 0;
+  rec.clinic_id = r.Int(5);
   rec.family_name = Open(keys, r, 1, "patient", "family_name", id, &status);
   rec.given_name = Open(keys, r, 2, "patient", "given_name", id, &status);
   rec.birth_date = Open(keys, r, 3, "patient", "birth_date", id, &status);
@@ -270,6 +274,13 @@ base::Result<std::vector<std::int64_t>> FindPatientsByIdentifier(Transaction& tx
                                                                  const crypto::KeyRing& keys,
                                                                  std::string_view id,
                                                                  std::string_view authority) {
+  if (authority.empty()) {
+    const Param any[] = {{"lookup", Index(keys, "identifier-any", Upper(id))}};
+    auto rows =
+        tx.Query("SELECT patient_id FROM patient_identifier WHERE any_lookup = :lookup", any);
+    if (!rows) return rows.error();
+    return Ids(*rows);
+  }
   const Param p[] = {{"lookup", Index(keys, "identifier", Upper(authority) + "|" + Upper(id))}};
   auto rows = tx.Query("SELECT patient_id FROM patient_identifier WHERE lookup = :lookup", p);
   if (!rows) return rows.error();

@@ -37,6 +37,7 @@ base::Result<PatientMatch> MatchPatient(Transaction& tx, const crypto::KeyRing& 
 
 struct PatientRecord {
   std::int64_t id = 0;
+  std::int64_t clinic_id = 0;
   bool unmatched = false;
   std::string family_name, given_name, birth_date, sex;
 };
@@ -47,7 +48,7 @@ base::Result<PatientRecord> GetPatient(Transaction& tx, const crypto::KeyRing& k
 
 // Exact-match searches (through blind indexes; no plaintext ever reaches the database).
 // Identifier: PID-3 id with its assigning authority ("MRN123" at "HOSP"); an empty authority
-// matches the identifier under any authority is not supported: give the authority.
+// matches the identifier under any authority.
 base::Result<std::vector<std::int64_t>> FindPatientsByIdentifier(Transaction& tx,
                                                                  const crypto::KeyRing& keys,
                                                                  std::string_view id,

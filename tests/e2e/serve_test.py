@@ -30,7 +30,8 @@ class Server:
         self.log = pathlib.Path(data).parent / f"serve-{time.monotonic_ns()}.log"
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen([BINARY, "serve", "--data", str(data), "--mllp-listen",
-                                          "127.0.0.1:0", *extra], stdout=subprocess.PIPE,
+                                          "127.0.0.1:0", "--https-listen", "none", *extra],
+                                         stdout=subprocess.PIPE,
                                          stderr=log)
         line = self.proc.stdout.readline().decode()
         m = re.match(r"listening mllp 127\.0\.0\.1:(\d+)", line)

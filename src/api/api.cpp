@@ -1,0 +1,266 @@
+// The request path: route → identity → CSRF → policy → handler + audit in one transaction.
+#include "api/api.h"
+
+#include <sodium.h>
+
+#include <chrono>
+
+#include "api/internal/context.h"
+#include "auth/subject.h"
+#include "auth/users.h"
+#include "base/log.h"
+
+namespace heartbase::api {
+namespace {
+
+using internal::Access;
+using internal::Context;
+using internal::ErrorResponse;
+using internal::Route;
+
+std::int64_t SystemNow() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string CorrelationId() {
+  unsigned char bytes[8];
+  randombytes_buf(bytes, sizeof bytes);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : bytes) {
+    id += kHex[b >> 4];
+    id += kHex[b & 15];
+  }
+  return id;
+}
+
+std::string_view PathOf(std::string_view target) {
+  return target.substr(0, std::min(target.find('?'), target.size()));
+}
+
+// Matches `path` against a route pattern; fills the {…} segments.
+bool Match(std::string_view pattern, std::string_view path, std::vector<std::string>* params) {
+  params->clear();
+  while (!pattern.empty() && !path.empty()) {
+    const std::size_t pe = std::min(pattern.find('/', 1), pattern.size());
+    const std::size_t te = std::min(path.find('/', 1), path.size());
+    const std::string_view ps = pattern.substr(0, pe), ts = path.substr(0, te);
+    if (ps.size() > 2 && ps[1] == '{') {
+      if (ts.size() < 2) return false;
+      params->emplace_back(ts.substr(1));
+    } else if (ps != ts) {
+      return false;
+    }
+    pattern.remove_prefix(pe);
+    path.remove_prefix(te);
+  }
+  return pattern.empty() && path.empty();
+}
+
+std::string CookieValue(const net::HttpRequest& r, std::string_view name) {
+  for (const auto& [k, v] : r.headers) {
+    if (k != "cookie") continue;
+    std::string_view rest = v;
+    while (!rest.empty()) {
+      const std::size_t semi = std::min(rest.find(';'), rest.size());
+      std::string_view pair = rest.substr(0, semi);
+      rest.remove_prefix(std::min(semi + 1, rest.size()));
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
+          pair[name.size()] == '=') {
+        return std::string(pair.substr(name.size() + 1));
+      }
+    }
+  }
+  return {};
+}
+
+void SecurityHeaders(net::HttpResponse* r, const std::string& correlation_id) {
+  r->Set("Content-Security-Policy",
+         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+         "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+         "frame-ancestors 'none'");
+  r->Set("X-Content-Type-Options", "nosniff");
+  r->Set("X-Frame-Options", "DENY");
+  r->Set("Referrer-Policy", "no-referrer");
+  r->Set("Cross-Origin-Opener-Policy", "same-origin");
+  r->Set("Cross-Origin-Resource-Policy", "same-origin");
+  r->Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+  r->Set("Cache-Control", "no-store");
+  r->Set("X-Correlation-Id", correlation_id);
+}
+
+bool SafeMethod(std::string_view m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
+
+}  // namespace
+
+struct Api::State {
+  State(store::Database& db, const crypto::KeyRing& keys, const auth::Authenticator& a,
+        ApiOptions o)
+      : options(std::move(o)),
+        commit(db),
+        services{.db = db, .keys = keys, .authenticator = a, .options = options, .commit = commit} {
+  }
+  ApiOptions options;
+  store::GroupCommit commit;
+  internal::Services services;
+};
+
+Api::Api(store::Database& db, const crypto::KeyRing& keys, const auth::Authenticator& authenticator,
+         ApiOptions options)
+    : state_(std::make_unique<State>(db, keys, authenticator, std::move(options))) {
+  if (!state_->options.now_us) state_->options.now_us = SystemNow;
+}
+
+Api::~Api() = default;
+
+std::size_t Api::BodyLimit(const net::HttpRequest& head) const {
+  std::vector<std::string> params;
+  for (const Route& r : internal::Routes()) {
+    if (r.method == head.method && Match(r.path, PathOf(head.target), &params)) {
+      return r.upload ? state_->options.max_upload_bytes : state_->options.max_body_bytes;
+    }
+  }
+  return state_->options.max_body_bytes;
+}
+
+// Identifies the caller inside `tx`. Returns nullopt with *why set when there is no valid identity.
+static base::Result<std::optional<internal::Caller>> Identify(Context& ctx, store::Transaction& tx,
+                                                              std::string* why) {
+  const auto& s = ctx.services;
+  const std::string_view authorization = ctx.request.Header("authorization");
+  internal::Caller caller;
+  std::int64_t user_id = 0;
+  if (!authorization.empty()) {
+    if (authorization.substr(0, 7) != "Bearer ") {
+      *why = "unsupported authorization scheme";
+      return std::optional<internal::Caller>{};
+    }
+    auto check = auth::AuthenticateToken(tx, s.keys, authorization.substr(7), ctx.now_us);
+    if (!check) return check.error();
+    if (check->status != auth::TokenStatus::kValid) {
+      *why = "invalid or expired token";
+      return std::optional<internal::Caller>{};
+    }
+    auto subject = auth::SubjectForToken(tx, check->token, ctx.now_us);
+    if (!subject) return subject.error();
+    caller.subject = std::move(*subject);
+    caller.token = check->token;
+    user_id = check->token.user_id;
+  } else if (!ctx.presented_session.empty()) {
+    auto check = auth::ValidateSession(tx, s.keys, ctx.presented_session, s.options.auth.session,
+                                       ctx.now_us);
+    if (!check) return check.error();
+    if (check->status != auth::SessionStatus::kValid) {
+      *why = "session expired or unknown";
+      return std::optional<internal::Caller>{};
+    }
+    auto subject = auth::SubjectForSession(tx, check->session, s.options.auth.session, ctx.now_us);
+    if (!subject) return subject.error();
+    caller.subject = std::move(*subject);
+    caller.session = check->session;
+    user_id = check->session.user_id;
+  } else {
+    *why = "sign in first";
+    return std::optional<internal::Caller>{};
+  }
+  auto user = auth::GetUser(tx, user_id);
+  if (!user) return user.error();
+  caller.user_name = user->name;
+  return std::optional<internal::Caller>{std::move(caller)};
+}
+
+net::HttpResponse Api::Handle(const net::HttpRequest& request) {
+  Context ctx{.request = request,
+              .services = state_->services,
+              .correlation_id = CorrelationId(),
+              .now_us = state_->options.now_us()};
+  ctx.presented_session = CookieValue(request, kSessionCookie);
+  const std::string_view path = PathOf(request.target);
+  const Route* route = nullptr;
+  bool path_known = false;
+  for (const Route& r : internal::Routes()) {
+    if (Match(r.path, path, &ctx.path_params)) {
+      path_known = true;
+      const bool head_as_get = request.method == "HEAD" && r.method == "GET";
+      if (r.method == request.method || head_as_get) {
+        route = &r;
+        break;
+      }
+    }
+  }
+  net::HttpResponse response;
+  if (route == nullptr) {
+    response = path_known ? ErrorResponse(ctx, 405, "method_not_allowed", "method not allowed")
+                          : ErrorResponse(ctx, 404, "not_found", "no such resource");
+  } else if (route->own_transaction) {
+    auto r = route->handler(ctx, nullptr);
+    response = r ? std::move(*r) : ErrorResponse(ctx, 500, "internal", "request failed");
+    if (!r) {
+      base::log::Error(
+          "api.failed",
+          {{"correlation_id", ctx.correlation_id}, {"route", route->path}, {"reason", r.error()}});
+    }
+  } else {
+    auto status = state_->commit.Run([&](store::Transaction& tx) -> base::Status {
+      ctx.caller.reset();
+      if (route->access == Access::kSignedIn) {
+        std::string why;
+        auto caller = Identify(ctx, tx, &why);
+        if (!caller) return caller.error();
+        if (!*caller) {
+          response = ErrorResponse(ctx, 401, "unauthenticated", why);
+          return {};
+        }
+        ctx.caller = std::move(**caller);
+        // A browser's ambient cookie must not be enough to change anything (CSRF): the page's
+        // own token must come with it, and a cross-site Origin is refused outright.
+        if (ctx.caller->session && !SafeMethod(request.method)) {
+          const std::string_view origin = request.Header("origin");
+          const std::string_view host = request.Header("host");
+          const bool origin_ok = origin.empty() || origin == "https://" + std::string(host) ||
+                                 (!request.tls && origin == "http://" + std::string(host));
+          if (!origin_ok ||
+              !auth::CheckCsrf(*ctx.caller->session, request.Header("x-csrf-token"))) {
+            response = ErrorResponse(ctx, 403, "csrf", "cross-site request refused");
+            return {};
+          }
+        }
+        if (route->permission) {
+          const auth::Decision d =
+              auth::Authorize(ctx.caller->subject, *route->permission, std::nullopt);
+          if (!d.allowed) {
+            if (auto s = internal::Audit(ctx, tx, auth::PermissionName(*route->permission), "route",
+                                         route->path, std::nullopt, "denied",
+                                         auth::DecisionReasonName(d.reason));
+                !s) {
+              return s;
+            }
+            response = ErrorResponse(ctx, 403, "forbidden", "not permitted");
+            return {};
+          }
+        }
+      }
+      auto r = route->handler(ctx, &tx);
+      if (!r) return r.error();
+      response = std::move(*r);
+      return {};
+    });
+    if (!status) {
+      const bool busy = status.error().code == base::ErrorCode::kUnavailable ||
+                        status.error().code == base::ErrorCode::kConflict;
+      response = ErrorResponse(ctx, busy ? 503 : 500, busy ? "unavailable" : "internal",
+                               "the request could not be completed");
+      base::log::Error("api.failed", {{"correlation_id", ctx.correlation_id},
+                                      {"route", route->path},
+                                      {"reason", status.error()}});
+    }
+  }
+  SecurityHeaders(&response, ctx.correlation_id);
+  if (request.method == "HEAD") response.body.clear();
+  return response;
+}
+
+}  // namespace heartbase::api

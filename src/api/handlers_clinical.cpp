@@ -1,0 +1,362 @@
+// Patients, trends and interrogations. Each handler authorizes the object by its clinic and writes
+// exactly one audit record in the request's transaction.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "api/internal/context.h"
+#include "ingest/readback.h"
+#include "store/blobs.h"
+#include "store/clinical_reads.h"
+#include "store/interrogations.h"
+#include "store/patients.h"
+
+namespace heartbase::api::internal {
+namespace {
+
+using auth::Permission;
+
+constexpr int kMaxTrendCodes = 16;
+
+int PageSize(const Context& ctx) {
+  if (auto l = ctx.Query("limit")) {
+    if (auto v = ParseId(*l)) return static_cast<int>(std::min<std::int64_t>(*v, store::kMaxPage));
+  }
+  return ctx.services.options.default_page;
+}
+
+void WritePatient(base::JsonWriter& w, const store::PatientRecord& p) {
+  w.Field("id", p.id);
+  w.Field("clinic_id", p.clinic_id);
+  w.Field("unmatched", p.unmatched);
+  w.Field("family_name", p.family_name);
+  w.Field("given_name", p.given_name);
+  w.Field("birth_date", p.birth_date);
+  w.Field("sex", p.sex);
+}
+
+void WriteInterrogationRow(base::JsonWriter& w, const store::InterrogationRow& i) {
+  w.Field("id", i.id);
+  w.Field("patient_id", i.patient_id);
+  w.Field("clinic_id", i.clinic_id);
+  w.Field("device_id", i.device_id);
+  w.Field("sender", i.sender);
+  w.Field("session_type", i.session_type);
+  w.Key("session_us");
+  if (i.session_us) {
+    w.Int(*i.session_us);
+  } else {
+    w.Null();
+  }
+  w.Field("result_status", i.result_status);
+  w.Key("superseded_by");
+  if (i.superseded_by) {
+    w.Int(*i.superseded_by);
+  } else {
+    w.Null();
+  }
+  w.Field("received_us", i.received_us);
+  w.Field("observation_count", i.observation_count);
+  w.Field("warning_count", i.warning_count);
+  w.Field("unmatched", i.unmatched);
+}
+
+// The patient named by path parameter 0, authorized for `permission`. On refusal `*refused` is
+// the response to send.
+base::Result<std::optional<store::PatientRecord>> AuthorizedPatient(
+    Context& ctx, store::Transaction& tx, Permission permission, std::string_view action,
+    std::optional<net::HttpResponse>* refused) {
+  const auto id = ParseId(ctx.path_params.at(0));
+  if (!id) {
+    *refused = ErrorResponse(ctx, 404, "not_found", "no such resource");
+    return std::optional<store::PatientRecord>{};
+  }
+  auto p = store::GetPatient(tx, ctx.services.keys, *id);
+  if (!p) {
+    if (p.error().code != base::ErrorCode::kNotFound) return p.error();
+    *refused = ErrorResponse(ctx, 404, "not_found", "no such resource");
+    return std::optional<store::PatientRecord>{};
+  }
+  auto decision = AuthorizeObject(ctx, tx, permission, p->clinic_id, action, "patient",
+                                  std::to_string(*id), *id);
+  if (!decision) return decision.error();
+  if (*decision) {
+    *refused = std::move(*decision);
+    return std::optional<store::PatientRecord>{};
+  }
+  return std::optional<store::PatientRecord>{std::move(*p)};
+}
+
+}  // namespace
+
+base::Result<net::HttpResponse> SearchPatients(Context& ctx, store::Transaction* tx) {
+  const std::string q = ctx.Query("q").value_or("");
+  const int limit = PageSize(ctx);
+  const std::int64_t before = ParseId(ctx.Query("cursor").value_or("")).value_or(0);
+  const std::vector<std::int64_t> clinics = VisibleClinics(ctx);
+  std::vector<std::int64_t> ids;
+  if (q.empty()) {
+    std::vector<store::Param> params = {
+        {"before", before > 0 ? store::Value(before) : store::Value()},
+        {"limit", static_cast<std::int64_t>(limit)}};
+    auto rows = tx->Query(
+        "SELECT id, clinic_id FROM patient WHERE (:before IS NULL OR id < :before) "
+        "ORDER BY id DESC LIMIT :limit",
+        params);
+    if (!rows) return rows.error();
+    for (const store::Row& r : *rows) ids.push_back(r.Int(0));
+  } else {
+    // Name tokens, an identifier under any authority, or a device/lead serial: the union.
+    std::set<std::int64_t> found;
+    for (auto&& r : {store::FindPatientsByName(*tx, ctx.services.keys, q),
+                     store::FindPatientsByIdentifier(*tx, ctx.services.keys, q, ""),
+                     store::FindPatientsBySerial(*tx, ctx.services.keys, q)}) {
+      if (!r) return r.error();
+      found.insert(r->begin(), r->end());
+    }
+    for (auto it = found.rbegin(); it != found.rend(); ++it) {
+      if (before == 0 || *it < before) ids.push_back(*it);
+    }
+  }
+  std::string out;
+  base::JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("items");
+  w.BeginArray();
+  int n = 0;
+  std::int64_t last = 0;
+  bool more = false;
+  for (std::int64_t id : ids) {
+    auto p = store::GetPatient(*tx, ctx.services.keys, id);
+    if (!p) return p.error();
+    if (!clinics.empty() &&
+        std::find(clinics.begin(), clinics.end(), p->clinic_id) == clinics.end()) {
+      continue;
+    }
+    if (n == limit) {
+      more = true;
+      break;
+    }
+    w.BeginObject();
+    WritePatient(w, *p);
+    w.EndObject();
+    last = id;
+    ++n;
+  }
+  w.EndArray();
+  w.Key("next_cursor");
+  if (more) {
+    w.String(std::to_string(last));
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+  // The query may be a name: the record says what kind of search it was, never its text.
+  if (auto s = Audit(ctx, *tx, "patient.search", "patient", "", std::nullopt, "success",
+                     fmt::format("query={} results={}", q.empty() ? "none" : "given", n));
+      !s) {
+    return s.error();
+  }
+  return JsonResponse(200, std::move(out));
+}
+
+base::Result<net::HttpResponse> GetPatient(Context& ctx, store::Transaction* tx) {
+  std::optional<net::HttpResponse> refused;
+  auto p = AuthorizedPatient(ctx, *tx, Permission::kPatientRead, "patient.read", &refused);
+  if (!p) return p.error();
+  if (refused) return std::move(*refused);
+  const std::int64_t id = (*p)->id;
+  auto identifiers = store::ListIdentifiers(*tx, ctx.services.keys, id);
+  if (!identifiers) return identifiers.error();
+  auto devices = store::ListDevices(*tx, ctx.services.keys, id);
+  if (!devices) return devices.error();
+  auto leads = store::ListLeads(*tx, ctx.services.keys, id);
+  if (!leads) return leads.error();
+  std::string out;
+  base::JsonWriter w(&out);
+  w.BeginObject();
+  WritePatient(w, **p);
+  w.Key("identifiers");
+  w.BeginArray();
+  for (const auto& i : *identifiers) {
+    w.BeginObject();
+    w.Field("kind", i.kind);
+    w.Field("id", i.id);
+    w.Field("authority", i.authority);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("devices");
+  w.BeginArray();
+  for (const auto& d : *devices) {
+    w.BeginObject();
+    w.Field("id", d.id);
+    w.Field("manufacturer", d.manufacturer);
+    w.Field("type", d.type);
+    w.Field("model", d.model);
+    w.Field("serial", d.serial);
+    w.Field("implant_date", d.implant_date);
+    w.Field("first_seen_us", d.first_seen_us);
+    w.Field("last_seen_us", d.last_seen_us);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("leads");
+  w.BeginArray();
+  for (const auto& l : *leads) {
+    w.BeginObject();
+    w.Field("id", l.id);
+    w.Field("device_id", l.device_id);
+    w.Field("instance", l.instance);
+    w.Field("manufacturer", l.manufacturer);
+    w.Field("location", l.location);
+    w.Field("model", l.model);
+    w.Field("serial", l.serial);
+    w.Field("implant_date", l.implant_date);
+    w.Field("first_seen_us", l.first_seen_us);
+    w.Field("last_seen_us", l.last_seen_us);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  if (auto s = Audit(ctx, *tx, "patient.read", "patient", std::to_string(id), id, "success"); !s) {
+    return s.error();
+  }
+  return JsonResponse(200, std::move(out));
+}
+
+base::Result<net::HttpResponse> GetTrends(Context& ctx, store::Transaction* tx) {
+  std::optional<net::HttpResponse> refused;
+  auto p = AuthorizedPatient(ctx, *tx, Permission::kTrendRead, "trend.read", &refused);
+  if (!p) return p.error();
+  if (refused) return std::move(*refused);
+  const std::int64_t id = (*p)->id;
+  const std::string codes = ctx.Query("code").value_or("");
+  std::vector<std::uint32_t> terms;
+  std::string_view rest = codes;
+  while (!rest.empty()) {
+    const std::size_t comma = std::min(rest.find(','), rest.size());
+    const auto term = ingest::TermCode(rest.substr(0, comma));
+    if (!term) return ErrorResponse(ctx, 400, "bad_request", "unknown term in code=");
+    terms.push_back(*term);
+    rest.remove_prefix(std::min(comma + 1, rest.size()));
+  }
+  if (terms.empty() || terms.size() > kMaxTrendCodes) {
+    return ErrorResponse(ctx, 400, "bad_request", "give 1 to 16 terms in code=");
+  }
+  auto bound = [&](const char* key, std::int64_t fallback) -> std::optional<std::int64_t> {
+    const auto v = ctx.Query(key);
+    if (!v) return fallback;
+    std::int64_t n = 0;
+    auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (ec != std::errc() || ptr != v->data() + v->size()) return std::nullopt;
+    return n;
+  };
+  const auto from = bound("from", INT64_MIN), to = bound("to", INT64_MAX);
+  if (!from || !to) return ErrorResponse(ctx, 400, "bad_request", "from= and to= are microseconds");
+  std::string out;
+  base::JsonWriter w(&out);
+  w.BeginObject();
+  w.Field("patient_id", id);
+  w.Key("series");
+  w.BeginArray();
+  for (std::uint32_t term : terms) {
+    auto points = store::ReadTrend(*tx, id, term, *from, *to);
+    if (!points) return points.error();
+    w.BeginObject();
+    w.Field("code", term);
+    w.Key("points");
+    w.BeginArray();
+    for (const auto& pt : *points) {
+      w.BeginArray();
+      w.Int(pt.time_us);
+      w.Double(pt.value);
+      w.EndArray();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  if (auto s = Audit(ctx, *tx, "trend.read", "patient", std::to_string(id), id, "success",
+                     fmt::format("terms={}", terms.size()));
+      !s) {
+    return s.error();
+  }
+  return JsonResponse(200, std::move(out));
+}
+
+base::Result<net::HttpResponse> ListInterrogations(Context& ctx, store::Transaction* tx) {
+  store::InterrogationFilter filter;
+  filter.clinics = VisibleClinics(ctx);
+  if (auto v = ctx.Query("patient")) {
+    filter.patient_id = ParseId(*v);
+    if (!filter.patient_id) return ErrorResponse(ctx, 400, "bad_request", "patient= is an id");
+  }
+  if (auto v = ctx.Query("status")) filter.result_status = *v;
+  if (auto v = ctx.Query("unmatched")) filter.unmatched = *v == "true" || *v == "1";
+  const std::int64_t before = ParseId(ctx.Query("cursor").value_or("")).value_or(0);
+  const int limit = PageSize(ctx);
+  auto rows = store::ListInterrogations(*tx, filter, limit + 1, before);
+  if (!rows) return rows.error();
+  const bool more = static_cast<int>(rows->size()) > limit;
+  if (more) rows->pop_back();
+  std::string out;
+  base::JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("items");
+  w.BeginArray();
+  for (const auto& i : *rows) {
+    w.BeginObject();
+    WriteInterrogationRow(w, i);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("next_cursor");
+  if (more) {
+    w.String(std::to_string(rows->back().id));
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+  if (auto s = Audit(ctx, *tx, "interrogation.list", "interrogation", "", filter.patient_id,
+                     "success", fmt::format("results={}", rows->size()));
+      !s) {
+    return s.error();
+  }
+  return JsonResponse(200, std::move(out));
+}
+
+base::Result<net::HttpResponse> GetInterrogation(Context& ctx, store::Transaction* tx) {
+  const auto id = ParseId(ctx.path_params.at(0));
+  if (!id) return ErrorResponse(ctx, 404, "not_found", "no such resource");
+  auto row = store::GetInterrogation(*tx, *id);
+  if (!row) {
+    if (row.error().code != base::ErrorCode::kNotFound) return row.error();
+    return ErrorResponse(ctx, 404, "not_found", "no such resource");
+  }
+  auto decision =
+      AuthorizeObject(ctx, *tx, Permission::kInterrogationRead, row->clinic_id,
+                      "interrogation.read", "interrogation", std::to_string(*id), row->patient_id);
+  if (!decision) return decision.error();
+  if (*decision) return std::move(**decision);
+  auto raw = store::GetBlob(*tx, ctx.services.keys, row->raw_blob_id);
+  if (!raw) return raw.error();
+  std::string out;
+  base::JsonWriter w(&out);
+  w.BeginObject();
+  WriteInterrogationRow(w, *row);
+  w.Key("interrogation");
+  if (auto s = ingest::WriteStoredInterrogationJson(*raw, &w); !s) return s.error();
+  w.EndObject();
+  if (auto s = Audit(ctx, *tx, "interrogation.read", "interrogation", std::to_string(*id),
+                     row->patient_id, "success");
+      !s) {
+    return s.error();
+  }
+  return JsonResponse(200, std::move(out));
+}
+
+}  // namespace heartbase::api::internal

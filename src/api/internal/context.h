@@ -1,0 +1,115 @@
+// What a route handler sees: the request, the identified caller, the services, and helpers for
+// responses, authorization of one object and the audit record.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/api.h"
+#include "auth/policy.h"
+#include "auth/sessions.h"
+#include "auth/tokens.h"
+#include "base/json_writer.h"
+#include "base/result.h"
+#include "ingest/pipeline.h"
+#include "store/database.h"
+
+namespace heartbase::api::internal {
+
+struct Services {
+  store::Database& db;
+  const crypto::KeyRing& keys;
+  const auth::Authenticator& authenticator;
+  const ApiOptions& options;
+  store::GroupCommit& commit;
+};
+
+// The identified caller.
+struct Caller {
+  auth::Subject subject;
+  std::string user_name;
+  std::optional<auth::Session> session;  // signed in with a cookie
+  std::optional<auth::TokenInfo> token;  // or with a bearer token
+};
+
+struct Context {
+  const net::HttpRequest& request;
+  Services& services;
+  std::string correlation_id;
+  std::int64_t now_us = 0;
+  std::vector<std::string> path_params;  // the {…} segments of the route, in order
+  std::optional<Caller> caller;
+  std::string presented_session;  // the cookie's session id, if any (logout)
+
+  // The decoded value of query parameter `key`, if present.
+  std::optional<std::string> Query(std::string_view key) const;
+};
+
+// Handlers return the response, or an error when the transaction must roll back (an audit write
+// or database failure): the caller then answers 500/503 and nothing the handler did is kept.
+// `tx` is the request's write transaction, or nullptr for routes with their own transactions.
+using Handler = base::Result<net::HttpResponse> (*)(Context& ctx, store::Transaction* tx);
+
+enum class Access : std::uint8_t {
+  kPublic,    // no identity needed (login, health, the OpenAPI document)
+  kSignedIn,  // a session cookie or a bearer token
+};
+
+struct Route {
+  std::string_view method;
+  std::string_view path;  // "/api/v1/patients/{id}"
+  Access access;
+  std::optional<auth::Permission> permission;  // checked before the handler; nullopt = any caller
+  std::string_view summary;
+  Handler handler;
+  bool own_transaction = false;  // the handler opens its own transactions (sign-in)
+  bool upload = false;           // accepts bodies up to ApiOptions::max_upload_bytes
+};
+
+std::span<const Route> Routes();
+
+// Responses. Every error body is {"error": code, "message": text, "correlation_id": id}.
+net::HttpResponse JsonResponse(int status, std::string body);
+net::HttpResponse ErrorResponse(const Context& ctx, int status, std::string_view code,
+                                std::string_view message);
+
+// Writes the audit record of this request for the caller (user, role, clinic, address).
+base::Status Audit(Context& ctx, store::Transaction& tx, std::string_view action,
+                   std::string_view object_type, std::string_view object_id,
+                   std::optional<std::int64_t> patient_id, std::string_view outcome,
+                   std::string_view detail = {});
+
+// Decides access to one object of `clinic` (a patient's clinic). On denial writes the audit record
+// (outcome denied) and returns the response to send: 404 for an object of another clinic (its
+// existence is not revealed), 403 otherwise. nullopt = allowed.
+base::Result<std::optional<net::HttpResponse>> AuthorizeObject(
+    Context& ctx, store::Transaction& tx, auth::Permission permission, std::int64_t clinic,
+    std::string_view action, std::string_view object_type, std::string_view object_id,
+    std::optional<std::int64_t> patient_id);
+
+// The clinics the caller may list: their memberships, or every clinic (empty) during break-glass.
+std::vector<std::int64_t> VisibleClinics(const Context& ctx);
+
+// A path parameter or query value as a positive id; nullopt if it is not one.
+std::optional<std::int64_t> ParseId(std::string_view text);
+
+// Route handlers (routes.cpp lists them).
+base::Result<net::HttpResponse> Login(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> Logout(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> Me(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> MfaEnroll(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> MfaConfirm(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> Health(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> OpenApi(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> SearchPatients(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> GetPatient(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> GetTrends(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ListInterrogations(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> GetInterrogation(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ReadAudit(Context& ctx, store::Transaction* tx);
+
+}  // namespace heartbase::api::internal

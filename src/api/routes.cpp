@@ -1,0 +1,175 @@
+// The route table — the one place that says which routes exist, who may call them and what they
+// do — and the helpers every handler shares.
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "api/internal/context.h"
+#include "audit/trail.h"
+
+namespace heartbase::api::internal {
+namespace {
+
+using auth::Permission;
+
+constexpr Route kRoutes[] = {
+    {"POST", "/api/v1/auth/login", Access::kPublic, std::nullopt,
+     "Sign in with name, password and (when enrolled) a TOTP code; sets the session cookie", &Login,
+     true},
+    {"POST", "/api/v1/auth/logout", Access::kSignedIn, std::nullopt,
+     "Sign out: the session is revoked on the server", &Logout},
+    {"GET", "/api/v1/auth/me", Access::kSignedIn, std::nullopt,
+     "The signed-in user, role, clinics and CSRF token", &Me},
+    {"POST", "/api/v1/auth/mfa/enroll", Access::kSignedIn, std::nullopt,
+     "Start TOTP enrolment (accounts without a second factor): returns the secret once",
+     &MfaEnroll},
+    {"POST", "/api/v1/auth/mfa/confirm", Access::kSignedIn, std::nullopt,
+     "Finish TOTP enrolment with a code; the session ends and the user signs in again",
+     &MfaConfirm},
+    {"GET", "/api/v1/health", Access::kPublic, std::nullopt,
+     "Liveness: says only that the server answers", &Health, true},
+    {"GET", "/api/v1/openapi.json", Access::kPublic, std::nullopt,
+     "This API as an OpenAPI 3.0 document, generated from the route table", &OpenApi, true},
+    {"GET", "/api/v1/patients", Access::kSignedIn, Permission::kPatientRead,
+     "Patients of the caller's clinics; q= searches by name, MRN or device/lead serial",
+     &SearchPatients},
+    {"GET", "/api/v1/patients/{id}", Access::kSignedIn, Permission::kPatientRead,
+     "One patient: demographics, identifiers, devices and leads with implant history", &GetPatient},
+    {"GET", "/api/v1/patients/{id}/trends", Access::kSignedIn, Permission::kTrendRead,
+     "Values of one or more terms (code=, comma-separated) for one patient in [from, to]",
+     &GetTrends},
+    {"GET", "/api/v1/interrogations", Access::kSignedIn, Permission::kInterrogationRead,
+     "Interrogations, newest first; filters patient=, status=, unmatched=; limit= and cursor=",
+     &ListInterrogations},
+    {"GET", "/api/v1/interrogations/{id}", Access::kSignedIn, Permission::kInterrogationRead,
+     "One interrogation with every observation grouped as in the message", &GetInterrogation},
+    {"GET", "/api/v1/audit", Access::kSignedIn, Permission::kAuditRead,
+     "The audit trail, newest first; patient= answers who accessed that patient", &ReadAudit},
+};
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() + 0 && HexValue(s[i + 1]) >= 0 &&
+               HexValue(s[i + 2]) >= 0) {
+      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::span<const Route> Routes() { return kRoutes; }
+
+std::optional<std::string> Context::Query(std::string_view key) const {
+  const std::string_view target = request.target;
+  const std::size_t q = target.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const std::size_t amp = std::min(rest.find('&'), rest.size());
+    const std::string_view pair = rest.substr(0, amp);
+    rest.remove_prefix(std::min(amp + 1, rest.size()));
+    const std::size_t eq = std::min(pair.find('='), pair.size());
+    if (PercentDecode(pair.substr(0, eq)) == key) {
+      return PercentDecode(eq < pair.size() ? pair.substr(eq + 1) : std::string_view{});
+    }
+  }
+  return std::nullopt;
+}
+
+net::HttpResponse JsonResponse(int status, std::string body) {
+  net::HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.Set("Content-Type", "application/json; charset=utf-8");
+  return r;
+}
+
+net::HttpResponse ErrorResponse(const Context& ctx, int status, std::string_view code,
+                                std::string_view message) {
+  std::string body;
+  base::JsonWriter w(&body);
+  w.BeginObject();
+  w.Field("error", code);
+  w.Field("message", message);
+  w.Field("correlation_id", ctx.correlation_id);
+  w.EndObject();
+  return JsonResponse(status, std::move(body));
+}
+
+base::Status Audit(Context& ctx, store::Transaction& tx, std::string_view action,
+                   std::string_view object_type, std::string_view object_id,
+                   std::optional<std::int64_t> patient_id, std::string_view outcome,
+                   std::string_view detail) {
+  audit::Event e;
+  e.time_us = ctx.now_us;
+  if (ctx.caller) {
+    e.user_name = ctx.caller->user_name;
+    e.user_id = ctx.caller->subject.user_id;
+    e.role = std::string(auth::RoleName(ctx.caller->subject.role));
+    if (ctx.caller->token) e.detail = fmt::format("token={} ", ctx.caller->token->id);
+  } else {
+    e.user_name = "anonymous";
+  }
+  e.address = ctx.request.peer_address;
+  e.action = std::string(action);
+  e.object_type = std::string(object_type);
+  e.object_id = std::string(object_id);
+  e.patient_id = patient_id;
+  e.outcome = std::string(outcome);
+  e.detail += fmt::format("correlation={}", ctx.correlation_id);
+  if (!detail.empty()) e.detail += fmt::format(" {}", detail);
+  return audit::Append(tx, e);
+}
+
+base::Result<std::optional<net::HttpResponse>> AuthorizeObject(
+    Context& ctx, store::Transaction& tx, auth::Permission permission, std::int64_t clinic,
+    std::string_view action, std::string_view object_type, std::string_view object_id,
+    std::optional<std::int64_t> patient_id) {
+  const auth::Decision d =
+      auth::Authorize(ctx.caller->subject, permission, static_cast<auth::ClinicId>(clinic));
+  if (d.allowed) return std::optional<net::HttpResponse>{};
+  if (auto s = Audit(ctx, tx, action, object_type, object_id, patient_id, "denied",
+                     auth::DecisionReasonName(d.reason));
+      !s) {
+    return s.error();
+  }
+  const bool hide = d.reason == auth::DecisionReason::kOtherClinic ||
+                    d.reason == auth::DecisionReason::kBreakGlassExpired;
+  return std::optional<net::HttpResponse>{
+      hide ? ErrorResponse(ctx, 404, "not_found", "no such resource")
+           : ErrorResponse(ctx, 403, "forbidden", "not permitted")};
+}
+
+std::vector<std::int64_t> VisibleClinics(const Context& ctx) {
+  const auth::Subject& s = ctx.caller->subject;
+  if (s.break_glass_until_us > s.now_us) return {};  // every clinic, loudly audited
+  std::vector<std::int64_t> out;
+  for (auth::ClinicId c : s.clinics) out.push_back(static_cast<std::int64_t>(c));
+  if (out.empty()) out.push_back(-1);  // member of none: sees nothing
+  return out;
+}
+
+std::optional<std::int64_t> ParseId(std::string_view text) {
+  std::int64_t v = 0;
+  const char* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, v);
+  if (ec != std::errc() || p != end || v <= 0) return std::nullopt;
+  return v;
+}
+
+}  // namespace heartbase::api::internal

@@ -1,0 +1,57 @@
+// The HTTPS side of `heartbase serve`: the REST API (and later the web application) behind the
+// HTTP server, plus the audit trail's signed checkpoints on a timer.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "api/api.h"
+#include "app/data_dir.h"
+#include "auth/login.h"
+#include "base/result.h"
+#include "crypto/signing_key.h"
+#include "net/http_server.h"
+
+namespace heartbase::app {
+
+struct HttpsServiceOptions {
+  std::string listen = "127.0.0.1:8443";  // HOST:PORT; "none" = no HTTPS listener
+  std::string certificate, private_key;   // default DATA/tls/cert.pem and key.pem
+  std::chrono::seconds checkpoint_interval{10};
+};
+
+class HttpsService {
+ public:
+  // Refuses (kPermissionDenied) a listener on a non-loopback address while there is no
+  // administrator, or without TLS material. Prints nothing; the caller prints local_address().
+  static base::Result<std::unique_ptr<HttpsService>> Start(const HttpsServiceOptions& options,
+                                                           const DataDirOptions& data,
+                                                           OpenStore& store);
+  ~HttpsService();  // stops the listener, then writes a last checkpoint
+  std::string local_address() const { return server_->local_address(); }
+  bool tls() const { return tls_; }
+
+  HttpsService(const HttpsService&) = delete;
+  HttpsService& operator=(const HttpsService&) = delete;
+
+ private:
+  HttpsService(OpenStore& store, crypto::SigningKey signing, auth::Authenticator authenticator);
+  void CheckpointLoop(std::chrono::seconds interval);
+  void CheckpointNow(bool force);
+
+  OpenStore& store_;
+  crypto::SigningKey signing_;
+  auth::Authenticator authenticator_;
+  std::unique_ptr<api::Api> api_;
+  std::unique_ptr<net::HttpServer> server_;
+  bool tls_ = false;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread checkpoints_;
+};
+
+}  // namespace heartbase::app

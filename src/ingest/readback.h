@@ -1,0 +1,23 @@
+// Reading stored interrogations back: the raw message is the record, so its full content (every
+// observation grouped as in the message) is re-mapped from it on demand.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/json_writer.h"
+#include "base/result.h"
+
+namespace heartbase::ingest {
+
+// Writes the interrogation in `raw` as the JSON object of docs/idco-json.md (attachment bytes
+// left out: they are served as blobs). Errors: the parser's or mapper's (a message that was
+// stored was mappable, so an error here means the mapper changed incompatibly).
+base::Status WriteStoredInterrogationJson(std::string_view raw, base::JsonWriter* out);
+
+// A term given as its code ("720897") or its reference id ("MDC_IDC_MSMT_BATTERY_VOLTAGE").
+std::optional<std::uint32_t> TermCode(std::string_view code_or_name);
+
+}  // namespace heartbase::ingest

@@ -1,0 +1,179 @@
+// Read-side queries. Filters are bound parameters only; the SQL text is fixed per shape.
+#include "store/clinical_reads.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace heartbase::store {
+namespace {
+
+using base::ErrorCode;
+
+std::string OpenOr(const crypto::KeyRing& keys, const Row& r, std::size_t i, std::string_view table,
+                   std::string_view column, std::int64_t row, base::Status* status) {
+  if (r.IsNull(i) || r.Blob(i).empty()) return {};
+  auto opened = keys.Open(r.Blob(i), {table, column, row});
+  if (!opened) {
+    *status = opened.error();
+    return {};
+  }
+  return std::move(*opened);
+}
+
+InterrogationRow ReadInterrogation(const Row& r) {
+  InterrogationRow out;
+  out.id = r.Int(0);
+  out.patient_id = r.Int(1);
+  out.clinic_id = r.Int(2);
+  out.device_id = r.Int(3);
+  out.sender = std::string(r.Text(4));
+  out.session_type = std::string(r.Text(5));
+  if (!r.IsNull(6)) out.session_us = r.Int(6);
+  out.result_status = std::string(r.Text(7));
+  if (!r.IsNull(8)) out.superseded_by = r.Int(8);
+  out.raw_blob_id = r.Int(9);
+  out.received_us = r.Int(10);
+  out.observation_count = r.Int(11);
+  out.warning_count = r.Int(12);
+  out.unmatched = r.Int(13) != 0;
+  return out;
+}
+
+constexpr std::string_view kInterrogationColumns =
+    "i.id, i.patient_id, p.clinic_id, i.device_id, i.sender, i.session_type, i.session_us, "
+    "i.result_status, i.superseded_by, i.raw_blob_id, i.received_us, i.observation_count, "
+    "i.warning_count, p.unmatched";
+
+}  // namespace
+
+base::Result<std::vector<IdentifierRecord>> ListIdentifiers(Transaction& tx,
+                                                            const crypto::KeyRing& keys,
+                                                            std::int64_t patient_id) {
+  const Param p[] = {{"patient", patient_id}};
+  auto rows = tx.Query(
+      "SELECT kind, value FROM patient_identifier WHERE patient_id = :patient ORDER BY id", p);
+  if (!rows) return rows.error();
+  std::vector<IdentifierRecord> out;
+  base::Status status;
+  for (const Row& r : *rows) {
+    const std::string value =
+        OpenOr(keys, r, 1, "patient_identifier", "value", patient_id, &status);
+    const std::size_t caret = value.find('^');
+    out.push_back({std::string(r.Text(0)), value.substr(0, caret),
+                   caret == std::string::npos ? "" : value.substr(caret + 1)});
+  }
+  if (!status) return status.error();
+  return out;
+}
+
+base::Result<std::vector<DeviceRecord>> ListDevices(Transaction& tx, const crypto::KeyRing& keys,
+                                                    std::int64_t patient_id) {
+  const Param p[] = {{"patient", patient_id}};
+  auto rows = tx.Query(
+      "SELECT id, manufacturer, type, model, serial, implant_date, first_seen_us, last_seen_us "
+      "FROM device WHERE patient_id = :patient ORDER BY first_seen_us, id",
+      p);
+  if (!rows) return rows.error();
+  std::vector<DeviceRecord> out;
+  base::Status status;
+  for (const Row& r : *rows) {
+    DeviceRecord d;
+    d.id = r.Int(0);
+    d.manufacturer = std::string(r.Text(1));
+    d.type = std::string(r.Text(2));
+    d.model = OpenOr(keys, r, 3, "device", "model", d.id, &status);
+    d.serial = OpenOr(keys, r, 4, "device", "serial", d.id, &status);
+    d.implant_date = std::string(r.Text(5));
+    d.first_seen_us = r.Int(6);
+    d.last_seen_us = r.Int(7);
+    out.push_back(std::move(d));
+  }
+  if (!status) return status.error();
+  return out;
+}
+
+base::Result<std::vector<LeadRecord>> ListLeads(Transaction& tx, const crypto::KeyRing& keys,
+                                                std::int64_t patient_id) {
+  const Param p[] = {{"patient", patient_id}};
+  auto rows = tx.Query(
+      "SELECT id, device_id, instance, manufacturer, location, model, serial, implant_date, "
+      "first_seen_us, last_seen_us FROM lead WHERE patient_id = :patient "
+      "ORDER BY first_seen_us, id",
+      p);
+  if (!rows) return rows.error();
+  std::vector<LeadRecord> out;
+  base::Status status;
+  for (const Row& r : *rows) {
+    LeadRecord l;
+    l.id = r.Int(0);
+    l.device_id = r.Int(1);
+    l.instance = r.Int(2);
+    l.manufacturer = std::string(r.Text(3));
+    l.location = std::string(r.Text(4));
+    l.model = OpenOr(keys, r, 5, "lead", "model", l.id, &status);
+    l.serial = OpenOr(keys, r, 6, "lead", "serial", l.id, &status);
+    l.implant_date = std::string(r.Text(7));
+    l.first_seen_us = r.Int(8);
+    l.last_seen_us = r.Int(9);
+    out.push_back(std::move(l));
+  }
+  if (!status) return status.error();
+  return out;
+}
+
+base::Result<std::vector<InterrogationRow>> ListInterrogations(Transaction& tx,
+                                                               const InterrogationFilter& filter,
+                                                               int limit, std::int64_t before_id) {
+  limit = std::clamp(limit, 1, kMaxPage);
+  // Optional filters are written as "(:x IS NULL OR col = :x)", so the statement text is one
+  // fixed string (cached, never built from input). Clinics are at most a handful per user.
+  std::string clinics;
+  std::vector<Param> params = {
+      {"before", before_id > 0 ? Value(before_id) : Value()},
+      {"patient", filter.patient_id ? Value(*filter.patient_id) : Value()},
+      {"status", filter.result_status ? Value(*filter.result_status) : Value()},
+      {"unmatched",
+       filter.unmatched ? Value(static_cast<std::int64_t>(*filter.unmatched)) : Value()},
+      {"current", static_cast<std::int64_t>(filter.current_only)},
+      {"limit", static_cast<std::int64_t>(limit)},
+  };
+  static constexpr std::string_view kClinicNames[] = {"c0",  "c1",  "c2",  "c3", "c4",  "c5",
+                                                      "c6",  "c7",  "c8",  "c9", "c10", "c11",
+                                                      "c12", "c13", "c14", "c15"};
+  if (filter.clinics.size() > std::size(kClinicNames)) {
+    return base::MakeError(ErrorCode::kLimitExceeded, "more than 16 clinics in one query");
+  }
+  for (std::size_t i = 0; i < filter.clinics.size(); ++i) {
+    clinics += fmt::format("{}:{}", i == 0 ? "" : ", ", kClinicNames[i]);
+    params.push_back({kClinicNames[i], filter.clinics[i]});
+  }
+  const std::string sql = fmt::format(
+      "SELECT {} FROM interrogation i JOIN patient p ON p.id = i.patient_id "
+      "WHERE (:before IS NULL OR i.id < :before) "
+      "AND (:patient IS NULL OR i.patient_id = :patient) "
+      "AND (:status IS NULL OR i.result_status = :status) "
+      "AND (:unmatched IS NULL OR p.unmatched = :unmatched) "
+      "AND (:current = 0 OR i.superseded_by IS NULL) {} "
+      "ORDER BY i.id DESC LIMIT :limit",
+      kInterrogationColumns, clinics.empty() ? "" : "AND p.clinic_id IN (" + clinics + ")");
+  auto rows = tx.Query(sql, params);
+  if (!rows) return rows.error();
+  std::vector<InterrogationRow> out;
+  out.reserve(rows->size());
+  for (const Row& r : *rows) out.push_back(ReadInterrogation(r));
+  return out;
+}
+
+base::Result<InterrogationRow> GetInterrogation(Transaction& tx, std::int64_t id) {
+  const Param p[] = {{"id", id}};
+  auto rows = tx.Query(fmt::format("SELECT {} FROM interrogation i JOIN patient p ON p.id = "
+                                   "i.patient_id WHERE i.id = :id",
+                                   kInterrogationColumns),
+                       p);
+  if (!rows) return rows.error();
+  if (rows->empty()) return base::MakeError(ErrorCode::kNotFound, "no such interrogation");
+  return ReadInterrogation(rows->front());
+}
+
+}  // namespace heartbase::store
