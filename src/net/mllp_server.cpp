@@ -228,7 +228,7 @@ class Server final : public MllpServer {
       }
       for (const std::string& frame : frames) {
         // Run the handler on the pool (it commits durably), then come back to write the ACK.
-        co_await asio::post(pool_, asio::use_awaitable);
+        co_await asio::post(asio::bind_executor(pool_, asio::use_awaitable));
         std::string reply = handler_(frame, std::as_const(peer));
         co_await asio::post(io_, asio::use_awaitable);
         if (!reply.empty()) {

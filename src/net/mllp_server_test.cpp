@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -68,6 +69,32 @@ TEST(MllpServer, AnswersEachFrameInOrder) {
   EXPECT_LT(replies.find("ACK 7"), replies.find("ACK 9"));
   ::close(fd);
   server->Stop();
+}
+
+// Handlers of different connections run at the same time on the worker pool (the ingest group
+// commit depends on it): each handler here waits until the other one has started.
+TEST(MllpServer, RunsHandlersOfDifferentConnectionsConcurrently) {
+  std::atomic<int> inside{0};
+  MllpServerOptions o;
+  o.port = 0;
+  auto s = MllpServer::Start(o, [&](std::string_view, const MllpPeer&) {
+    ++inside;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (inside.load() < 2 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return std::string(inside.load() >= 2 ? "together" : "alone");
+  });
+  ASSERT_TRUE(s);
+  const int a = Connect((*s)->local_address());
+  const int b = Connect((*s)->local_address());
+  SendAll(a, MllpFrame("MSH|a"));
+  SendAll(b, MllpFrame("MSH|b"));
+  EXPECT_EQ(Receive(a), MllpFrame("together"));
+  EXPECT_EQ(Receive(b), MllpFrame("together"));
+  ::close(a);
+  ::close(b);
+  (*s)->Stop();
 }
 
 TEST(MllpServer, RefusesPlaintextOffLoopback) {
