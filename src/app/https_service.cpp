@@ -71,7 +71,10 @@ base::Result<std::unique_ptr<HttpsService>> HttpsService::Start(const HttpsServi
       options.certificate.empty() ? TlsCertificatePath(data) : options.certificate;
   http.tls_private_key = options.private_key.empty() ? TlsKeyPath(data) : options.private_key;
   std::error_code ec;
-  const bool have_tls = std::filesystem::exists(http.tls_certificate, ec) &&
+  // "--https-cert none": plain HTTP, which the HTTP server allows on loopback only (benchmarks,
+  // a TLS-terminating proxy on the same host).
+  const bool have_tls = options.certificate != "none" &&
+                        std::filesystem::exists(http.tls_certificate, ec) &&
                         std::filesystem::exists(http.tls_private_key, ec);
   if (!have_tls) {
     http.tls_certificate.clear();

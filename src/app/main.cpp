@@ -94,7 +94,8 @@ int Run(int argc, char** argv) {
                    "with TLS material and an administrator")
       ->capture_default_str();
   serve_cmd->add_option("--https-cert", serve.https_cert,
-                        "PEM certificate chain (default DATA/tls/cert.pem, self-signed by init)");
+                        "PEM certificate chain (default DATA/tls/cert.pem, self-signed by init); "
+                        "none = plain HTTP, loopback only");
   serve_cmd->add_option("--https-key", serve.https_key,
                         "PEM private key (default DATA/tls/key.pem)");
   serve_cmd->add_flag("--upgrade", serve.upgrade, "Upgrade an older database schema");
