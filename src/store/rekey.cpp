@@ -45,8 +45,7 @@ crypto::AssociatedData PlaceOf(const SealedColumn& c, const Row& row, std::strin
   switch (c.ad) {
     case Ad::kRowId:
       return {c.table, c.column, row.Int(0)};
-    case Ad::kPatientId:
-      return {c.table, c.column, row.Int(1)};
+    case Ad::kPatientId:  // the owning row's id is the second key column
     case Ad::kInterrogationId:
       return {c.table, c.column, row.Int(1)};
     case Ad::kBlobAddress:
