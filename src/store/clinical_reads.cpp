@@ -148,15 +148,21 @@ base::Result<std::vector<InterrogationRow>> ListInterrogations(Transaction& tx,
     clinics += fmt::format("{}:{}", i == 0 ? "" : ", ", kClinicNames[i]);
     params.push_back({kClinicNames[i], filter.clinics[i]});
   }
+  // One patient's interrogations come from the (patient_id, session_us) index; a catch-all
+  // "(:patient IS NULL OR …)" would make SQLite scan the whole clinic instead.
   const std::string sql = fmt::format(
       "SELECT {} FROM interrogation i JOIN patient p ON p.id = i.patient_id "
-      "WHERE (:before IS NULL OR i.id < :before) "
-      "AND (:patient IS NULL OR i.patient_id = :patient) "
+      "WHERE {} (:before IS NULL OR i.id < :before) "
       "AND (:status IS NULL OR i.result_status = :status) "
       "AND (:unmatched IS NULL OR p.unmatched = :unmatched) "
       "AND (:current = 0 OR i.superseded_by IS NULL) {} "
       "ORDER BY i.id DESC LIMIT :limit",
-      kInterrogationColumns, clinics.empty() ? "" : "AND p.clinic_id IN (" + clinics + ")");
+      kInterrogationColumns, filter.patient_id ? "i.patient_id = :patient AND" : "",
+      clinics.empty() ? "" : "AND p.clinic_id IN (" + clinics + ")");
+  if (!filter.patient_id) {
+    params.erase(std::find_if(params.begin(), params.end(),
+                              [](const Param& p) { return p.name == "patient"; }));
+  }
   auto rows = tx.Query(sql, params);
   if (!rows) return rows.error();
   std::vector<InterrogationRow> out;
