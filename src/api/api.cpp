@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "api/internal/context.h"
+#include "audit/trail.h"
 #include "auth/subject.h"
 #include "auth/users.h"
 #include "base/log.h"
@@ -94,6 +95,10 @@ void SecurityHeaders(net::HttpResponse* r, const std::string& correlation_id) {
 
 bool SafeMethod(std::string_view m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
 
+// A session's or token's last use is written at most this often: the idle timeout is measured in
+// minutes, and a write per read would serialise every request on the writer.
+constexpr std::int64_t kTouchAfterUs = 30'000'000;
+
 }  // namespace
 
 struct Api::State {
@@ -138,11 +143,17 @@ static base::Result<std::optional<internal::Caller>> Identify(Context& ctx, stor
       *why = "unsupported authorization scheme";
       return std::optional<internal::Caller>{};
     }
-    auto check = auth::AuthenticateToken(tx, s.keys, authorization.substr(7), ctx.now_us);
+    auto check = ctx.deferred
+                     ? auth::CheckToken(tx, s.keys, authorization.substr(7), ctx.now_us)
+                     : auth::AuthenticateToken(tx, s.keys, authorization.substr(7), ctx.now_us);
     if (!check) return check.error();
     if (check->status != auth::TokenStatus::kValid) {
       *why = "invalid or expired token";
       return std::optional<internal::Caller>{};
+    }
+    if (ctx.deferred &&
+        (!check->token.last_used_us || ctx.now_us - *check->token.last_used_us >= kTouchAfterUs)) {
+      ctx.token_used = check->token.id;
     }
     auto subject = auth::SubjectForToken(tx, check->token, ctx.now_us);
     if (!subject) return subject.error();
@@ -170,6 +181,55 @@ static base::Result<std::optional<internal::Caller>> Identify(Context& ctx, stor
   if (!user) return user.error();
   caller.user_name = user->name;
   return std::optional<internal::Caller>{std::move(caller)};
+}
+
+// Identification, CSRF, the route's permission and the handler, inside `tx`. Sets *response;
+// returns an error when the transaction must roll back (audit or database failure).
+static base::Status RunRoute(Context& ctx, const Route& route, store::Transaction& tx,
+                             net::HttpResponse* response_out) {
+  const net::HttpRequest& request = ctx.request;
+  net::HttpResponse& response = *response_out;
+  ctx.caller.reset();
+  if (route.access == Access::kSignedIn) {
+    std::string why;
+    auto caller = Identify(ctx, tx, &why);
+    if (!caller) return caller.error();
+    if (!*caller) {
+      response = ErrorResponse(ctx, 401, "unauthenticated", why);
+      return {};
+    }
+    ctx.caller = std::move(**caller);
+    // A browser's ambient cookie must not be enough to change anything (CSRF): the page's
+    // own token must come with it, and a cross-site Origin is refused outright.
+    if (ctx.caller->session && !SafeMethod(request.method)) {
+      const std::string_view origin = request.Header("origin");
+      const std::string_view host = request.Header("host");
+      const bool origin_ok = origin.empty() || origin == "https://" + std::string(host) ||
+                             (!request.tls && origin == "http://" + std::string(host));
+      if (!origin_ok || !auth::CheckCsrf(*ctx.caller->session, request.Header("x-csrf-token"))) {
+        response = ErrorResponse(ctx, 403, "csrf", "cross-site request refused");
+        return {};
+      }
+    }
+    if (route.permission) {
+      const auth::Decision d =
+          auth::Authorize(ctx.caller->subject, *route.permission, std::nullopt);
+      if (!d.allowed) {
+        if (auto s = internal::Audit(ctx, tx, auth::PermissionName(*route.permission), "route",
+                                     route.path, std::nullopt, "denied",
+                                     auth::DecisionReasonName(d.reason));
+            !s) {
+          return s;
+        }
+        response = ErrorResponse(ctx, 403, "forbidden", "not permitted");
+        return {};
+      }
+    }
+  }
+  auto r = route.handler(ctx, &tx);
+  if (!r) return r.error();
+  response = std::move(*r);
+  return {};
 }
 
 net::HttpResponse Api::Handle(const net::HttpRequest& request) {
@@ -204,50 +264,39 @@ net::HttpResponse Api::Handle(const net::HttpRequest& request) {
           {{"correlation_id", ctx.correlation_id}, {"route", route->path}, {"reason", r.error()}});
     }
   } else {
-    auto status = state_->commit.Run([&](store::Transaction& tx) -> base::Status {
-      ctx.caller.reset();
-      if (route->access == Access::kSignedIn) {
-        std::string why;
-        auto caller = Identify(ctx, tx, &why);
-        if (!caller) return caller.error();
-        if (!*caller) {
-          response = ErrorResponse(ctx, 401, "unauthenticated", why);
+    base::Status status;
+    if (SafeMethod(request.method)) {
+      // A read: on a reader connection (in parallel with other reads), then its audit records
+      // and bookkeeping in one group commit; no response leaves before that commit.
+      ctx.deferred = true;
+      auto rtx = state_->services.db.Begin(store::Access::kRead);
+      status = rtx ? RunRoute(ctx, *route, **rtx, &response) : base::Status(rtx.error());
+      if (rtx) rtx->reset();
+      const bool writes =
+          !ctx.pending_audit.empty() || ctx.touch_session || ctx.delete_session || ctx.token_used;
+      if (status && writes) {
+        status = state_->commit.Run([&](store::Transaction& tx) -> base::Status {
+          for (const audit::Event& e : ctx.pending_audit) {
+            if (auto s = audit::Append(tx, e); !s) return s;
+          }
+          if (ctx.touch_session) {
+            if (auto s = auth::TouchSession(tx, *ctx.touch_session, ctx.now_us); !s) return s;
+          }
+          if (ctx.delete_session) {
+            if (auto s = auth::DeleteSession(tx, *ctx.delete_session); !s) return s;
+          }
+          if (ctx.token_used) {
+            if (auto s = auth::RecordTokenUse(tx, *ctx.token_used, ctx.now_us); !s) return s;
+          }
           return {};
-        }
-        ctx.caller = std::move(**caller);
-        // A browser's ambient cookie must not be enough to change anything (CSRF): the page's
-        // own token must come with it, and a cross-site Origin is refused outright.
-        if (ctx.caller->session && !SafeMethod(request.method)) {
-          const std::string_view origin = request.Header("origin");
-          const std::string_view host = request.Header("host");
-          const bool origin_ok = origin.empty() || origin == "https://" + std::string(host) ||
-                                 (!request.tls && origin == "http://" + std::string(host));
-          if (!origin_ok ||
-              !auth::CheckCsrf(*ctx.caller->session, request.Header("x-csrf-token"))) {
-            response = ErrorResponse(ctx, 403, "csrf", "cross-site request refused");
-            return {};
-          }
-        }
-        if (route->permission) {
-          const auth::Decision d =
-              auth::Authorize(ctx.caller->subject, *route->permission, std::nullopt);
-          if (!d.allowed) {
-            if (auto s = internal::Audit(ctx, tx, auth::PermissionName(*route->permission), "route",
-                                         route->path, std::nullopt, "denied",
-                                         auth::DecisionReasonName(d.reason));
-                !s) {
-              return s;
-            }
-            response = ErrorResponse(ctx, 403, "forbidden", "not permitted");
-            return {};
-          }
-        }
+        });
       }
-      auto r = route->handler(ctx, &tx);
-      if (!r) return r.error();
-      response = std::move(*r);
-      return {};
-    });
+    } else {
+      status = state_->commit.Run([&](store::Transaction& tx) -> base::Status {
+        ctx.caller.reset();
+        return RunRoute(ctx, *route, tx, &response);
+      });
+    }
     if (!status) {
       const bool busy = status.error().code == base::ErrorCode::kUnavailable ||
                         status.error().code == base::ErrorCode::kConflict;

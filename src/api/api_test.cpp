@@ -357,6 +357,24 @@ TEST_F(ApiTest, AdministratorEnrolsTotpAndEachCodeWorksOnce) {
   EXPECT_NE(replay.body.find("mfa_bad"), std::string::npos);
 }
 
+// The read happens, but its audit record cannot be written: the response is withheld.
+TEST_F(ApiTest, AReadWhoseAuditRecordFailsReturnsNothing) {
+  ASSERT_TRUE(store::RunUnitOfWork(*db_, store::Access::kWrite, [](store::Transaction& t) {
+    auto r = t.Execute(
+        "CREATE TRIGGER audit_fails BEFORE INSERT ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'injected audit failure'); END");
+    return r ? base::Status() : base::Status(r.error());
+  }));
+  for (const std::string& target : {fmt::format("/api/v1/patients/{}", patient_),
+                                    std::string("/api/v1/patients?q=") + std::string(kCanaryMrn),
+                                    fmt::format("/api/v1/interrogations/{}", interrogation_)}) {
+    auto r = As("physician-1", "GET", target);
+    EXPECT_EQ(r.status, 500) << target;
+    EXPECT_EQ(r.body.find(kCanaryName), std::string::npos) << r.body;
+    EXPECT_EQ(r.body.find("PZK600806S"), std::string::npos);
+  }
+}
+
 TEST_F(ApiTest, PublicRoutesRevealNothingAndUnknownRoutesAre404) {
   auto h = Call("GET", "/api/v1/health");
   EXPECT_EQ(h.status, 200);

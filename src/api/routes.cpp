@@ -133,6 +133,10 @@ base::Status Audit(Context& ctx, store::Transaction& tx, std::string_view action
   e.outcome = std::string(outcome);
   e.detail += fmt::format("correlation={}", ctx.correlation_id);
   if (!detail.empty()) e.detail += fmt::format(" {}", detail);
+  if (ctx.deferred) {
+    ctx.pending_audit.push_back(std::move(e));
+    return {};
+  }
   return audit::Append(tx, e);
 }
 

@@ -85,9 +85,9 @@ base::Result<NewSession> CreateSession(store::Transaction& tx, const crypto::Key
   return created;
 }
 
-base::Result<SessionCheck> ValidateSession(store::Transaction& tx, const crypto::KeyRing& keys,
-                                           std::string_view presented_id,
-                                           const SessionOptions& options, std::int64_t now_us) {
+base::Result<SessionCheck> CheckSession(store::Transaction& tx, const crypto::KeyRing& keys,
+                                        std::string_view presented_id,
+                                        const SessionOptions& options, std::int64_t now_us) {
   SessionCheck check;
   if (!WellFormed(presented_id)) {
     check.status = SessionStatus::kMalformed;
@@ -109,19 +109,42 @@ base::Result<SessionCheck> ValidateSession(store::Transaction& tx, const crypto:
   } else {
     check.status = SessionStatus::kValid;
   }
-  const Param id[] = {{"id", s.row_id}, {"now", now_us}};
-  if (check.status != SessionStatus::kValid) {
-    if (auto r = tx.Execute("DELETE FROM session WHERE id = :id", {id, 1}); !r) return r.error();
-    return check;
-  }
+  check.session = std::move(s);
+  return check;
+}
+
+base::Status TouchSession(store::Transaction& tx, std::int64_t session_row_id,
+                          std::int64_t now_us) {
   // A clock that stepped backwards must not extend the session: last_seen only moves forward.
+  const Param id[] = {{"id", session_row_id}, {"now", now_us}};
   if (auto r = tx.Execute(
           "UPDATE session SET last_seen_us = :now WHERE id = :id AND last_seen_us < :now", id);
       !r) {
     return r.error();
   }
-  if (now_us > s.last_seen_us) s.last_seen_us = now_us;
-  check.session = std::move(s);
+  return {};
+}
+
+base::Status DeleteSession(store::Transaction& tx, std::int64_t session_row_id) {
+  const Param id[] = {{"id", session_row_id}};
+  if (auto r = tx.Execute("DELETE FROM session WHERE id = :id", id); !r) return r.error();
+  return {};
+}
+
+base::Result<SessionCheck> ValidateSession(store::Transaction& tx, const crypto::KeyRing& keys,
+                                           std::string_view presented_id,
+                                           const SessionOptions& options, std::int64_t now_us) {
+  auto check = CheckSession(tx, keys, presented_id, options, now_us);
+  if (!check) return check;
+  if (check->status == SessionStatus::kIdleExpired ||
+      check->status == SessionStatus::kAbsoluteExpired) {
+    if (auto s = DeleteSession(tx, check->session.row_id); !s) return s.error();
+    check->session = {};
+    return check;
+  }
+  if (check->status != SessionStatus::kValid) return check;
+  if (auto s = TouchSession(tx, check->session.row_id, now_us); !s) return s.error();
+  if (now_us > check->session.last_seen_us) check->session.last_seen_us = now_us;
   return check;
 }
 

@@ -62,6 +62,16 @@ struct SessionCheck {
 base::Result<SessionCheck> ValidateSession(store::Transaction& tx, const crypto::KeyRing& keys,
                                            std::string_view presented_id,
                                            const SessionOptions& options, std::int64_t now_us);
+// The same checks without writing (a read transaction will do): an expired session is reported
+// but not deleted, a valid one not touched; `session` is filled in every case but kMalformed and
+// kUnknown. The API records the touch (TouchSession) or the deletion (DeleteSession) later, in the
+// transaction of the request's audit record.
+base::Result<SessionCheck> CheckSession(store::Transaction& tx, const crypto::KeyRing& keys,
+                                        std::string_view presented_id,
+                                        const SessionOptions& options, std::int64_t now_us);
+// last_seen_us = now_us (never backwards).
+base::Status TouchSession(store::Transaction& tx, std::int64_t session_row_id, std::int64_t now_us);
+base::Status DeleteSession(store::Transaction& tx, std::int64_t session_row_id);
 
 // True if `presented` is the session's CSRF token (compared in constant time).
 bool CheckCsrf(const Session& session, std::string_view presented);

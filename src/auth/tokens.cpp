@@ -146,6 +146,23 @@ base::Result<NewToken> CreateToken(store::Transaction& tx, const crypto::KeyRing
 
 base::Result<TokenCheck> AuthenticateToken(store::Transaction& tx, const crypto::KeyRing& keys,
                                            std::string_view presented, std::int64_t now_us) {
+  auto check = CheckToken(tx, keys, presented, now_us);
+  if (!check || check->status != TokenStatus::kValid) return check;
+  if (auto s = RecordTokenUse(tx, check->token.id, now_us); !s) return s.error();
+  check->token.last_used_us = now_us;
+  return check;
+}
+
+base::Status RecordTokenUse(store::Transaction& tx, std::int64_t token_id, std::int64_t now_us) {
+  const Param used[] = {{"id", token_id}, {"now", now_us}};
+  if (auto r = tx.Execute("UPDATE api_token SET last_used_us = :now WHERE id = :id", used); !r) {
+    return r.error();
+  }
+  return {};
+}
+
+base::Result<TokenCheck> CheckToken(store::Transaction& tx, const crypto::KeyRing& keys,
+                                    std::string_view presented, std::int64_t now_us) {
   TokenCheck check;
   if (!WellFormed(presented)) {
     check.status = TokenStatus::kMalformed;
@@ -173,11 +190,6 @@ base::Result<TokenCheck> AuthenticateToken(store::Transaction& tx, const crypto:
     check.status = TokenStatus::kUserDisabled;
   } else {
     check.status = TokenStatus::kValid;
-    const Param used[] = {{"id", check.token.id}, {"now", now_us}};
-    if (auto r = tx.Execute("UPDATE api_token SET last_used_us = :now WHERE id = :id", used); !r) {
-      return r.error();
-    }
-    check.token.last_used_us = now_us;
   }
   return check;
 }

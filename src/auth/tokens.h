@@ -77,6 +77,11 @@ struct TokenCheck {
 // secrets whose time could leak) and records the use when valid. Needs a write transaction.
 base::Result<TokenCheck> AuthenticateToken(store::Transaction& tx, const crypto::KeyRing& keys,
                                            std::string_view presented, std::int64_t now_us);
+// The same check without recording the use: works in a read transaction. The caller records the
+// use later with RecordTokenUse (the API does, in the transaction of the request's audit record).
+base::Result<TokenCheck> CheckToken(store::Transaction& tx, const crypto::KeyRing& keys,
+                                    std::string_view presented, std::int64_t now_us);
+base::Status RecordTokenUse(store::Transaction& tx, std::int64_t token_id, std::int64_t now_us);
 
 // kNotFound if no such token. Revoking twice keeps the first time.
 base::Status RevokeToken(store::Transaction& tx, std::int64_t token_id, std::int64_t now_us);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/api.h"
+#include "audit/event.h"
 #include "auth/policy.h"
 #include "auth/sessions.h"
 #include "auth/tokens.h"
@@ -45,6 +46,15 @@ struct Context {
   std::optional<Caller> caller;
   std::string presented_session;  // the cookie's session id, if any (logout)
 
+  // Reads run on a reader connection, in parallel. Their audit records and the identity
+  // bookkeeping are kept here and committed (group commit) before the response is released; if
+  // that commit fails, the response is withheld (the access fails closed).
+  bool deferred = false;
+  std::vector<audit::Event> pending_audit;
+  std::optional<std::int64_t> touch_session;   // session row whose last use is stale
+  std::optional<std::int64_t> delete_session;  // expired session row
+  std::optional<std::int64_t> token_used;      // token whose last use is stale
+
   // The decoded value of query parameter `key`, if present.
   std::optional<std::string> Query(std::string_view key) const;
 };
@@ -77,7 +87,8 @@ net::HttpResponse JsonResponse(int status, std::string body);
 net::HttpResponse ErrorResponse(const Context& ctx, int status, std::string_view code,
                                 std::string_view message);
 
-// Writes the audit record of this request for the caller (user, role, clinic, address).
+// Writes the audit record of this request for the caller (user, role, clinic, address), or keeps
+// it for the commit that precedes the response (ctx.deferred).
 base::Status Audit(Context& ctx, store::Transaction& tx, std::string_view action,
                    std::string_view object_type, std::string_view object_id,
                    std::optional<std::int64_t> patient_id, std::string_view outcome,
