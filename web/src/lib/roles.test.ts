@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { can, mayOpen, screensFor } from './roles';
+
+describe('roles', () => {
+  it('lets only physicians sign off', () => {
+    expect(can('physician', 'interrogation.signoff')).toBe(true);
+    expect(can('device_clinician', 'interrogation.signoff')).toBe(false);
+    expect(can('device_clinician', 'interrogation.review')).toBe(true);
+  });
+  it('gives the administrator no patient data and the auditor only the trail', () => {
+    expect(screensFor('administrator').map((s) => s.screen)).toEqual(['admin']);
+    expect(screensFor('auditor').map((s) => s.screen)).toEqual(['audit']);
+    expect(mayOpen('administrator', 'patient')).toBe(false);
+    expect(mayOpen('auditor', 'interrogation')).toBe(false);
+  });
+  it('lands clinicians on the queue', () => {
+    expect(screensFor('physician')[0]!.screen).toBe('queue');
+    expect(screensFor('physician').map((s) => s.screen)).toEqual(['queue', 'patients', 'unmatched']);
+  });
+  it('keeps the biller out of interrogations', () => {
+    expect(mayOpen('biller', 'patient')).toBe(true);
+    expect(mayOpen('biller', 'interrogation')).toBe(false);
+  });
+  it('knows no unknown role', () => {
+    expect(screensFor('root')).toEqual([]);
+  });
+});

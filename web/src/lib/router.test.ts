@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { formatRoute, parseRoute } from './router';
+
+describe('parseRoute', () => {
+  it('reads screens and numeric ids', () => {
+    expect(parseRoute('#/queue')).toEqual({ name: 'queue' });
+    expect(parseRoute('#/patient/123')).toEqual({ name: 'patient', id: 123 });
+    expect(parseRoute('#/interrogation/9/')).toEqual({ name: 'interrogation', id: 9 });
+    expect(parseRoute('')).toEqual({ name: 'default' });
+    expect(parseRoute('#/')).toEqual({ name: 'default' });
+  });
+  it('refuses anything that is not an opaque id', () => {
+    expect(parseRoute('#/patient/SMITH')).toEqual({ name: 'not_found' });
+    expect(parseRoute('#/patient/0')).toEqual({ name: 'not_found' });
+    expect(parseRoute('#/patient/1e3')).toEqual({ name: 'not_found' });
+    expect(parseRoute('#/patient/12/extra')).toEqual({ name: 'not_found' });
+    expect(parseRoute('#/queue/1')).toEqual({ name: 'not_found' });
+    expect(parseRoute('#/patient/99999999999999999')).toEqual({ name: 'not_found' });
+  });
+});
+
+describe('formatRoute', () => {
+  it('round-trips', () => {
+    for (const h of ['#/queue', '#/patient/5', '#/interrogation/77', '#/admin']) {
+      expect(formatRoute(parseRoute(h))).toBe(h);
+    }
+  });
+});

@@ -1,0 +1,130 @@
+// Administration: user accounts (add, disable, enable, reset MFA) and clinics.
+import { api, type AdminUser, type Clinic } from '../api';
+import { ROLE_LABELS, ROLES, type Role } from '../lib/roles';
+import { busy, clear, confirmDialog, field, h, pageTitle, select, showError, showInfo, statusBox, table } from './dom';
+import type { ScreenContext } from './context';
+import { withStepUp } from './stepup';
+
+export async function renderAdmin(main: HTMLElement, ctx: ScreenContext): Promise<void> {
+  document.title = 'Administration — heartbase';
+  const status = statusBox();
+  const usersBox = h('div');
+  const clinicsBox = h('div');
+  let users: AdminUser[] = [];
+  let clinics: Clinic[] = [];
+
+  const clinicName = (id: number) => clinics.find((c) => c.id === id)?.name ?? `Clinic ${id}`;
+
+  function userRow(u: AdminUser): HTMLTableRowElement {
+    const actions = h('td', { class: 'actions-cell' });
+    const act = (label: string, action: 'disable' | 'enable' | 'reset-mfa', confirmText?: string) => {
+      const b = h('button', { type: 'button', class: 'small-button', 'data-testid': `user-${action}` }, label);
+      b.setAttribute('aria-label', `${label}: ${u.name}`);
+      b.addEventListener('click', async () => {
+        if (confirmText && !(await confirmDialog(confirmText, label))) return;
+        void busy(b, async () => {
+          try {
+            await withStepUp(() => api.userAction(u.id, action));
+            showInfo(status, `${label}: done for ${u.name}.`);
+            await loadUsers();
+          } catch (err) {
+            showError(status, err);
+          }
+        });
+      });
+      actions.appendChild(b);
+    };
+    if (u.id !== ctx.me.user_id) {
+      if (u.disabled) act('Enable', 'enable');
+      else act('Disable', 'disable', `Disable ${u.name}? Their sessions end at once.`);
+    }
+    if (u.mfa) act('Reset MFA', 'reset-mfa', `Reset the authenticator of ${u.name}? They must set up a new one at the next sign-in.`);
+    return h(
+      'tr',
+      { 'data-testid': 'user-row', 'data-user-id': u.id, class: u.disabled ? 'disabled' : null },
+      h('td', null, u.name),
+      h('td', null, ROLE_LABELS[u.role as Role] ?? u.role),
+      h('td', null, u.clinics.length ? u.clinics.map(clinicName).join(', ') : '—'),
+      h('td', null, u.mfa ? 'yes' : h('span', { class: 'muted' }, 'not set up')),
+      h('td', null, u.disabled ? h('span', { class: 'badge danger' }, 'disabled') : 'active'),
+      actions,
+    );
+  }
+
+  async function loadUsers(): Promise<void> {
+    users = (await withStepUp(() => api.users())).items;
+    if (!ctx.current()) return;
+    clear(usersBox, table(['Name', 'Role', 'Clinics', 'Authenticator', 'Status', ''], users.map(userRow), { testid: 'users-table' }));
+  }
+
+  async function loadClinics(): Promise<void> {
+    clinics = (await withStepUp(() => api.clinics())).items;
+    if (!ctx.current()) return;
+    clear(clinicsBox, clinics.length ? table(['Number', 'Name'], clinics.map((c) => h('tr', { 'data-testid': 'clinic-row' }, h('td', null, String(c.id)), h('td', null, c.name)))) : h('p', { class: 'empty' }, 'No clinic yet.'));
+    paintUserForm();
+  }
+
+  // ---- add user
+  const formBox = h('div');
+  function paintUserForm(): void {
+    const name = h('input', { type: 'text', autocomplete: 'off', required: true, 'data-testid': 'new-user-name' });
+    const role = select(ROLES.map((r): [string, string] => [r, ROLE_LABELS[r]]), 'device_clinician', { 'data-testid': 'new-user-role' });
+    const pw = h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 12, 'data-testid': 'new-user-password' });
+    const boxes = clinics.map((c) => h('input', { type: 'checkbox', value: c.id }));
+    const clinicSet = h('fieldset', { class: 'checks' }, h('legend', null, 'Clinics'), clinics.length ? clinics.map((c, i) => h('label', { class: 'check' }, boxes[i]!, ` ${c.name}`)) : h('span', { class: 'muted' }, 'Add a clinic first.'));
+    const add = h('button', { type: 'submit', class: 'primary' }, 'Add user');
+    const st = statusBox();
+    const form = h('form', { class: 'stack narrow', 'aria-labelledby': 'add-user-h' }, h('h3', { id: 'add-user-h' }, 'Add a user'), field('User name', name), field('Role', role), clinicSet, field('Initial password', pw, 'At least 12 characters. Tell it to the user in person; they sign in and set up an authenticator.'), add, st);
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      if (!name.value.trim() || !pw.value) return showError(st, new Error('Give a name and an initial password.'));
+      const chosen = boxes.filter((b) => b.checked).map((b) => Number(b.value));
+      void busy(add, async () => {
+        try {
+          await withStepUp(() => api.addUser({ name: name.value.trim(), role: role.value, clinics: chosen, password: pw.value }));
+          pw.value = '';
+          showInfo(st, `User ${name.value.trim()} added.`);
+          name.value = '';
+          await loadUsers();
+        } catch (err) {
+          showError(st, err);
+        }
+      });
+    });
+    clear(formBox, form);
+  }
+
+  // ---- add clinic
+  const clinicInput = h('input', { type: 'text', required: true, 'data-testid': 'new-clinic-name' });
+  const addClinic = h('button', { type: 'submit' }, 'Add clinic');
+  const clinicStatus = statusBox();
+  const clinicForm = h('form', { class: 'filters' }, field('New clinic', clinicInput), h('div', { class: 'field' }, addClinic));
+  clinicForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (!clinicInput.value.trim()) return;
+    void busy(addClinic, async () => {
+      try {
+        await withStepUp(() => api.addClinic(clinicInput.value.trim()));
+        clinicInput.value = '';
+        await loadClinics();
+        await loadUsers();
+      } catch (err) {
+        showError(clinicStatus, err);
+      }
+    });
+  });
+
+  clear(
+    main,
+    pageTitle('Administration'),
+    status,
+    h('section', { class: 'panel', 'aria-labelledby': 'users-h' }, h('h2', { id: 'users-h' }, 'Users'), usersBox, formBox),
+    h('section', { class: 'panel', 'aria-labelledby': 'clinics-h' }, h('h2', { id: 'clinics-h' }, 'Clinics'), clinicsBox, clinicForm, clinicStatus),
+  );
+  try {
+    await loadClinics();
+    await loadUsers();
+  } catch (err) {
+    showError(status, err);
+  }
+}
