@@ -161,12 +161,24 @@ static base::Result<std::optional<internal::Caller>> Identify(Context& ctx, stor
     caller.token = check->token;
     user_id = check->token.user_id;
   } else if (!ctx.presented_session.empty()) {
-    auto check = auth::ValidateSession(tx, s.keys, ctx.presented_session, s.options.auth.session,
-                                       ctx.now_us);
+    // A read runs on a reader connection, which must not write: the check there only looks, and
+    // the touch (at most every kTouchAfterUs) or the deletion of an expired session is left for
+    // the commit that carries the request's audit record.
+    auto check = ctx.deferred ? auth::CheckSession(tx, s.keys, ctx.presented_session,
+                                                   s.options.auth.session, ctx.now_us)
+                              : auth::ValidateSession(tx, s.keys, ctx.presented_session,
+                                                      s.options.auth.session, ctx.now_us);
     if (!check) return check.error();
     if (check->status != auth::SessionStatus::kValid) {
+      if (ctx.deferred && (check->status == auth::SessionStatus::kIdleExpired ||
+                           check->status == auth::SessionStatus::kAbsoluteExpired)) {
+        ctx.delete_session = check->session.row_id;
+      }
       *why = "session expired or unknown";
       return std::optional<internal::Caller>{};
+    }
+    if (ctx.deferred && ctx.now_us - check->session.last_seen_us >= kTouchAfterUs) {
+      ctx.touch_session = check->session.row_id;
     }
     auto subject = auth::SubjectForSession(tx, check->session, s.options.auth.session, ctx.now_us);
     if (!subject) return subject.error();
@@ -185,8 +197,12 @@ static base::Result<std::optional<internal::Caller>> Identify(Context& ctx, stor
 
 // Identification, CSRF, the route's permission and the handler, inside `tx`. Sets *response;
 // returns an error when the transaction must roll back (audit or database failure).
+// With `preflight` set, everything but the handler: the route then runs its own transactions
+// (a re-authentication or a password hash must not hold the write lock), and a missing step-up is
+// left for it to obtain and decide. *proceed says whether the handler may run.
 static base::Status RunRoute(Context& ctx, const Route& route, store::Transaction& tx,
-                             net::HttpResponse* response_out) {
+                             net::HttpResponse* response_out, bool preflight = false,
+                             bool* proceed = nullptr) {
   const net::HttpRequest& request = ctx.request;
   net::HttpResponse& response = *response_out;
   ctx.caller.reset();
@@ -214,17 +230,22 @@ static base::Status RunRoute(Context& ctx, const Route& route, store::Transactio
     if (route.permission) {
       const auth::Decision d =
           auth::Authorize(ctx.caller->subject, *route.permission, std::nullopt);
-      if (!d.allowed) {
+      const bool step_up_later = preflight && d.reason == auth::DecisionReason::kStepUpRequired;
+      if (!d.allowed && !step_up_later) {
         if (auto s = internal::Audit(ctx, tx, auth::PermissionName(*route.permission), "route",
                                      route.path, std::nullopt, "denied",
                                      auth::DecisionReasonName(d.reason));
             !s) {
           return s;
         }
-        response = ErrorResponse(ctx, 403, "forbidden", "not permitted");
+        response = internal::DenialResponse(ctx, d.reason);
         return {};
       }
     }
+  }
+  if (preflight) {
+    *proceed = true;
+    return {};
   }
   auto r = route.handler(ctx, &tx);
   if (!r) return r.error();
@@ -252,16 +273,49 @@ net::HttpResponse Api::Handle(const net::HttpRequest& request) {
     }
   }
   net::HttpResponse response;
+  const StaticFiles* site = state_->options.static_files;
+  const bool api_path = path == "/api" || path.rfind("/api/", 0) == 0;
+  if (route == nullptr && !api_path && site != nullptr && SafeMethod(request.method)) {
+    // The web application: public files, no patient data; the same security headers.
+    if (const StaticFiles::File* f = site->Find(path)) {
+      response.status = 200;
+      response.body = f->body;
+      response.Set("Content-Type", f->content_type);
+      SecurityHeaders(&response, ctx.correlation_id);
+      if (f->immutable) response.Set("Cache-Control", "public, max-age=31536000, immutable");
+      if (request.method == "HEAD") response.body.clear();
+      return response;
+    }
+  }
   if (route == nullptr) {
     response = path_known ? ErrorResponse(ctx, 405, "method_not_allowed", "method not allowed")
                           : ErrorResponse(ctx, 404, "not_found", "no such resource");
   } else if (route->own_transaction) {
-    auto r = route->handler(ctx, nullptr);
-    response = r ? std::move(*r) : ErrorResponse(ctx, 500, "internal", "request failed");
-    if (!r) {
-      base::log::Error(
-          "api.failed",
-          {{"correlation_id", ctx.correlation_id}, {"route", route->path}, {"reason", r.error()}});
+    bool proceed = route->access == Access::kPublic;
+    base::Status status;
+    if (!proceed) {
+      status = state_->commit.Run([&](store::Transaction& tx) -> base::Status {
+        ctx.caller.reset();
+        proceed = false;
+        return RunRoute(ctx, *route, tx, &response, /*preflight=*/true, &proceed);
+      });
+    }
+    if (status && proceed) {
+      auto r = route->handler(ctx, nullptr);
+      if (r) {
+        response = std::move(*r);
+      } else {
+        status = r.error();
+      }
+    }
+    if (!status) {
+      const bool busy = status.error().code == base::ErrorCode::kUnavailable ||
+                        status.error().code == base::ErrorCode::kConflict;
+      response = ErrorResponse(ctx, busy ? 503 : 500, busy ? "unavailable" : "internal",
+                               "the request could not be completed");
+      base::log::Error("api.failed", {{"correlation_id", ctx.correlation_id},
+                                      {"route", route->path},
+                                      {"reason", status.error()}});
     }
   } else {
     base::Status status;

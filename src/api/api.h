@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 
+#include "api/static_files.h"
+#include "auth/blocklist.h"
 #include "auth/login.h"
 #include "auth/options.h"
 #include "crypto/key_ring.h"
@@ -19,11 +21,25 @@
 
 namespace heartbase::api {
 
+// What an HL7 upload did (see ApiOptions::upload).
+struct UploadTally {
+  std::size_t stored = 0, duplicate = 0, quarantined = 0;
+  std::size_t failed = 0;  // not stored at all: the client should send the file again
+};
+
 struct ApiOptions {
   auth::AuthOptions auth;
   std::size_t max_body_bytes = 1u << 20;     // JSON bodies
   std::size_t max_upload_bytes = 64u << 20;  // HL7 file upload
   int default_page = 50;
+  // Passwords set through the API (first administrator, new users) are checked against this
+  // list; nullptr = the compiled-in list only. Must outlive the Api.
+  const auth::Blocklist* blocklist = nullptr;
+  // Ingests an uploaded HL7 file (one message, a batch, or MLLP frames) through the same
+  // pipeline as MLLP; unset = uploads answer 503.
+  std::function<UploadTally(std::string_view bytes)> upload;
+  // The web application, served for every path outside /api/; nullptr = none.
+  const StaticFiles* static_files = nullptr;
   // Microseconds since the epoch; injectable for tests.
   std::function<std::int64_t()> now_us;
 };

@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,6 +20,7 @@
 #include "auth/users.h"
 #include "ingest/pipeline.h"
 #include "store/migrations.h"
+#include "store/review.h"
 #include "store/sqlite/sqlite_database.h"
 #include "store/testing/temp_dir.h"
 
@@ -126,8 +130,51 @@ class ApiTest : public ::testing::Test {
                                ? std::to_string(interrogation_)
                                : std::to_string(patient_);
     if (auto at = p.find("{id}"); at != std::string::npos) p.replace(at, 4, id);
+    if (auto at = p.find("{index}"); at != std::string::npos) p.replace(at, 7, "1");
     if (p.ends_with("/trends")) p += "?code=721344";
     return p;
+  }
+
+  // A person with a password, in clinic 1.
+  void AddPerson(const std::string& name, Role role, const std::string& password, bool mfa = false,
+                 std::int64_t clinic = 1) {
+    ASSERT_TRUE(store::RunUnitOfWork(*db_, store::Access::kWrite, [&](store::Transaction& t) {
+      auto prepared = auth::PreparePassword(password, {.user_name = name, .mfa_enforced = mfa},
+                                            auth::Blocklist::BuiltIn(), options_.auth.password);
+      if (!prepared) return base::Status(prepared.error());
+      auto id = auth::CreateUser(t,
+                                 {.name = name,
+                                  .display_name = name,
+                                  .role = role,
+                                  .mfa_required = mfa,
+                                  .clinics = {auth::ClinicId{clinic}}},
+                                 &*prepared, now_);
+      return id ? base::Status() : base::Status(id.error());
+    }));
+  }
+
+  // Signs in; returns the cookie and CSRF headers of the session.
+  std::vector<std::pair<std::string, std::string>> SignIn(const std::string& name,
+                                                          const std::string& password) {
+    auto r = Call("POST", "/api/v1/auth/login", {},
+                  fmt::format(R"({{"name":"{}","password":"{}"}})", name, password));
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::string session;
+    for (const auto& [k, v] : r.headers) {
+      if (k == "Set-Cookie") session = v.substr(0, v.find(';'));
+    }
+    const auto at = r.body.find("\"csrf_token\":\"") + 14;
+    return {{"cookie", session}, {"x-csrf-token", r.body.substr(at, r.body.find('"', at) - at)}};
+  }
+
+  std::vector<std::string> AuditActions() {
+    auto tx = db_->Begin(store::Access::kRead);
+    std::vector<std::string> out;
+    for (const auto& r :
+         *(*tx)->Query("SELECT action || ':' || outcome FROM audit_event ORDER BY seq")) {
+      out.emplace_back(r.Text(0));
+    }
+    return out;
   }
 
   store::testing::TempDir dir_;
@@ -171,13 +218,41 @@ TEST_F(ApiTest, RouteInventoryMatchesThePermissionTable) {
       {"GET /api/v1/interrogations", true},
       {"GET /api/v1/interrogations/{id}", true},
       {"GET /api/v1/audit", false},
+      {"POST /api/v1/auth/step-up", false},
+      {"GET /api/v1/auth/bootstrap", false},
+      {"POST /api/v1/auth/bootstrap", false},
+      {"POST /api/v1/auth/break-glass", false},
+      {"DELETE /api/v1/auth/break-glass", false},
+      {"GET /api/v1/queue", true},
+      {"POST /api/v1/interrogations/{id}/assign", true},
+      {"POST /api/v1/interrogations/{id}/review", true},
+      {"POST /api/v1/interrogations/{id}/signoff", true},
+      {"GET /api/v1/interrogations/{id}/attachments/{index}", true},
+      {"POST /api/v1/interrogations/{id}/link", true},
+      {"POST /api/v1/hl7", false},
+      {"GET /api/v1/admin/users", false},
+      {"POST /api/v1/admin/users", false},
+      {"POST /api/v1/admin/users/{id}/disable", false},
+      {"POST /api/v1/admin/users/{id}/enable", false},
+      {"POST /api/v1/admin/users/{id}/reset-mfa", false},
+      {"GET /api/v1/admin/clinics", false},
+      {"POST /api/v1/admin/clinics", false},
   };
   for (const internal::Route& route : internal::Routes()) {
     const std::string key = fmt::format("{} {}", route.method, route.path);
     SCOPED_TRACE(key);
     ASSERT_TRUE(patient_data.contains(key)) << "route missing from the inventory test";
-    if (route.own_transaction) continue;  // sign-in and public documents: tested separately
     const std::string target = Fill(route.path);
+    if (route.own_transaction) {
+      // Sign-in, set-up and public documents answer anyone; the others (re-authentication,
+      // sign-off, user creation, upload) are walked by their own tests after this refusal.
+      if (route.access == internal::Access::kSignedIn) {
+        auto r = Call(std::string(route.method), target);
+        EXPECT_EQ(r.status, 401);
+        ExpectSecurityHeaders(r);
+      }
+      continue;
+    }
     // No identity, an altered token, an unknown cookie.
     std::string altered = tokens_["physician-1"];
     altered.back() = altered.back() == 'A' ? 'B' : 'A';
@@ -197,13 +272,20 @@ TEST_F(ApiTest, RouteInventoryMatchesThePermissionTable) {
       const std::int64_t before = AuditCount();
       const auto r = As(user, std::string(route.method), target);
       ExpectSecurityHeaders(r);
+      // Tokens never carry a re-authentication, so step-up permissions (administration) are
+      // refused like missing ones.
+      const bool permitted =
+          !route.permission || (auth::RolePermissions(role).Has(*route.permission) &&
+                                !auth::FindPermission(*route.permission)->step_up);
+      const bool hidden = (!home && route.path.find("{id}") != std::string_view::npos) ||
+                          route.path.find("{index}") != std::string_view::npos;
       int expected = 200;
-      if (route.method == "POST") {
-        expected = 400;  // sign-out and MFA enrolment are for sessions, not tokens
-      } else if (route.permission && !auth::RolePermissions(role).Has(*route.permission)) {
+      if (!permitted) {
         expected = 403;
-      } else if (!home && route.path.find("{id}") != std::string_view::npos) {
-        expected = 404;  // another clinic's patient does not exist for this user
+      } else if (route.method == "POST") {
+        expected = 400;  // no body here; sign-out and MFA enrolment are for sessions
+      } else if (hidden) {
+        expected = 404;  // another clinic's patient does not exist; the message has no attachment
       }
       EXPECT_EQ(r.status, expected) << r.body;
       if (r.status != 200 || !home) {
@@ -389,6 +471,322 @@ TEST_F(ApiTest, PublicRoutesRevealNothingAndUnknownRoutesAre404) {
   auto deep = Call("POST", "/api/v1/auth/login", {}, std::string(100, '[') + std::string(100, ']'));
   EXPECT_EQ(deep.status, 400);
   EXPECT_NE(deep.body.find("correlation_id"), std::string::npos);
+}
+
+bool Contains(const std::vector<std::string>& v, std::string_view x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// The triage workflow: the queue lists the new interrogation; a clinician assigns and reviews it;
+// the physician's sign-off needs the password again and locks it; it leaves the queue; each step
+// is in the audit trail.
+TEST_F(ApiTest, QueueReviewAndSignOffWithReauthentication) {
+  const std::string nurse_pw = "copper kettle morning drizzle";
+  const std::string doc_pw = "violet anchor sixteen orchards";
+  AddPerson("nurse", Role::kDeviceClinician, nurse_pw);
+  AddPerson("doc", Role::kPhysician, doc_pw);
+  const auto nurse = SignIn("nurse", nurse_pw);
+  const auto doc = SignIn("doc", doc_pw);
+  const std::string base = fmt::format("/api/v1/interrogations/{}", interrogation_);
+
+  auto queue = Call("GET", "/api/v1/queue", nurse);
+  ASSERT_EQ(queue.status, 200) << queue.body;
+  EXPECT_NE(queue.body.find(fmt::format("\"interrogation_id\":{}", interrogation_)),
+            std::string::npos);
+  EXPECT_NE(queue.body.find(kCanaryName), std::string::npos);  // the clinic sees its patient
+  EXPECT_NE(queue.body.find("\"state\":\"new\""), std::string::npos);
+  // Another clinic's clinician sees an empty queue.
+  auto other = As("device_clinician-2", "GET", "/api/v1/queue");
+  ASSERT_EQ(other.status, 200);
+  EXPECT_EQ(other.body.find(kCanaryName), std::string::npos);
+
+  auto assign = Call("POST", base + "/assign", nurse, R"({"assignee":"me"})");
+  ASSERT_EQ(assign.status, 200) << assign.body;
+  EXPECT_NE(assign.body.find("\"assigned_to\":\"nurse\""), std::string::npos);
+  auto mine = Call("GET", "/api/v1/queue?assigned=me", nurse);
+  EXPECT_NE(mine.body.find(fmt::format("\"interrogation_id\":{}", interrogation_)),
+            std::string::npos);
+  EXPECT_EQ(Call("GET", "/api/v1/queue?assigned=me", doc).body.find("interrogation_id"),
+            std::string::npos);
+
+  auto review = Call("POST", base + "/review", nurse, R"({"note":"RV impedance stable"})");
+  ASSERT_EQ(review.status, 200) << review.body;
+  EXPECT_NE(review.body.find("\"state\":\"reviewed\""), std::string::npos);
+  EXPECT_NE(review.body.find("RV impedance stable"), std::string::npos);
+  // The note is sealed in the database.
+  {
+    auto tx = db_->Begin(store::Access::kRead);
+    auto rows = (*tx)->Query("SELECT note FROM interrogation_note");
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_EQ(std::string((*rows)[0].Blob(0)).find("impedance"), std::string::npos);
+  }
+  // A clinician may not sign off; a physician must give the password again.
+  EXPECT_EQ(Call("POST", base + "/signoff", nurse, fmt::format(R"({{"password":"{}"}})", nurse_pw))
+                .status,
+            403);
+  auto wrong = Call("POST", base + "/signoff", doc, R"({"password":"not my password at all"})");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_NE(wrong.body.find("reauth_failed"), std::string::npos);
+  auto sign = Call("POST", base + "/signoff", doc,
+                   fmt::format(R"({{"password":"{}","note":"No action needed"}})", doc_pw));
+  ASSERT_EQ(sign.status, 200) << sign.body;
+  EXPECT_NE(sign.body.find("\"state\":\"signed\""), std::string::npos);
+  EXPECT_NE(sign.body.find("\"signed_by\":\"doc\""), std::string::npos);
+
+  // Locked: out of the queue; no more review, assignment or sign-off.
+  EXPECT_EQ(Call("GET", "/api/v1/queue", nurse).body.find("interrogation_id"), std::string::npos);
+  EXPECT_EQ(Call("POST", base + "/review", nurse, R"({"note":"late"})").status, 409);
+  EXPECT_EQ(Call("POST", base + "/assign", nurse, R"({"assignee":null})").status, 409);
+  EXPECT_EQ(
+      Call("POST", base + "/signoff", doc, fmt::format(R"({{"password":"{}"}})", doc_pw)).status,
+      409);
+  auto detail = Call("GET", base, doc);
+  ASSERT_EQ(detail.status, 200);
+  EXPECT_NE(detail.body.find("\"review\":{\"state\":\"signed\""), std::string::npos) << detail.body;
+  EXPECT_NE(detail.body.find("\"previous_id\":null"), std::string::npos);
+
+  const auto actions = AuditActions();
+  for (const char* a :
+       {"queue.read:success", "interrogation.assign:success", "interrogation.review:success",
+        "reauthenticate:denied", "reauthenticate:success", "interrogation.signoff:success",
+        "interrogation.signoff:denied"}) {
+    EXPECT_TRUE(Contains(actions, a)) << a;
+  }
+}
+
+// Most severe first, then oldest; pages follow each other with the cursor; overdue is against the
+// request's time.
+TEST_F(ApiTest, QueueOrdersBySeverityThenAgeAcrossPages) {
+  ingest::Pipeline pipeline(*db_, *keys_);
+  std::vector<std::int64_t> ids = {interrogation_};
+  for (int i = 0; i < 3; ++i) {
+    now_ += 1'000'000;
+    auto out = pipeline.Ingest(
+        Message(fmt::format("Q{}", i), "PZK600806S", kCanaryName, kCanaryMrn), "test");
+    ASSERT_TRUE(out);
+    ids.push_back(out->id);
+  }
+  // ids[2] red (overdue), ids[3] yellow, the others none.
+  ASSERT_TRUE(store::RunUnitOfWork(*db_, store::Access::kWrite, [&](store::Transaction& t) {
+    if (auto s = store::SetPriority(t, ids[2], 3, now_ - 1); !s) return s;
+    return store::SetPriority(t, ids[3], 2, now_ + 1'000'000'000);
+  }));
+  std::vector<std::int64_t> seen;
+  std::string cursor;
+  for (int page = 0; page < 4; ++page) {
+    auto r = As("physician-1", "GET",
+                "/api/v1/queue?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    ASSERT_EQ(r.status, 200) << r.body;
+    for (std::size_t at = r.body.find("\"interrogation_id\":"); at != std::string::npos;
+         at = r.body.find("\"interrogation_id\":", at + 1)) {
+      seen.push_back(std::stoll(r.body.substr(at + 19)));
+    }
+    if (page == 0) {
+      EXPECT_NE(r.body.find("\"severity\":\"red\""), std::string::npos);
+      EXPECT_NE(r.body.find("\"overdue\":true"), std::string::npos);
+    }
+    const auto c = r.body.find("\"next_cursor\":\"");
+    if (c == std::string::npos) break;
+    cursor = r.body.substr(c + 15, r.body.find('"', c + 15) - c - 15);
+  }
+  // Sessions of the same device are distinct messages here (different OBR-3), so all four are
+  // current.
+  const std::vector<std::int64_t> expected = {ids[2], ids[3], ids[0], ids[1]};
+  EXPECT_EQ(seen, expected);
+  EXPECT_EQ(As("physician-1", "GET", "/api/v1/queue?cursor=garbage").status, 400);
+}
+
+TEST_F(ApiTest, UnmatchedInterrogationIsLinkedToAnExistingPatient) {
+  const std::string pw = "saffron tide ninety lamps";
+  AddPerson("nurse", Role::kDeviceClinician, pw);
+  const auto nurse = SignIn("nurse", pw);
+  // The first patient is accepted; a second message from another device is unmatched.
+  auto accept = Call("POST", fmt::format("/api/v1/interrogations/{}/link", interrogation_), nurse,
+                     R"({"create":true})");
+  ASSERT_EQ(accept.status, 200) << accept.body;
+  ingest::Pipeline pipeline(*db_, *keys_);
+  auto second = pipeline.Ingest(Message("C2", "RNB204511S", "Other", "MRN1"), "test");
+  ASSERT_TRUE(second);
+  auto list = Call("GET", "/api/v1/interrogations?unmatched=1", nurse);
+  EXPECT_NE(list.body.find(fmt::format("\"id\":{}", second->id)), std::string::npos) << list.body;
+  EXPECT_EQ(list.body.find(fmt::format("\"id\":{},", interrogation_)), std::string::npos);
+  const std::string link = fmt::format("/api/v1/interrogations/{}/link", second->id);
+  EXPECT_EQ(Call("POST", link, nurse, R"({"patient_id":999999})").status, 404);
+  auto linked = Call("POST", link, nurse, fmt::format(R"({{"patient_id":{}}})", patient_));
+  ASSERT_EQ(linked.status, 200) << linked.body;
+  auto detail = Call("GET", fmt::format("/api/v1/patients/{}", patient_), nurse);
+  EXPECT_NE(detail.body.find("RNB204511S"), std::string::npos);            // the device moved
+  EXPECT_EQ(Call("POST", link, nurse, R"({"create":true})").status, 409);  // already matched
+  // The next message from that device now matches the patient.
+  auto third = pipeline.Ingest(Message("C3", "RNB204511S", "Other", "MRN1"), "test");
+  ASSERT_TRUE(third);
+  EXPECT_FALSE(third->new_patient);
+  auto tx = db_->Begin(store::Access::kRead);
+  const store::Param p[] = {{"id", third->id}};
+  EXPECT_EQ((*(*tx)->Query("SELECT patient_id FROM interrogation WHERE id = :id", p))[0].Int(0),
+            patient_);
+}
+
+// Administration needs a fresh re-authentication (with the second factor): without it the
+// answer is step_up_required.
+TEST_F(ApiTest, AdministrationNeedsStepUp) {
+  const std::string pw = "harbour glacier tulip engine";
+  AddPerson("root", Role::kAdministrator, pw, true);
+  auto first = SignIn("root", pw);
+  auto enrol = Call("POST", "/api/v1/auth/mfa/enroll", first);
+  const auto s0 = enrol.body.find("\"secret\":\"") + 10;
+  const std::string secret =
+      *auth::Base32Decode(enrol.body.substr(s0, enrol.body.find('"', s0) - s0));
+  auto code_at = [&](std::int64_t t) {
+    return auth::HotpCode(secret, static_cast<std::uint64_t>(auth::TotpStep(t)), 6);
+  };
+  ASSERT_EQ(Call("POST", "/api/v1/auth/mfa/confirm", first,
+                 fmt::format(R"({{"code":"{}"}})", code_at(now_)))
+                .status,
+            200);
+  now_ += 31'000'000;
+  auto login =
+      Call("POST", "/api/v1/auth/login", {},
+           fmt::format(R"({{"name":"root","password":"{}","totp":"{}"}})", pw, code_at(now_)));
+  ASSERT_EQ(login.status, 200) << login.body;
+  std::string session;
+  for (const auto& [k, v] : login.headers) {
+    if (k == "Set-Cookie") session = v.substr(0, v.find(';'));
+  }
+  const auto at = login.body.find("\"csrf_token\":\"") + 14;
+  const std::vector<std::pair<std::string, std::string>> h = {
+      {"cookie", session}, {"x-csrf-token", login.body.substr(at, login.body.find('"', at) - at)}};
+  // Sign-in itself counts as a re-authentication for a few minutes; after that, step up.
+  now_ += 6LL * 60 * 1'000'000;
+  ASSERT_EQ(Call("GET", "/api/v1/auth/me", h).status, 200);
+  auto refused = Call("GET", "/api/v1/admin/users", h);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_NE(refused.body.find("step_up_required"), std::string::npos) << refused.body;
+  EXPECT_EQ(
+      Call("POST", "/api/v1/auth/step-up", h, fmt::format(R"({{"password":"{}"}})", pw)).status,
+      401);  // the code is required too
+  now_ += 31'000'000;
+  auto up = Call("POST", "/api/v1/auth/step-up", h,
+                 fmt::format(R"({{"password":"{}","totp":"{}"}})", pw, code_at(now_)));
+  ASSERT_EQ(up.status, 200) << up.body;
+  auto users = Call("GET", "/api/v1/admin/users", h);
+  ASSERT_EQ(users.status, 200) << users.body;
+  EXPECT_NE(users.body.find("\"name\":\"physician-1\""), std::string::npos);
+  auto weak = Call("POST", "/api/v1/admin/users", h,
+                   R"({"name":"newdoc","role":"physician","clinics":[1],"password":"password"})");
+  EXPECT_EQ(weak.status, 400);
+  auto created = Call(
+      "POST", "/api/v1/admin/users", h,
+      R"({"name":"newdoc","role":"physician","clinics":[1],"password":"lantern orbit meadow fox"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto id_at = created.body.find("\"id\":") + 5;
+  const std::string id = created.body.substr(id_at, created.body.find('}') - id_at);
+  EXPECT_EQ(Call("POST", "/api/v1/admin/users/" + id + "/disable", h).status, 200);
+  EXPECT_EQ(Call("POST", "/api/v1/auth/login", {},
+                 R"({"name":"newdoc","password":"lantern orbit meadow fox"})")
+                .status,
+            403);  // disabled
+  EXPECT_EQ(Call("POST", "/api/v1/admin/clinics", h, R"({"name":"North"})").status, 201);
+  EXPECT_NE(Call("GET", "/api/v1/admin/clinics", h).body.find("North"), std::string::npos);
+  const auto actions = AuditActions();
+  for (const char* a : {"user.admin:denied", "reauthenticate:success", "user.create:success",
+                        "user.disable:success", "clinic.create:success"}) {
+    EXPECT_TRUE(Contains(actions, a)) << a;
+  }
+}
+
+TEST_F(ApiTest, BreakGlassWidensTheViewForALimitedTimeAndIsAudited) {
+  const std::string pw = "emerald ferry quartz willow";
+  AddPerson("erdoc", Role::kPhysician, pw, false, 2);
+  const auto h = SignIn("erdoc", pw);
+  const std::string target = fmt::format("/api/v1/patients/{}", patient_);
+  EXPECT_EQ(Call("GET", target, h).status, 404);
+  EXPECT_EQ(Call("POST", "/api/v1/auth/break-glass", h, R"({"reason":"x"})").status, 400);
+  // Machine accounts cannot break the glass.
+  EXPECT_EQ(Call("POST", "/api/v1/auth/break-glass",
+                 {{"authorization", "Bearer " + tokens_["physician-2"]}},
+                 R"({"reason":"Patient in our emergency department, unconscious"})")
+                .status,
+            403);
+  auto start = Call("POST", "/api/v1/auth/break-glass", h,
+                    R"({"reason":"Patient in our emergency department, unconscious"})");
+  ASSERT_EQ(start.status, 200) << start.body;
+  EXPECT_EQ(Call("GET", target, h).status, 200);
+  now_ += 14LL * 60 * 1'000'000;  // within the session's idle timeout
+  EXPECT_EQ(Call("GET", target, h).status, 200);
+  EXPECT_EQ(Call("DELETE", "/api/v1/auth/break-glass", h).status, 200);
+  EXPECT_EQ(Call("GET", target, h).status, 404);
+  const auto actions = AuditActions();
+  EXPECT_TRUE(Contains(actions, "breakglass.start:success"));
+  EXPECT_TRUE(Contains(actions, "breakglass.end:success"));
+}
+
+TEST_F(ApiTest, BootstrapIsRefusedOnceUsersExist) {
+  auto status = Call("GET", "/api/v1/auth/bootstrap");
+  ASSERT_EQ(status.status, 200);
+  EXPECT_EQ(status.body, "{\"needed\":false}");
+  auto r =
+      Call("POST", "/api/v1/auth/bootstrap", {},
+           R"({"token":"hbb_AAAAAAAAAAAAAAAA","name":"root2","password":"sea glass orchid ten"})");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_TRUE(Contains(AuditActions(), "user.bootstrap:denied"));
+}
+
+TEST_F(ApiTest, HL7UploadGoesThroughThePipeline) {
+  ingest::Pipeline pipeline(*db_, *keys_);
+  options_.upload = [&](std::string_view bytes) {
+    auto out = pipeline.Ingest(bytes, "upload");
+    UploadTally t;
+    if (!out) {
+      ++t.failed;
+    } else if (out->disposition == ingest::Disposition::kStored) {
+      ++t.stored;
+    } else if (out->disposition == ingest::Disposition::kDuplicate) {
+      ++t.duplicate;
+    } else {
+      ++t.quarantined;
+    }
+    return t;
+  };
+  api_ = std::make_unique<Api>(*db_, *keys_, *authenticator_, options_);
+  const std::vector<std::pair<std::string, std::string>> h = {
+      {"authorization", "Bearer " + tokens_["integration-1"]}};
+  auto r = Call("POST", "/api/v1/hl7", h, Message("U1", "UPL000001S", "Upload", "MRN9"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, R"({"stored":1,"duplicate":0,"quarantined":0,"failed":0})");
+  auto again = Call("POST", "/api/v1/hl7", h, Message("U1", "UPL000001S", "Upload", "MRN9"));
+  EXPECT_NE(again.body.find("\"duplicate\":1"), std::string::npos);
+  auto junk = Call("POST", "/api/v1/hl7", h, "this is not HL7");
+  EXPECT_NE(junk.body.find("\"quarantined\":1"), std::string::npos);
+  EXPECT_EQ(Call("POST", "/api/v1/hl7", {{"authorization", "Bearer " + tokens_["physician-1"]}},
+                 Message("U2", "UPL000002S", "Upload", "MRN9"))
+                .status,
+            403);
+  EXPECT_TRUE(Contains(AuditActions(), "hl7.upload:success"));
+}
+
+TEST_F(ApiTest, WebApplicationFilesAreServedWithTheSecurityHeaders) {
+  const std::string root = dir_.File("web");
+  std::filesystem::create_directories(root + "/assets");
+  std::ofstream(root + "/index.html") << "<!doctype html><title>heartbase</title>";
+  std::ofstream(root + "/assets/app-1a2b.js") << "console.log(1)";
+  auto site = StaticFiles::Load(root);
+  ASSERT_TRUE(site) << site.error().Describe();
+  options_.static_files = &*site;
+  api_ = std::make_unique<Api>(*db_, *keys_, *authenticator_, options_);
+  auto index = Call("GET", "/");
+  ASSERT_EQ(index.status, 200);
+  EXPECT_NE(index.body.find("heartbase"), std::string::npos);
+  ExpectSecurityHeaders(index);
+  auto js = Call("GET", "/assets/app-1a2b.js");
+  ASSERT_EQ(js.status, 200);
+  std::map<std::string, std::string> h(js.headers.begin(), js.headers.end());
+  EXPECT_EQ(h["Content-Type"], "text/javascript; charset=utf-8");
+  EXPECT_NE(h["Cache-Control"].find("immutable"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/assets/missing.js").status, 404);
+  EXPECT_EQ(Call("GET", "/../../etc/passwd.txt").status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/nothing").status, 404);  // the API is never the application
+  EXPECT_EQ(Call("POST", "/").status, 404);
 }
 
 }  // namespace

@@ -8,10 +8,12 @@
 
 #include "api/internal/context.h"
 #include "ingest/readback.h"
+#include "store/alerts.h"
 #include "store/blobs.h"
 #include "store/clinical_reads.h"
 #include "store/interrogations.h"
 #include "store/patients.h"
+#include "store/review.h"
 
 namespace heartbase::api::internal {
 namespace {
@@ -87,6 +89,29 @@ base::Result<std::optional<store::PatientRecord>> AuthorizedPatient(
     return std::optional<store::PatientRecord>{};
   }
   return std::optional<store::PatientRecord>{std::move(*p)};
+}
+
+// The patient id of path parameter 0, authorized for `permission`, without decrypting the record
+// (trend reads need only the clinic). nullopt with `*refused` set on refusal.
+base::Result<std::optional<std::int64_t>> AuthorizedPatientId(
+    Context& ctx, store::Transaction& tx, Permission permission, std::string_view action,
+    std::optional<net::HttpResponse>* refused) {
+  const auto id = ParseId(ctx.path_params.at(0));
+  auto clinic = id ? store::GetPatientClinic(tx, *id)
+                   : base::Result<std::int64_t>(base::MakeError(base::ErrorCode::kNotFound, ""));
+  if (!clinic) {
+    if (clinic.error().code != base::ErrorCode::kNotFound) return clinic.error();
+    *refused = ErrorResponse(ctx, 404, "not_found", "no such resource");
+    return std::optional<std::int64_t>{};
+  }
+  auto decision =
+      AuthorizeObject(ctx, tx, permission, *clinic, action, "patient", std::to_string(*id), *id);
+  if (!decision) return decision.error();
+  if (*decision) {
+    *refused = std::move(*decision);
+    return std::optional<std::int64_t>{};
+  }
+  return std::optional<std::int64_t>{*id};
 }
 
 }  // namespace
@@ -229,10 +254,10 @@ base::Result<net::HttpResponse> GetPatient(Context& ctx, store::Transaction* tx)
 
 base::Result<net::HttpResponse> GetTrends(Context& ctx, store::Transaction* tx) {
   std::optional<net::HttpResponse> refused;
-  auto p = AuthorizedPatient(ctx, *tx, Permission::kTrendRead, "trend.read", &refused);
+  auto p = AuthorizedPatientId(ctx, *tx, Permission::kTrendRead, "trend.read", &refused);
   if (!p) return p.error();
   if (refused) return std::move(*refused);
-  const std::int64_t id = (*p)->id;
+  const std::int64_t id = **p;
   const std::string codes = ctx.Query("code").value_or("");
   std::vector<std::uint32_t> terms;
   std::string_view rest = codes;
@@ -348,6 +373,48 @@ base::Result<net::HttpResponse> GetInterrogation(Context& ctx, store::Transactio
   base::JsonWriter w(&out);
   w.BeginObject();
   WriteInterrogationRow(w, *row);
+  auto review = store::GetReview(*tx, ctx.services.keys, *id);
+  if (!review) return review.error();
+  w.Key("review");
+  WriteReview(w, *review);
+  auto previous = store::PreviousInterrogation(*tx, *id);
+  if (!previous) return previous.error();
+  w.Key("previous_id");
+  if (*previous) {
+    w.Int(**previous);
+  } else {
+    w.Null();
+  }
+  auto alerts = store::ListAlerts(*tx, ctx.services.keys, *id);
+  if (!alerts) return alerts.error();
+  w.Key("alerts");
+  w.BeginArray();
+  for (const store::AlertRecord& a : *alerts) {
+    w.BeginObject();
+    w.Field("rule", a.alert.rule);
+    w.Field("severity", store::ToString(a.alert.severity));
+    w.Field("reason", a.alert.reason);
+    w.Field("due_us", a.alert.due_us);
+    w.EndObject();
+  }
+  w.EndArray();
+  const store::Param ap[] = {{"id", *id}};
+  auto attachments = tx->Query(
+      "SELECT instance, media_type, size, blob_id IS NOT NULL FROM attachment "
+      "WHERE interrogation_id = :id ORDER BY instance",
+      ap);
+  if (!attachments) return attachments.error();
+  w.Key("attachments");
+  w.BeginArray();
+  for (const store::Row& a : *attachments) {
+    w.BeginObject();
+    w.Field("index", a.Int(0));
+    w.Field("media_type", a.Text(1));
+    w.Field("bytes", a.Int(2));
+    w.Field("stored", a.Int(3) != 0);
+    w.EndObject();
+  }
+  w.EndArray();
   w.Key("interrogation");
   if (auto s = ingest::WriteStoredInterrogationJson(*raw, &w); !s) return s.error();
   w.EndObject();

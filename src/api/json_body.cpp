@@ -83,6 +83,23 @@ std::optional<bool> JsonBody::Bool(std::string_view key) const {
   return v->get_bool();
 }
 
+std::optional<std::vector<std::int64_t>> JsonBody::IntArray(std::string_view key,
+                                                            std::size_t max_items) const {
+  const auto* v = impl_->object.if_contains(key);
+  if (v == nullptr || !v->is_array() || v->get_array().size() > max_items) return std::nullopt;
+  std::vector<std::int64_t> out;
+  for (const auto& e : v->get_array()) {
+    if (!e.is_int64()) return std::nullopt;
+    out.push_back(e.get_int64());
+  }
+  return out;
+}
+
+bool JsonBody::IsNull(std::string_view key) const {
+  const auto* v = impl_->object.if_contains(key);
+  return v != nullptr && v->is_null();
+}
+
 bool JsonBody::Has(std::string_view key) const { return impl_->object.contains(key); }
 
 }  // namespace heartbase::api

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 
@@ -30,6 +31,12 @@ class JsonBody {
   std::optional<std::string> String(std::string_view key) const;
   std::optional<std::int64_t> Int(std::string_view key) const;
   std::optional<bool> Bool(std::string_view key) const;
+  // An array of integers (every element one); nullopt when absent, of another type, or longer
+  // than `max_items`.
+  std::optional<std::vector<std::int64_t>> IntArray(std::string_view key,
+                                                    std::size_t max_items) const;
+  // True if the member is present and null.
+  bool IsNull(std::string_view key) const;
   bool Has(std::string_view key) const;
 
   JsonBody(JsonBody&&) noexcept;

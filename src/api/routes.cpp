@@ -43,6 +43,58 @@ constexpr Route kRoutes[] = {
      &ListInterrogations},
     {"GET", "/api/v1/interrogations/{id}", Access::kSignedIn, Permission::kInterrogationRead,
      "One interrogation with every observation grouped as in the message", &GetInterrogation},
+    {"POST", "/api/v1/auth/step-up", Access::kSignedIn, std::nullopt,
+     "Re-authenticate (password, and TOTP if enrolled): administration and sign-off are allowed "
+     "for five minutes",
+     &StepUpRoute, true},
+    {"GET", "/api/v1/auth/bootstrap", Access::kPublic, std::nullopt,
+     "Whether the first administrator still has to be created", &BootstrapStatus, true},
+    {"POST", "/api/v1/auth/bootstrap", Access::kPublic, std::nullopt,
+     "Create the first administrator with the one-time token from heartbase init", &Bootstrap,
+     true},
+    {"POST", "/api/v1/auth/break-glass", Access::kSignedIn, Permission::kBreakGlassUse,
+     "Emergency access to every clinic's patients, with a written reason, for a limited time",
+     &StartBreakGlass},
+    {"DELETE", "/api/v1/auth/break-glass", Access::kSignedIn, Permission::kBreakGlassUse,
+     "End the caller's emergency access now", &EndBreakGlass},
+    {"GET", "/api/v1/queue", Access::kSignedIn, Permission::kInterrogationRead,
+     "Triage queue: interrogations not signed off, most severe first, then oldest; filters "
+     "clinic=, manufacturer=, device_type=, session_type=, assigned=me",
+     &ListQueue},
+    {"POST", "/api/v1/interrogations/{id}/assign", Access::kSignedIn,
+     Permission::kInterrogationReview, "Assign to the caller ({\"assignee\":\"me\"}) or to nobody",
+     &AssignInterrogation},
+    {"POST", "/api/v1/interrogations/{id}/review", Access::kSignedIn,
+     Permission::kInterrogationReview, "Mark reviewed, with an optional note",
+     &ReviewInterrogation},
+    {"POST", "/api/v1/interrogations/{id}/signoff", Access::kSignedIn,
+     Permission::kInterrogationSignoff,
+     "Physician sign-off: re-asks for the password (and TOTP); locks the interrogation",
+     &SignOffInterrogation, true},
+    {"GET", "/api/v1/interrogations/{id}/attachments/{index}", Access::kSignedIn,
+     Permission::kInterrogationRead, "One attachment (PDF report, EGM) of an interrogation",
+     &GetAttachment},
+    {"POST", "/api/v1/interrogations/{id}/link", Access::kSignedIn, Permission::kUnmatchedResolve,
+     "Resolve an unmatched interrogation: link to patient_id, or accept (create) the patient",
+     &LinkInterrogation},
+    {"POST", "/api/v1/hl7", Access::kSignedIn, Permission::kHl7Upload,
+     "Upload an HL7 file (one message, a batch, or MLLP frames) for ingest; answers the counts "
+     "stored, duplicate, quarantined and failed (503: send again)",
+     &UploadHl7, true, true},
+    {"GET", "/api/v1/admin/users", Access::kSignedIn, Permission::kUserAdmin,
+     "Users with role, clinics, MFA and disabled state", &ListUsers},
+    {"POST", "/api/v1/admin/users", Access::kSignedIn, Permission::kUserAdmin,
+     "Create a user (name, role, clinics, password)", &CreateUser, true},
+    {"POST", "/api/v1/admin/users/{id}/disable", Access::kSignedIn, Permission::kUserAdmin,
+     "Disable a user; their sessions end", &ChangeUser},
+    {"POST", "/api/v1/admin/users/{id}/enable", Access::kSignedIn, Permission::kUserAdmin,
+     "Enable a user", &ChangeUser},
+    {"POST", "/api/v1/admin/users/{id}/reset-mfa", Access::kSignedIn, Permission::kUserAdmin,
+     "Remove a user's second factor; they enrol again at their next sign-in", &ChangeUser},
+    {"GET", "/api/v1/admin/clinics", Access::kSignedIn, Permission::kUserAdmin, "Clinics (sites)",
+     &ListClinics},
+    {"POST", "/api/v1/admin/clinics", Access::kSignedIn, Permission::kUserAdmin, "Create a clinic",
+     &CreateClinic},
     {"GET", "/api/v1/audit", Access::kSignedIn, Permission::kAuditRead,
      "The audit trail, newest first; patient= answers who accessed that patient", &ReadAudit},
 };
@@ -154,9 +206,17 @@ base::Result<std::optional<net::HttpResponse>> AuthorizeObject(
   }
   const bool hide = d.reason == auth::DecisionReason::kOtherClinic ||
                     d.reason == auth::DecisionReason::kBreakGlassExpired;
-  return std::optional<net::HttpResponse>{
-      hide ? ErrorResponse(ctx, 404, "not_found", "no such resource")
-           : ErrorResponse(ctx, 403, "forbidden", "not permitted")};
+  if (hide)
+    return std::optional<net::HttpResponse>{
+        ErrorResponse(ctx, 404, "not_found", "no such resource")};
+  return std::optional<net::HttpResponse>{DenialResponse(ctx, d.reason)};
+}
+
+net::HttpResponse DenialResponse(const Context& ctx, auth::DecisionReason reason) {
+  if (reason == auth::DecisionReason::kStepUpRequired) {
+    return ErrorResponse(ctx, 403, "step_up_required", "confirm your password first");
+  }
+  return ErrorResponse(ctx, 403, "forbidden", "not permitted");
 }
 
 std::vector<std::int64_t> VisibleClinics(const Context& ctx) {

@@ -1,6 +1,7 @@
 // Administration from the server's command line: `heartbase user add|disable|reset-mfa`,
-// `heartbase token create` and `heartbase audit verify`. Whoever runs them can read the key file,
-// so they act as the system; each change is written to the audit trail as "system:cli".
+// `heartbase clinic add`, `heartbase token create` and `heartbase audit verify`. Whoever runs them
+// can read the key file, so they act as the system; each change is written to the audit trail as
+// "system:cli".
 #include <fmt/format.h>
 #include <termios.h>
 #include <unistd.h>
@@ -51,16 +52,16 @@ std::string ReadSecretLine(const char* prompt) {
   return line;
 }
 
-base::Status AuditCli(store::Transaction& tx, std::string_view action, std::int64_t user_id,
-                      std::string_view detail) {
+base::Status AuditCli(store::Transaction& tx, std::string_view action, std::int64_t object_id,
+                      std::string_view detail, std::string_view object_type = "user") {
   audit::Event e;
   e.time_us = NowUs();
   e.user_name = "system:cli";
   e.role = "system";
   e.address = "local";
   e.action = std::string(action);
-  e.object_type = "user";
-  e.object_id = std::to_string(user_id);
+  e.object_type = std::string(object_type);
+  e.object_id = std::to_string(object_id);
   e.detail = std::string(detail);
   return audit::Append(tx, e);
 }
@@ -140,6 +141,23 @@ int RunUserChange(const UserChangeCommand& c) {
   });
   if (!s) return Fail("user", s.error());
   std::printf("user %s: %s done; their sessions are revoked\n", c.name.c_str(), c.action.c_str());
+  return 0;
+}
+
+int RunClinicAdd(const ClinicAddCommand& c) {
+  auto opened = OpenDataDir({.root = c.data, .key_file = c.key_file});
+  if (!opened) return Fail("clinic add", opened.error());
+  std::int64_t id = 0;
+  auto s = store::RunUnitOfWork(*opened->db, store::Access::kWrite, [&](store::Transaction& tx) {
+    auto created = auth::CreateClinic(tx, c.name, NowUs());
+    if (!created) return base::Status(created.error());
+    id = static_cast<std::int64_t>(*created);
+    return AuditCli(tx, "clinic.create", id, "", "clinic");
+  });
+  if (!s) return Fail("clinic add", s.error());
+  // The id alone on stdout, for scripts (user add --clinic ID).
+  std::fprintf(stderr, "clinic %lld created\n", static_cast<long long>(id));
+  std::printf("%lld\n", static_cast<long long>(id));
   return 0;
 }
 

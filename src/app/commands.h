@@ -20,6 +20,7 @@ int RunIdcoParse(const ParseCommand& command);
 struct DemoDataCommand {
   std::uint32_t patients = 50;
   std::uint32_t years = 3;
+  std::string end_date;  // YYYYMMDD of the last follow-up; empty = the generator's fixed default
   std::uint64_t seed = 1;
   bool pdf = false;
   std::string out;
@@ -44,6 +45,7 @@ struct ImportCommand {
   std::vector<std::string> paths;
   std::uint64_t max_file_bytes = 256u << 20;
   std::size_t max_frame_bytes = 32u << 20;
+  std::string history_before;  // YYYY-MM-DD: earlier sessions were signed in a previous system
 };
 int RunImport(const ImportCommand& command);
 
@@ -58,6 +60,7 @@ struct ServeCommand {
   std::string https_listen = "127.0.0.1:8443";  // "none" = no HTTPS listener
   std::string https_cert, https_key;            // default DATA/tls/cert.pem, key.pem
   std::string watch_dir;                        // empty = no drop folder
+  std::string web_root;                         // web/dist; empty = API only
   int watch_interval_ms = 1000;
 };
 int RunServe(const ServeCommand& command);
@@ -84,6 +87,11 @@ struct UserChangeCommand {
   std::string action;  // "disable", "enable", "reset-mfa"
 };
 int RunUserChange(const UserChangeCommand& command);
+
+struct ClinicAddCommand {
+  std::string data, key_file, name;
+};
+int RunClinicAdd(const ClinicAddCommand& command);
 
 struct TokenCreateCommand {
   std::string data, key_file, user, scopes, label = "integration";

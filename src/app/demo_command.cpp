@@ -49,6 +49,7 @@ int RunDemoDataGenerate(const DemoDataCommand& command) {
     demo::GeneratorOptions options;
     options.patients = command.patients;
     options.years = command.years;
+    if (!command.end_date.empty()) options.end_date = command.end_date;
     options.seed = command.seed;
     options.pdf = command.pdf;
     status = demo::Generate(options, sink);

@@ -8,8 +8,11 @@
 #include <chrono>
 #include <filesystem>
 
+#include "app/file_import.h"
 #include "audit/trail.h"
 #include "auth/bootstrap.h"
+#include "auth/sessions.h"
+#include "auth/throttle.h"
 #include "base/log.h"
 
 namespace heartbase::app {
@@ -59,8 +62,11 @@ std::string RouteOf(std::string_view target) {
 }  // namespace
 
 HttpsService::HttpsService(OpenStore& store, crypto::SigningKey signing,
-                           auth::Authenticator authenticator)
-    : store_(store), signing_(std::move(signing)), authenticator_(std::move(authenticator)) {}
+                           auth::Authenticator authenticator, auth::Blocklist blocklist)
+    : store_(store),
+      signing_(std::move(signing)),
+      authenticator_(std::move(authenticator)),
+      blocklist_(std::move(blocklist)) {}
 
 base::Result<std::unique_ptr<HttpsService>> HttpsService::Start(const HttpsServiceOptions& options,
                                                                 const DataDirOptions& data,
@@ -100,10 +106,30 @@ base::Result<std::unique_ptr<HttpsService>> HttpsService::Start(const HttpsServi
   if (!signing) return signing.error();
   auto authenticator = auth::Authenticator::Create(*store.db, *store.keys, auth::AuthOptions{});
   if (!authenticator) return authenticator.error();
-  std::unique_ptr<HttpsService> service(
-      new HttpsService(store, std::move(*signing), std::move(*authenticator)));
+  auto blocklist = auth::Blocklist::Load(auth::AuthOptions{}.blocklist);
+  if (!blocklist) return blocklist.error();
+  std::unique_ptr<HttpsService> service(new HttpsService(
+      store, std::move(*signing), std::move(*authenticator), std::move(*blocklist)));
+  api::ApiOptions api_options;
+  api_options.blocklist = &service->blocklist_;
+  if (!options.web_root.empty()) {
+    auto site = api::StaticFiles::Load(options.web_root);
+    if (!site) return site.error();
+    service->site_ = std::move(*site);
+    api_options.static_files = &*service->site_;
+  }
+  if (options.pipeline != nullptr) {
+    api_options.upload = [pipeline = options.pipeline,
+                          max = options.max_frame_bytes](std::string_view bytes) {
+      const FileTally t = ImportFileBytes(*pipeline, bytes, "upload", max);
+      return api::UploadTally{.stored = t.stored,
+                              .duplicate = t.duplicate,
+                              .quarantined = t.quarantined,
+                              .failed = t.failed};
+    };
+  }
   service->api_ = std::make_unique<api::Api>(*store.db, *store.keys, service->authenticator_,
-                                             api::ApiOptions{});
+                                             std::move(api_options));
   api::Api* api = service->api_.get();
   http.body_limit = [api](const net::HttpRequest& head) { return api->BodyLimit(head); };
   auto server = net::HttpServer::Start(http, [api](const net::HttpRequest& request) {
@@ -159,6 +185,17 @@ void HttpsService::CheckpointNow(bool force) {
     return r ? base::Status() : base::Status(r.error());
   });
   if (!s) base::log::Error("audit.checkpoint_failed", {{"reason", s.error()}});
+  // Housekeeping on the same timer: expired sessions and stale throttle buckets leave the
+  // database (they would otherwise grow without bound).
+  const auth::AuthOptions& auth = authenticator_.options();
+  auto purged =
+      store::RunUnitOfWork(*store_.db, store::Access::kWrite, [&](store::Transaction& tx) {
+        auto sessions = auth::PurgeExpiredSessions(tx, auth.session, now);
+        if (!sessions) return base::Status(sessions.error());
+        auto buckets = auth::PurgeThrottle(tx, auth.throttle, now);
+        return buckets ? base::Status() : base::Status(buckets.error());
+      });
+  if (!purged) base::log::Error("auth.purge_failed", {{"reason", purged.error()}});
 }
 
 }  // namespace heartbase::app

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -13,6 +14,7 @@
 #include "auth/login.h"
 #include "base/result.h"
 #include "crypto/signing_key.h"
+#include "ingest/pipeline.h"
 #include "net/http_server.h"
 
 namespace heartbase::app {
@@ -21,6 +23,9 @@ struct HttpsServiceOptions {
   std::string listen = "127.0.0.1:8443";  // HOST:PORT; "none" = no HTTPS listener
   std::string certificate, private_key;   // default DATA/tls/cert.pem and key.pem
   std::chrono::seconds checkpoint_interval{10};
+  std::string web_root;                     // the built web application; empty = API only
+  ingest::Pipeline* pipeline = nullptr;     // HL7 uploads; nullptr = uploads answer 503
+  std::size_t max_frame_bytes = 32u << 20;  // for MLLP-framed uploads
 };
 
 class HttpsService {
@@ -38,13 +43,16 @@ class HttpsService {
   HttpsService& operator=(const HttpsService&) = delete;
 
  private:
-  HttpsService(OpenStore& store, crypto::SigningKey signing, auth::Authenticator authenticator);
+  HttpsService(OpenStore& store, crypto::SigningKey signing, auth::Authenticator authenticator,
+               auth::Blocklist blocklist);
   void CheckpointLoop(std::chrono::seconds interval);
   void CheckpointNow(bool force);
 
   OpenStore& store_;
   crypto::SigningKey signing_;
   auth::Authenticator authenticator_;
+  auth::Blocklist blocklist_;
+  std::optional<api::StaticFiles> site_;
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<net::HttpServer> server_;
   bool tls_ = false;

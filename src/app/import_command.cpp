@@ -7,11 +7,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "app/commands.h"
 #include "app/data_dir.h"
 #include "app/file_import.h"
+#include "audit/trail.h"
 #include "ingest/pipeline.h"
+#include "store/review.h"
 
 namespace heartbase::app {
 namespace {
@@ -53,6 +56,17 @@ int RunImport(const ImportCommand& command) {
   if (!opened) {
     std::fprintf(stderr, "heartbase: import: %s\n", opened.error().Describe().c_str());
     return 1;
+  }
+  std::optional<std::int64_t> history_before;
+  if (!command.history_before.empty()) {
+    unsigned y = 0, m = 0, d = 0;
+    char tail = 0;
+    if (std::sscanf(command.history_before.c_str(), "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3 ||
+        m < 1 || m > 12 || d < 1 || d > 31) {
+      std::fprintf(stderr, "heartbase: import: --history-before must be YYYY-MM-DD\n");
+      return 1;
+    }
+    history_before = base::DaysFromCivil(y, m, d) * 86'400'000'000LL;
   }
   ingest::Pipeline pipeline(*opened->db, *opened->keys);
   std::vector<fs::path> files;
@@ -105,6 +119,30 @@ int RunImport(const ImportCommand& command) {
     }
   }
   if (tty) std::fputc('\n', stderr);
+  if (history_before) {
+    std::int64_t signed_count = 0;
+    auto s = store::RunUnitOfWork(*opened->db, store::Access::kWrite, [&](store::Transaction& tx) {
+      auto n = store::SignHistory(tx, *history_before, NowUs());
+      if (!n) return base::Status(n.error());
+      signed_count = *n;
+      audit::Event e;
+      e.time_us = NowUs();
+      e.user_name = "system:cli";
+      e.role = "system";
+      e.address = "local";
+      e.action = "import.history_signed";
+      e.object_type = "interrogation";
+      e.detail = fmt::format("before={} count={}", command.history_before, *n);
+      return audit::Append(tx, e);
+    });
+    if (!s) {
+      std::fprintf(stderr, "heartbase: import: --history-before: %s\n",
+                   s.error().Describe().c_str());
+      return 1;
+    }
+    std::printf("%lld earlier interrogations marked as signed in the previous system\n",
+                static_cast<long long>(signed_count));
+  }
   std::printf(
       "imported %zu files: %zu stored, %zu duplicate, %zu quarantined, %zu failed, "
       "%zu unreadable\n",

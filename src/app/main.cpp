@@ -47,6 +47,9 @@ int Run(int argc, char** argv) {
   gen->add_option("--patients", demo.patients, "Number of patients")->capture_default_str();
   gen->add_option("--years", demo.years, "Years of follow-up history")->capture_default_str();
   gen->add_option("--seed", demo.seed, "Random seed")->capture_default_str();
+  gen->add_option("--end-date", demo.end_date,
+                  "YYYYMMDD of the last follow-up (default: a fixed date, so output does not "
+                  "depend on the clock)");
   gen->add_flag("--pdf", demo.pdf, "Attach generated PDF reports and EGM strips");
   gen->add_option("--out", demo.out, "Output directory")->required();
   gen->add_flag("--bench", demo.bench, "Fixed-shape benchmark corpus instead of a clinic");
@@ -68,6 +71,9 @@ int Run(int argc, char** argv) {
   import_cmd->add_option("--key-file", import.key_file, "Key file (default DATA/keyring)");
   import_cmd->add_option("paths", import.paths, "Files or folders")->required();
   import_cmd->add_option("--max-file-bytes", import.max_file_bytes, "Refuse larger files");
+  import_cmd->add_option("--history-before", import.history_before,
+                         "YYYY-MM-DD: sessions before this date were reviewed and signed in the "
+                         "previous system; they do not enter the triage queue");
 
   ServeCommand serve;
   auto* serve_cmd = app.add_subcommand("serve", "Run the server: MLLP ingest and the HTTPS API");
@@ -98,6 +104,9 @@ int Run(int argc, char** argv) {
                         "none = plain HTTP, loopback only");
   serve_cmd->add_option("--https-key", serve.https_key,
                         "PEM private key (default DATA/tls/key.pem)");
+  serve_cmd->add_option("--web-root", serve.web_root,
+                        "The built web application (web/dist) to serve beside the API; "
+                        "default: API only");
   serve_cmd->add_flag("--upgrade", serve.upgrade, "Upgrade an older database schema");
   serve_cmd->add_option("--watch", serve.watch_dir,
                         "Drop folder: import files placed here, then move them to done/ or "
@@ -149,6 +158,15 @@ int Run(int argc, char** argv) {
     change_cmds.push_back(c);
   }
 
+  ClinicAddCommand clinic_add;
+  auto* clinic_cmd = app.add_subcommand("clinic", "Clinics (sites; run on the server)");
+  clinic_cmd->require_subcommand(1);
+  auto* clinic_add_cmd =
+      clinic_cmd->add_subcommand("add", "Create a clinic; prints its id (for user add --clinic)");
+  clinic_add_cmd->add_option("--data", clinic_add.data, "Data directory")->required();
+  clinic_add_cmd->add_option("--key-file", clinic_add.key_file, "Key file (default DATA/keyring)");
+  clinic_add_cmd->add_option("--name", clinic_add.name, "Clinic name (unique)")->required();
+
   TokenCreateCommand token_create;
   auto* token_cmd = app.add_subcommand("token", "API tokens for integrations");
   token_cmd->require_subcommand(1);
@@ -181,6 +199,7 @@ int Run(int argc, char** argv) {
       return RunUserChange(user_change);
     }
   }
+  if (clinic_add_cmd->parsed()) return RunClinicAdd(clinic_add);
   if (create_cmd->parsed()) return RunTokenCreate(token_create);
   if (verify_cmd->parsed()) return RunAuditVerify(audit_verify);
   if (rotate_cmd->parsed()) return RunKeyRotate(rotate);

@@ -187,7 +187,10 @@ int RunServe(const ServeCommand& command) {
   if (command.https_listen != "none") {
     auto started = HttpsService::Start({.listen = command.https_listen,
                                         .certificate = command.https_cert,
-                                        .private_key = command.https_key},
+                                        .private_key = command.https_key,
+                                        .web_root = command.web_root,
+                                        .pipeline = &pipeline,
+                                        .max_frame_bytes = mllp.max_frame_bytes},
                                        o, *opened);
     if (!started) {
       std::fprintf(stderr, "heartbase: serve: --https-listen: %s\n",

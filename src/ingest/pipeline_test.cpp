@@ -162,6 +162,29 @@ TEST_F(PipelineTest, NextSessionOfTheSameDeviceMatchesThePatient) {
   (void)first;
 }
 
+// A generator replacement: a new device serial on the same (retained) lead is the same patient,
+// and the lead now belongs to the new generator.
+TEST_F(PipelineTest, NewGeneratorOnAKnownLeadIsTheSamePatient) {
+  const Outcome first = Ingest(Message{}.Text());
+  Message replaced;
+  replaced.control = "C2";
+  replaced.serial = "RNB204511S";
+  replaced.session_id = "S-9";
+  replaced.session_time = "20310401120000+0000";
+  const Outcome second = Ingest(replaced.Text());
+  EXPECT_EQ(second.disposition, Disposition::kStored);
+  EXPECT_FALSE(second.new_patient);
+  auto tx = Read();
+  EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM patient"))[0].Int(0), 1);
+  auto rows = *tx->Query(
+      "SELECT l.patient_id = d.patient_id, d.id = (SELECT max(id) FROM device) FROM lead l "
+      "JOIN device d ON d.id = l.device_id");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].Int(0), 1);  // the lead's device is its own patient's
+  EXPECT_EQ(rows[0].Int(1), 1);  // and the new generator
+  (void)first;
+}
+
 TEST_F(PipelineTest, CorrectedResultSupersedesAndKeepsHistory) {
   const Outcome first = Ingest(Message{}.Text());
   Message corrected;

@@ -6,6 +6,7 @@
 
 #include "store/blobs.h"
 #include "store/internal/sealing.h"
+#include "store/review.h"
 
 namespace heartbase::store {
 namespace {
@@ -172,6 +173,7 @@ base::Result<InsertedInterrogation> InsertInterrogation(
       insert);
   if (!rows) return rows.error();
   result.id = rows->front().Int(0);
+  if (auto r = CreateReview(tx, result.id, now); !r) return r.error();
   if (older && outranked) {
     result.superseded_by = older;
   } else if (older) {

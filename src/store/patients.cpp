@@ -102,6 +102,25 @@ base::Result<std::int64_t> CreatePatient(Transaction& tx, const crypto::KeyRing&
   return id;
 }
 
+std::string LeadLookupKey(const domain::Interrogation& in, const domain::Lead& lead) {
+  const std::string mfg = lead.manufacturer.empty() ? in.device.manufacturer : lead.manufacturer;
+  return Upper(mfg) + "|" + Upper(lead.serial);
+}
+
+// The patient of the first lead of the message that is already known, if any.
+base::Result<std::optional<std::int64_t>> PatientOfLeads(Transaction& tx,
+                                                         const crypto::KeyRing& keys,
+                                                         const domain::Interrogation& in) {
+  for (const domain::Lead& lead : in.leads) {
+    if (lead.serial.empty()) continue;
+    const Param find[] = {{"lookup", Index(keys, "lead", LeadLookupKey(in, lead))}};
+    auto rows = tx.Query("SELECT patient_id FROM lead WHERE lookup = :lookup", find);
+    if (!rows) return rows.error();
+    if (!rows->empty()) return std::optional<std::int64_t>{rows->front().Int(0)};
+  }
+  return std::optional<std::int64_t>{};
+}
+
 base::Status RecordLeads(Transaction& tx, const crypto::KeyRing& keys,
                          const domain::Interrogation& in, std::int64_t patient, std::int64_t device,
                          std::int64_t now) {
@@ -110,13 +129,22 @@ base::Status RecordLeads(Transaction& tx, const crypto::KeyRing& keys,
     const std::string serial = Upper(lead.serial);
     Value lookup = std::monostate{}, serial_lookup = std::monostate{};
     if (!serial.empty()) {
-      lookup = Index(keys, "lead", Upper(mfg) + "|" + serial);
+      lookup = Index(keys, "lead", LeadLookupKey(in, lead));
       serial_lookup = Index(keys, "serial", serial);
-      const Param seen[] = {{"lookup", lookup}, {"now", now}, {"device", device}};
-      auto updated = tx.Execute(
-          "UPDATE lead SET last_seen_us = :now, device_id = :device WHERE lookup = :lookup", seen);
-      if (!updated) return updated.error();
-      if (*updated > 0) continue;
+      const Param known[] = {{"lookup", lookup}};
+      auto owner = tx.Query("SELECT patient_id FROM lead WHERE lookup = :lookup", known);
+      if (!owner) return owner.error();
+      if (!owner->empty()) {
+        // A lead recorded for another patient is left alone (the raw message keeps what this one
+        // says); a lead of this patient follows it to its current generator.
+        if (owner->front().Int(0) != patient) continue;
+        const Param seen[] = {{"lookup", lookup}, {"now", now}, {"device", device}};
+        auto updated = tx.Execute(
+            "UPDATE lead SET last_seen_us = :now, device_id = :device WHERE lookup = :lookup",
+            seen);
+        if (!updated) return updated.error();
+        continue;
+      }
     } else {
       // No serial: the lead is known only by its instance on this device.
       const Param seen[] = {
@@ -208,10 +236,17 @@ base::Result<PatientMatch> MatchPatient(Transaction& tx, const crypto::KeyRing& 
       return r.error();
     }
   } else {
-    auto patient = CreatePatient(tx, keys, in.patient, now);
-    if (!patient) return patient.error();
-    match.patient_id = *patient;
-    match.new_patient = true;
+    // A new generator on known leads is a device replacement: the leads stay with their patient.
+    auto by_lead = PatientOfLeads(tx, keys, in);
+    if (!by_lead) return by_lead.error();
+    if (*by_lead) {
+      match.patient_id = **by_lead;
+    } else {
+      auto patient = CreatePatient(tx, keys, in.patient, now);
+      if (!patient) return patient.error();
+      match.patient_id = *patient;
+      match.new_patient = true;
+    }
     const Param create[] = {
         {"patient", match.patient_id},
         {"mfg", key.manufacturer},
@@ -245,6 +280,14 @@ base::Result<PatientMatch> MatchPatient(Transaction& tx, const crypto::KeyRing& 
     return s.error();
   }
   return match;
+}
+
+base::Result<std::int64_t> GetPatientClinic(Transaction& tx, std::int64_t id) {
+  const Param p[] = {{"id", id}};
+  auto rows = tx.Query("SELECT clinic_id FROM patient WHERE id = :id", p);
+  if (!rows) return rows.error();
+  if (rows->empty()) return base::MakeError(ErrorCode::kNotFound, "no such patient");
+  return rows->front().Int(0);
 }
 
 base::Result<PatientRecord> GetPatient(Transaction& tx, const crypto::KeyRing& keys,
@@ -320,6 +363,82 @@ base::Result<std::vector<std::int64_t>> FindPatientsByName(Transaction& tx,
     }
   }
   return result;
+}
+
+namespace {
+
+base::Status CheckUnmatched(Transaction& tx, std::int64_t id) {
+  const Param p[] = {{"id", id}};
+  auto rows = tx.Query("SELECT unmatched FROM patient WHERE id = :id", p);
+  if (!rows) return rows.error();
+  if (rows->empty()) return base::MakeError(ErrorCode::kNotFound, "no such patient");
+  if (rows->front().Int(0) == 0) {
+    return base::MakeError(ErrorCode::kAlreadyExists, "the patient is already matched");
+  }
+  return {};
+}
+
+}  // namespace
+
+base::Status LinkUnmatchedPatient(Transaction& tx, const crypto::KeyRing& keys, std::int64_t from,
+                                  std::int64_t into) {
+  if (from == into) {
+    return base::MakeError(ErrorCode::kAlreadyExists, "a patient cannot be linked to itself");
+  }
+  if (auto s = CheckUnmatched(tx, from); !s) return s;
+  const Param target[] = {{"id", into}};
+  auto exists = tx.Query("SELECT 1 FROM patient WHERE id = :id", target);
+  if (!exists) return exists.error();
+  if (exists->empty()) return base::MakeError(ErrorCode::kNotFound, "no such patient");
+  const Param both[] = {{"from", from}, {"into", into}};
+  const Param only_from[] = {{"from", from}};
+  // Identifiers are sealed to their patient: open and seal each again for the new one. Those the
+  // target already has stay once (UNIQUE (patient_id, lookup)).
+  auto identifiers =
+      tx.Query("SELECT id, value FROM patient_identifier WHERE patient_id = :from", only_from);
+  if (!identifiers) return identifiers.error();
+  for (const Row& r : *identifiers) {
+    auto value = keys.Open(r.Blob(1), {"patient_identifier", "value", from});
+    if (!value) return value.error();
+    const Param moved[] = {{"id", r.Int(0)},
+                           {"into", into},
+                           {"v", Bytes{keys.Seal(*value, {"patient_identifier", "value", into})}}};
+    if (auto u = tx.Execute(
+            "UPDATE OR IGNORE patient_identifier SET patient_id = :into, value = :v WHERE id = :id",
+            moved);
+        !u) {
+      return u.error();
+    }
+  }
+  static constexpr std::string_view kMoves[] = {
+      "UPDATE device SET patient_id = :into WHERE patient_id = :from",
+      "UPDATE lead SET patient_id = :into WHERE patient_id = :from",
+      "UPDATE interrogation SET patient_id = :into WHERE patient_id = :from",
+      "UPDATE trend SET patient_id = :into WHERE patient_id = :from",
+      "UPDATE episode SET patient_id = :into WHERE patient_id = :from",
+      "UPDATE alert SET patient_id = :into WHERE patient_id = :from",
+      "DELETE FROM patient_identifier WHERE patient_id = :from",
+      "DELETE FROM patient_name_token WHERE patient_id = :from",
+      "DELETE FROM patient WHERE id = :from",
+  };
+  for (std::string_view sql : kMoves) {
+    const bool uses_into = sql.find(":into") != std::string_view::npos;
+    if (auto r = uses_into ? tx.Execute(sql, both) : tx.Execute(sql, only_from); !r) {
+      return r.error();
+    }
+  }
+  return {};
+}
+
+base::Status AcceptUnmatchedPatient(Transaction& tx, std::int64_t id, std::int64_t clinic) {
+  if (auto s = CheckUnmatched(tx, id); !s) return s;
+  const Param p[] = {{"id", id}, {"clinic", clinic}};
+  if (auto r =
+          tx.Execute("UPDATE patient SET unmatched = 0, clinic_id = :clinic WHERE id = :id", p);
+      !r) {
+    return r.error();
+  }
+  return {};
 }
 
 }  // namespace heartbase::store

@@ -42,6 +42,9 @@ struct PatientRecord {
   std::string family_name, given_name, birth_date, sex;
 };
 
+// The clinic of a patient without decrypting anything (authorization). kNotFound if absent.
+base::Result<std::int64_t> GetPatientClinic(Transaction& tx, std::int64_t id);
+
 // Reads and decrypts one patient. kNotFound if absent.
 base::Result<PatientRecord> GetPatient(Transaction& tx, const crypto::KeyRing& keys,
                                        std::int64_t id);
@@ -61,6 +64,16 @@ base::Result<std::vector<std::int64_t>> FindPatientsBySerial(Transaction& tx,
 base::Result<std::vector<std::int64_t>> FindPatientsByName(Transaction& tx,
                                                            const crypto::KeyRing& keys,
                                                            std::string_view name);
+
+// Resolving an unmatched patient (one created from a message whose device matched nobody).
+// Link: its devices, leads, interrogations, trend points, episodes and identifiers move to
+// `into`, and the unmatched record is deleted; future messages from those devices match `into`.
+// kNotFound if either is absent; kAlreadyExists if `from` is not unmatched or is `into`.
+base::Status LinkUnmatchedPatient(Transaction& tx, const crypto::KeyRing& keys, std::int64_t from,
+                                  std::int64_t into);
+// Accept: the record becomes an ordinary patient of `clinic`. kNotFound / kAlreadyExists as
+// above.
+base::Status AcceptUnmatchedPatient(Transaction& tx, std::int64_t id, std::int64_t clinic);
 
 // Lower-case tokens of a name for indexing and search: split on anything that is not a letter or
 // digit; UTF-8 letters are kept as they are.

@@ -20,10 +20,12 @@ struct SealedColumn {
   std::string_view column;
   std::string_view key;  // primary key columns selected with the value
   Ad ad;
+  std::string_view ad_table = {};  // the table named in the associated data, if not `table`
 };
 
 // Every sealed column of the schema and how its associated data is formed (see the writers in
-// patients.cpp, interrogations.cpp and blobs.cpp).
+// patients.cpp, interrogations.cpp, review.cpp, blobs.cpp and
+// auth's users.cpp and break_glass.cpp).
 constexpr SealedColumn kSealed[] = {
     {"patient", "family_name", "id", Ad::kRowId},
     {"patient", "given_name", "id", Ad::kRowId},
@@ -36,7 +38,14 @@ constexpr SealedColumn kSealed[] = {
     {"lead", "serial", "id", Ad::kRowId},
     {"attachment", "reference", "id, interrogation_id", Ad::kInterrogationId},
     {"blob", "sealed", "id, lookup", Ad::kBlobAddress},
+    {"interrogation_note", "note", "id", Ad::kRowId},
+    {"alert", "reason", "id", Ad::kRowId},
+    {"break_glass", "reason", "id", Ad::kRowId},
+    {"app_user", "mfa_secret", "id", Ad::kRowId, "user"},
+    {"app_user", "mfa_pending", "id", Ad::kRowId, "user"},
 };
+// Audit notes are sealed too, but the audit trail is append-only: the keys that sealed them stay
+// in the key ring (retired keys still open).
 
 using internal::Hex;
 
@@ -44,7 +53,7 @@ using internal::Hex;
 crypto::AssociatedData PlaceOf(const SealedColumn& c, const Row& row, std::string* column) {
   switch (c.ad) {
     case Ad::kRowId:
-      return {c.table, c.column, row.Int(0)};
+      return {c.ad_table.empty() ? c.table : c.ad_table, c.column, row.Int(0)};
     case Ad::kPatientId:  // the owning row's id is the second key column
     case Ad::kInterrogationId:
       return {c.table, c.column, row.Int(1)};

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/api.h"
+#include "api/json_body.h"
 #include "audit/event.h"
 #include "auth/policy.h"
 #include "auth/sessions.h"
@@ -18,6 +19,7 @@
 #include "base/result.h"
 #include "ingest/pipeline.h"
 #include "store/database.h"
+#include "store/review.h"
 
 namespace heartbase::api::internal {
 
@@ -105,8 +107,21 @@ base::Result<std::optional<net::HttpResponse>> AuthorizeObject(
 // The clinics the caller may list: their memberships, or every clinic (empty) during break-glass.
 std::vector<std::int64_t> VisibleClinics(const Context& ctx);
 
+// 403 for a refused permission: "step_up_required" when a fresh re-authentication would allow it,
+// "forbidden" otherwise.
+net::HttpResponse DenialResponse(const Context& ctx, auth::DecisionReason reason);
+
 // A path parameter or query value as a positive id; nullopt if it is not one.
 std::optional<std::int64_t> ParseId(std::string_view text);
+
+// The alert reasons of an interrogation, most severe first (for the queue and the detail).
+base::Result<std::vector<std::string>> ListAlertReasons(Context& ctx, store::Transaction& tx,
+                                                        std::int64_t interrogation_id);
+// The review part of an interrogation ({"state", "assigned_to", "notes", …}).
+void WriteReview(base::JsonWriter& w, const store::Review& review);
+// Re-authenticates the session's user with body {"password", "totp"?} (step-up, audited). On
+// success the caller's subject may do step-up actions; otherwise the response to send.
+base::Result<std::optional<net::HttpResponse>> StepUp(Context& ctx, const JsonBody& body);
 
 // Route handlers (routes.cpp lists them).
 base::Result<net::HttpResponse> Login(Context& ctx, store::Transaction* tx);
@@ -122,5 +137,23 @@ base::Result<net::HttpResponse> GetTrends(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> ListInterrogations(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> GetInterrogation(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> ReadAudit(Context& ctx, store::Transaction* tx);
+
+base::Result<net::HttpResponse> StepUpRoute(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> StartBreakGlass(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> EndBreakGlass(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> BootstrapStatus(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> Bootstrap(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ListUsers(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> CreateUser(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ChangeUser(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ListClinics(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> CreateClinic(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ListQueue(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> AssignInterrogation(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ReviewInterrogation(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> SignOffInterrogation(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> GetAttachment(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> LinkInterrogation(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> UploadHl7(Context& ctx, store::Transaction* tx);
 
 }  // namespace heartbase::api::internal

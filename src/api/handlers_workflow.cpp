@@ -1,0 +1,437 @@
+// The clinic's work: the triage queue, assignment, review, physician sign-off (with a fresh
+// re-authentication), attachments, and resolving unmatched interrogations. Every handler
+// authorizes the object by its clinic and writes one audit record in the request's transaction.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "api/internal/context.h"
+#include "api/json_body.h"
+#include "store/alerts.h"
+#include "store/blobs.h"
+#include "store/clinical_reads.h"
+#include "store/patients.h"
+#include "store/review.h"
+
+namespace heartbase::api::internal {
+namespace {
+
+using auth::Permission;
+
+constexpr std::string_view kSeverityNames[] = {"none", "info", "yellow", "red"};
+
+std::string_view SeverityName(int s) {
+  return kSeverityNames[static_cast<std::size_t>(std::clamp(s, 0, store::kMaxSeverity))];
+}
+
+void OptionalInt(base::JsonWriter& w, std::string_view key, const std::optional<std::int64_t>& v) {
+  w.Key(key);
+  if (v) {
+    w.Int(*v);
+  } else {
+    w.Null();
+  }
+}
+
+void OptionalString(base::JsonWriter& w, std::string_view key,
+                    const std::optional<std::string>& v) {
+  w.Key(key);
+  if (v) {
+    w.String(*v);
+  } else {
+    w.Null();
+  }
+}
+
+// The interrogation named by path parameter 0, authorized for `permission` (audited on refusal).
+base::Result<std::optional<store::InterrogationRow>> AuthorizedInterrogation(
+    Context& ctx, store::Transaction& tx, Permission permission, std::string_view action,
+    std::optional<net::HttpResponse>* refused) {
+  const auto id = ParseId(ctx.path_params.at(0));
+  if (!id) {
+    *refused = ErrorResponse(ctx, 404, "not_found", "no such resource");
+    return std::optional<store::InterrogationRow>{};
+  }
+  auto row = store::GetInterrogation(tx, *id);
+  if (!row) {
+    if (row.error().code != base::ErrorCode::kNotFound) return row.error();
+    *refused = ErrorResponse(ctx, 404, "not_found", "no such resource");
+    return std::optional<store::InterrogationRow>{};
+  }
+  auto decision = AuthorizeObject(ctx, tx, permission, row->clinic_id, action, "interrogation",
+                                  std::to_string(*id), row->patient_id);
+  if (!decision) return decision.error();
+  if (*decision) {
+    *refused = std::move(*decision);
+    return std::optional<store::InterrogationRow>{};
+  }
+  return std::optional<store::InterrogationRow>{std::move(*row)};
+}
+
+// A refused state change: 409 for a locked interrogation; other errors roll the transaction
+// back.
+base::Result<net::HttpResponse> Refusal(Context& ctx, const base::Error& e) {
+  if (e.code == base::ErrorCode::kAlreadyExists) {
+    return ErrorResponse(ctx, 409, "locked", "the interrogation is signed and locked");
+  }
+  return e;
+}
+
+base::Result<net::HttpResponse> ReviewResponse(Context& ctx, store::Transaction& tx,
+                                               std::int64_t id) {
+  auto review = store::GetReview(tx, ctx.services.keys, id);
+  if (!review) return review.error();
+  std::string out;
+  base::JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("review");
+  WriteReview(w, *review);
+  w.EndObject();
+  return JsonResponse(200, std::move(out));
+}
+
+}  // namespace
+
+base::Result<std::vector<std::string>> ListAlertReasons(Context& ctx, store::Transaction& tx,
+                                                        std::int64_t interrogation_id) {
+  auto alerts = store::ListAlerts(tx, ctx.services.keys, interrogation_id);
+  if (!alerts) return alerts.error();
+  std::vector<std::string> out;
+  out.reserve(alerts->size());
+  for (const store::AlertRecord& a : *alerts) out.push_back(a.alert.reason);
+  return out;
+}
+
+void WriteReview(base::JsonWriter& w, const store::Review& r) {
+  w.BeginObject();
+  w.Field("state", store::ReviewStateName(r.state));
+  w.Field("severity", SeverityName(r.severity));
+  OptionalInt(w, "due_us", r.due_us);
+  w.Field("received_us", r.received_us);
+  OptionalString(w, "assigned_to", r.assigned_to);
+  OptionalString(w, "reviewed_by", r.reviewed_by);
+  OptionalInt(w, "reviewed_us", r.reviewed_us);
+  OptionalString(w, "signed_by", r.signed_by);
+  OptionalInt(w, "signed_us", r.signed_us);
+  w.Key("notes");
+  w.BeginArray();
+  for (const store::ReviewNote& n : r.notes) {
+    w.BeginObject();
+    w.Field("author", n.author);
+    w.Field("kind", n.kind);
+    w.Field("time_us", n.time_us);
+    w.Field("text", n.text);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+base::Result<net::HttpResponse> ListQueue(Context& ctx, store::Transaction* tx) {
+  store::ReviewQueueFilter filter;
+  filter.clinics = VisibleClinics(ctx);
+  if (auto v = ctx.Query("clinic")) {
+    filter.clinic = ParseId(*v);
+    if (!filter.clinic) return ErrorResponse(ctx, 400, "bad_request", "clinic= is an id");
+  }
+  if (auto v = ctx.Query("manufacturer")) filter.manufacturer = *v;
+  if (auto v = ctx.Query("device_type")) filter.device_type = *v;
+  if (auto v = ctx.Query("session_type")) filter.session_type = *v;
+  if (auto v = ctx.Query("assigned")) {
+    if (*v != "me") return ErrorResponse(ctx, 400, "bad_request", "assigned= takes 'me'");
+    filter.assigned_to = ctx.caller->subject.user_id;
+  }
+  std::optional<store::QueueCursor> after;
+  if (auto v = ctx.Query("cursor")) {
+    after = store::ParseQueueCursor(*v);
+    if (!after) return ErrorResponse(ctx, 400, "bad_request", "bad cursor");
+  }
+  int limit = ctx.services.options.default_page;
+  if (auto v = ctx.Query("limit")) {
+    if (auto n = ParseId(*v)) limit = static_cast<int>(std::min<std::int64_t>(*n, store::kMaxPage));
+  }
+  auto rows = store::ListQueue(*tx, filter, limit + 1, after);
+  if (!rows) return rows.error();
+  const bool more = static_cast<int>(rows->size()) > limit;
+  if (more) rows->pop_back();
+  std::string out;
+  base::JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("items");
+  w.BeginArray();
+  for (const store::ReviewQueueItem& q : *rows) {
+    auto patient = store::GetPatient(*tx, ctx.services.keys, q.patient_id);
+    if (!patient) return patient.error();
+    auto alerts = ListAlertReasons(ctx, *tx, q.interrogation_id);
+    if (!alerts) return alerts.error();
+    w.BeginObject();
+    w.Field("interrogation_id", q.interrogation_id);
+    w.Field("patient_id", q.patient_id);
+    w.Field("patient_name", patient->family_name.empty()
+                                ? patient->given_name
+                                : patient->family_name + ", " + patient->given_name);
+    w.Field("clinic_id", q.clinic_id);
+    w.Field("manufacturer", q.manufacturer);
+    w.Field("device_type", q.device_type);
+    w.Field("session_type", q.session_type);
+    w.Field("state", store::ReviewStateName(q.state));
+    w.Field("received_us", q.received_us);
+    w.Field("severity", SeverityName(q.severity));
+    w.Key("reasons");
+    w.BeginArray();
+    for (const std::string& r : *alerts) w.String(r);
+    w.EndArray();
+    OptionalString(w, "assigned_to", q.assigned_to);
+    OptionalInt(w, "due_us", q.due_us);
+    w.Field("overdue", q.due_us.has_value() && ctx.now_us > *q.due_us);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("next_cursor");
+  if (more) {
+    const store::ReviewQueueItem& last = rows->back();
+    w.String(store::FormatQueueCursor({last.severity, last.received_us, last.interrogation_id}));
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+  if (auto s = Audit(ctx, *tx, "queue.read", "interrogation", "", std::nullopt, "success",
+                     fmt::format("results={}", rows->size()));
+      !s) {
+    return s.error();
+  }
+  return JsonResponse(200, std::move(out));
+}
+
+base::Result<net::HttpResponse> AssignInterrogation(Context& ctx, store::Transaction* tx) {
+  auto body = JsonBody::Parse(ctx.request.body, {.max_bytes = 1024, .max_depth = 2});
+  if (!body) return ErrorResponse(ctx, 400, "bad_request", body.error().message);
+  std::optional<std::int64_t> assignee;
+  if (body->String("assignee") == std::optional<std::string>("me")) {
+    assignee = ctx.caller->subject.user_id;
+  } else if (!body->IsNull("assignee")) {
+    return ErrorResponse(ctx, 400, "bad_request", "assignee is \"me\" or null");
+  }
+  std::optional<net::HttpResponse> refused;
+  auto row = AuthorizedInterrogation(ctx, *tx, Permission::kInterrogationReview,
+                                     "interrogation.assign", &refused);
+  if (!row) return row.error();
+  if (refused) return std::move(*refused);
+  const std::int64_t id = (*row)->id;
+  if (auto s = store::Assign(*tx, id, assignee); !s) return Refusal(ctx, s.error());
+  if (auto s = Audit(ctx, *tx, "interrogation.assign", "interrogation", std::to_string(id),
+                     (*row)->patient_id, "success", assignee ? "assignee=self" : "assignee=none");
+      !s) {
+    return s.error();
+  }
+  return ReviewResponse(ctx, *tx, id);
+}
+
+base::Result<net::HttpResponse> ReviewInterrogation(Context& ctx, store::Transaction* tx) {
+  auto body = JsonBody::Parse(ctx.request.body, {.max_bytes = 16u << 10, .max_depth = 2});
+  if (!body) return ErrorResponse(ctx, 400, "bad_request", body.error().message);
+  const std::string note = body->String("note").value_or("");
+  if (note.size() > store::kMaxNoteBytes)
+    return ErrorResponse(ctx, 400, "bad_request", "note too long");
+  std::optional<net::HttpResponse> refused;
+  auto row = AuthorizedInterrogation(ctx, *tx, Permission::kInterrogationReview,
+                                     "interrogation.review", &refused);
+  if (!row) return row.error();
+  if (refused) return std::move(*refused);
+  const std::int64_t id = (*row)->id;
+  if (auto s = store::MarkReviewed(*tx, ctx.services.keys, id, ctx.caller->subject.user_id, note,
+                                   ctx.now_us);
+      !s) {
+    return Refusal(ctx, s.error());
+  }
+  if (auto s = Audit(ctx, *tx, "interrogation.review", "interrogation", std::to_string(id),
+                     (*row)->patient_id, "success", note.empty() ? "note=none" : "note=given");
+      !s) {
+    return s.error();
+  }
+  return ReviewResponse(ctx, *tx, id);
+}
+
+// Sign-off re-asks for the password (and TOTP code): the route runs outside a transaction, so
+// the re-authentication (Argon2id) never holds the write lock; the sign-off then commits with
+// its audit record.
+base::Result<net::HttpResponse> SignOffInterrogation(Context& ctx, store::Transaction*) {
+  auto body = JsonBody::Parse(ctx.request.body, {.max_bytes = 16u << 10, .max_depth = 2});
+  if (!body) return ErrorResponse(ctx, 400, "bad_request", body.error().message);
+  const std::string note = body->String("note").value_or("");
+  if (note.size() > store::kMaxNoteBytes)
+    return ErrorResponse(ctx, 400, "bad_request", "note too long");
+  if (auto r = StepUp(ctx, *body); !r) {
+    return r.error();
+  } else if (*r) {
+    return std::move(**r);
+  }
+  net::HttpResponse response;
+  auto status = ctx.services.commit.Run([&](store::Transaction& tx) -> base::Status {
+    std::optional<net::HttpResponse> refused;
+    auto row = AuthorizedInterrogation(ctx, tx, Permission::kInterrogationSignoff,
+                                       "interrogation.signoff", &refused);
+    if (!row) return row.error();
+    if (refused) {
+      response = std::move(*refused);
+      return {};
+    }
+    const std::int64_t id = (*row)->id;
+    if (auto s = store::SignOff(tx, ctx.services.keys, id, ctx.caller->subject.user_id, note,
+                                ctx.now_us);
+        !s) {
+      auto r = Refusal(ctx, s.error());
+      if (!r) return r.error();
+      response = std::move(*r);
+      return {};
+    }
+    if (auto s = Audit(ctx, tx, "interrogation.signoff", "interrogation", std::to_string(id),
+                       (*row)->patient_id, "success", note.empty() ? "note=none" : "note=given");
+        !s) {
+      return s;
+    }
+    auto r = ReviewResponse(ctx, tx, id);
+    if (!r) return r.error();
+    response = std::move(*r);
+    return {};
+  });
+  if (!status) return status.error();
+  return response;
+}
+
+// Attachment bytes (EGM, PDF report). The media type came from the message: only types a browser
+// shows safely are passed on; anything else is a download.
+base::Result<net::HttpResponse> GetAttachment(Context& ctx, store::Transaction* tx) {
+  std::optional<net::HttpResponse> refused;
+  auto row = AuthorizedInterrogation(ctx, *tx, Permission::kInterrogationRead, "attachment.read",
+                                     &refused);
+  if (!row) return row.error();
+  if (refused) return std::move(*refused);
+  const auto index = ParseId(ctx.path_params.at(1));
+  if (!index) return ErrorResponse(ctx, 404, "not_found", "no such resource");
+  const store::Param p[] = {{"id", (*row)->id}, {"instance", *index}};
+  auto rows = tx->Query(
+      "SELECT media_type, blob_id FROM attachment WHERE interrogation_id = :id AND "
+      "instance = :instance",
+      p);
+  if (!rows) return rows.error();
+  if (rows->empty() || rows->front().IsNull(1)) {
+    // An attempt at patient data is recorded even when there was nothing to give.
+    if (auto s = Audit(ctx, *tx, "attachment.read", "interrogation", std::to_string((*row)->id),
+                       (*row)->patient_id, "failed", fmt::format("attachment={} absent", *index));
+        !s) {
+      return s.error();
+    }
+    return ErrorResponse(ctx, 404, "not_found", "no such resource");
+  }
+  auto bytes = store::GetBlob(*tx, ctx.services.keys, rows->front().Int(1));
+  if (!bytes) return bytes.error();
+  const std::string_view declared = rows->front().Text(0);
+  static constexpr std::string_view kShown[] = {"application/pdf", "image/png", "image/jpeg"};
+  const bool shown = std::find(std::begin(kShown), std::end(kShown), declared) != std::end(kShown);
+  if (auto s = Audit(ctx, *tx, "attachment.read", "interrogation", std::to_string((*row)->id),
+                     (*row)->patient_id, "success", fmt::format("attachment={}", *index));
+      !s) {
+    return s.error();
+  }
+  net::HttpResponse r;
+  r.status = 200;
+  r.body = std::move(*bytes);
+  r.Set("Content-Type", shown ? std::string(declared) : "application/octet-stream");
+  r.Set("Content-Disposition",
+        fmt::format("{}; filename=\"attachment-{}\"", shown ? "inline" : "attachment", *index));
+  return r;
+}
+
+// An unmatched interrogation's patient is linked to an existing patient, or accepted as a new
+// patient of one of the caller's clinics.
+base::Result<net::HttpResponse> LinkInterrogation(Context& ctx, store::Transaction* tx) {
+  auto body = JsonBody::Parse(ctx.request.body, {.max_bytes = 1024, .max_depth = 2});
+  if (!body) return ErrorResponse(ctx, 400, "bad_request", body.error().message);
+  const auto target = body->Int("patient_id");
+  const bool create = body->Bool("create").value_or(false);
+  if (target.has_value() == create) {
+    return ErrorResponse(ctx, 400, "bad_request", "give patient_id or create: true");
+  }
+  const auto id = ParseId(ctx.path_params.at(0));
+  if (!id) return ErrorResponse(ctx, 404, "not_found", "no such resource");
+  auto row = store::GetInterrogation(*tx, *id);
+  if (!row) {
+    if (row.error().code != base::ErrorCode::kNotFound) return row.error();
+    return ErrorResponse(ctx, 404, "not_found", "no such resource");
+  }
+  if (!row->unmatched) {
+    return ErrorResponse(ctx, 409, "conflict", "the interrogation is already matched");
+  }
+  std::int64_t clinic = 0;
+  std::int64_t into = row->patient_id;
+  if (target) {
+    auto p = store::GetPatient(*tx, ctx.services.keys, *target);
+    if (!p) {
+      if (p.error().code != base::ErrorCode::kNotFound) return p.error();
+      return ErrorResponse(ctx, 404, "not_found", "no such patient");
+    }
+    clinic = p->clinic_id;
+    into = *target;
+  } else {
+    const auto clinics = VisibleClinics(ctx);
+    clinic = body->Int("clinic_id")
+                 .value_or(clinics.empty() || clinics.front() < 0 ? 0 : clinics.front());
+  }
+  auto decision = AuthorizeObject(ctx, *tx, Permission::kPatientWrite, clinic, "unmatched.resolve",
+                                  "patient", std::to_string(into), into);
+  if (!decision) return decision.error();
+  if (*decision) return std::move(**decision);
+  const base::Status s =
+      target ? store::LinkUnmatchedPatient(*tx, ctx.services.keys, row->patient_id, into)
+             : store::AcceptUnmatchedPatient(*tx, into, clinic);
+  if (!s) {
+    if (s.error().code == base::ErrorCode::kAlreadyExists) {
+      return ErrorResponse(ctx, 409, "conflict", "the patient is already matched");
+    }
+    return s.error();
+  }
+  if (auto a = Audit(ctx, *tx, "unmatched.resolve", "interrogation", std::to_string(*id), into,
+                     "success",
+                     target ? fmt::format("linked_from_patient={}", row->patient_id)
+                            : std::string("accepted"));
+      !a) {
+    return a.error();
+  }
+  std::string out;
+  base::JsonWriter w(&out);
+  w.BeginObject();
+  w.Field("patient_id", into);
+  w.EndObject();
+  return JsonResponse(200, std::move(out));
+}
+
+// An HL7 file from an integration: the same pipeline and guarantees as MLLP and `import`. The
+// pipeline commits on its own; the audit record follows in its own transaction.
+base::Result<net::HttpResponse> UploadHl7(Context& ctx, store::Transaction*) {
+  if (!ctx.services.options.upload) {
+    return ErrorResponse(ctx, 503, "unavailable", "uploads are not enabled on this server");
+  }
+  if (ctx.request.body.empty()) return ErrorResponse(ctx, 400, "bad_request", "the body is empty");
+  const UploadTally t = ctx.services.options.upload(ctx.request.body);
+  auto status = ctx.services.commit.Run([&](store::Transaction& tx) -> base::Status {
+    return Audit(ctx, tx, "hl7.upload", "interrogation", "", std::nullopt,
+                 t.failed == 0 ? "success" : "failure",
+                 fmt::format("stored={} duplicate={} quarantined={} failed={}", t.stored,
+                             t.duplicate, t.quarantined, t.failed));
+  });
+  if (!status) return status.error();
+  std::string out;
+  base::JsonWriter w(&out);
+  w.BeginObject();
+  w.Field("stored", static_cast<std::int64_t>(t.stored));
+  w.Field("duplicate", static_cast<std::int64_t>(t.duplicate));
+  w.Field("quarantined", static_cast<std::int64_t>(t.quarantined));
+  w.Field("failed", static_cast<std::int64_t>(t.failed));
+  w.EndObject();
+  net::HttpResponse r = JsonResponse(t.failed == 0 ? 200 : 503, std::move(out));
+  if (t.failed != 0) r.Set("Retry-After", "5");
+  return r;
+}
+
+}  // namespace heartbase::api::internal
