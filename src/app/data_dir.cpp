@@ -11,6 +11,7 @@
 #include "auth/bootstrap.h"
 #include "crypto/signing_key.h"
 #include "net/self_signed.h"
+#include "store/alerts.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_database.h"
 
@@ -103,6 +104,16 @@ base::Result<OpenStore> OpenDataDir(const DataDirOptions& o) {
   auto v = store::Migrate(*out.db, store::SqliteMigrations(), o.allow_upgrade);
   if (!v) return v.error();
   return out;
+}
+
+base::Result<std::shared_ptr<rules::RuleBook>> LoadRuleBook(store::Database& db) {
+  auto tx = db.Begin(store::Access::kRead);
+  if (!tx) return tx.error();
+  auto active = store::GetActiveRuleSet(**tx);
+  if (!active) return active.error();
+  auto parsed = rules::ParseRuleSet(*active ? (*active)->source : std::string_view{});
+  if (!parsed) return parsed.error();
+  return std::make_shared<rules::RuleBook>(std::move(*parsed), *active ? (*active)->version : 0);
 }
 
 }  // namespace heartbase::app

@@ -6,6 +6,7 @@
 
 #include "base/result.h"
 #include "crypto/key_ring.h"
+#include "rules/rule_book.h"
 #include "store/database.h"
 
 namespace heartbase::app {
@@ -38,5 +39,10 @@ base::Result<std::string> InitDataDir(const DataDirOptions& o);
 
 // Loads the key ring and opens the database, checking the schema version (see store::Migrate).
 base::Result<OpenStore> OpenDataDir(const DataDirOptions& o);
+
+// The alert rules in force: the active stored rule set, or the built-in defaults when none was
+// ever activated. kInvalidArgument if the stored text no longer parses (it was checked when it
+// was stored, so this means a newer heartbase reads it differently).
+base::Result<std::shared_ptr<rules::RuleBook>> LoadRuleBook(store::Database& db);
 
 }  // namespace heartbase::app

@@ -16,6 +16,7 @@
 #include "crypto/signing_key.h"
 #include "ingest/pipeline.h"
 #include "net/http_server.h"
+#include "rules/rule_book.h"
 
 namespace heartbase::app {
 
@@ -26,6 +27,7 @@ struct HttpsServiceOptions {
   std::string web_root;                     // the built web application; empty = API only
   ingest::Pipeline* pipeline = nullptr;     // HL7 uploads; nullptr = uploads answer 503
   std::size_t max_frame_bytes = 32u << 20;  // for MLLP-framed uploads
+  std::shared_ptr<rules::RuleBook> rules;   // the rule set in force (rule administration)
 };
 
 class HttpsService {

@@ -68,7 +68,13 @@ int RunImport(const ImportCommand& command) {
     }
     history_before = base::DaysFromCivil(y, m, d) * 86'400'000'000LL;
   }
-  ingest::Pipeline pipeline(*opened->db, *opened->keys);
+  auto rule_book = LoadRuleBook(*opened->db);
+  if (!rule_book) {
+    std::fprintf(stderr, "heartbase: import: alert rules: %s\n",
+                 rule_book.error().Describe().c_str());
+    return 1;
+  }
+  ingest::Pipeline pipeline(*opened->db, *opened->keys, {.rules = *rule_book});
   std::vector<fs::path> files;
   Tally t;
   for (const std::string& p : command.paths) {

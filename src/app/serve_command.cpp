@@ -107,6 +107,13 @@ int RunServe(const ServeCommand& command) {
     ingest_options.ack_modes[entry.substr(0, eq)] =
         mode == "original" ? hl7::AckMode::kOriginal : hl7::AckMode::kEnhanced;
   }
+  auto rule_book = LoadRuleBook(*opened->db);
+  if (!rule_book) {
+    std::fprintf(stderr, "heartbase: serve: alert rules: %s\n",
+                 rule_book.error().Describe().c_str());
+    return 1;
+  }
+  ingest_options.rules = *rule_book;
   ingest::Pipeline pipeline(*opened->db, *opened->keys, ingest_options);
   net::MllpServerOptions mllp;
   if (auto s = ParseHostPort(command.mllp_listen, &mllp.host, &mllp.port); !s) {
@@ -190,7 +197,8 @@ int RunServe(const ServeCommand& command) {
                                         .private_key = command.https_key,
                                         .web_root = command.web_root,
                                         .pipeline = &pipeline,
-                                        .max_frame_bytes = mllp.max_frame_bytes},
+                                        .max_frame_bytes = mllp.max_frame_bytes,
+                                        .rules = *rule_book},
                                        o, *opened);
     if (!started) {
       std::fprintf(stderr, "heartbase: serve: --https-listen: %s\n",

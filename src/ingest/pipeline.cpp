@@ -8,10 +8,12 @@
 #include <chrono>
 
 #include "base/time.h"
+#include "store/alerts.h"
 #include "store/blobs.h"
 #include "store/interrogations.h"
 #include "store/patients.h"
 #include "store/quarantine.h"
+#include "store/review.h"
 
 namespace heartbase::ingest {
 namespace {
@@ -94,6 +96,22 @@ base::Result<Outcome> Pipeline::QuarantineBytes(std::string_view bytes, std::str
                     options_.now_us());
 }
 
+base::Status Pipeline::Evaluate(store::Transaction& tx, const domain::Interrogation& in,
+                                const store::InsertedInterrogation& inserted,
+                                std::int64_t patient_id, std::int64_t now) {
+  auto clinic = store::GetPatientClinic(tx, patient_id);
+  if (!clinic) return clinic.error();
+  const std::shared_ptr<const rules::Evaluator> evaluator = options_.rules->Current();
+  auto evaluation = evaluator->Evaluate(tx, in, {inserted.id, patient_id, *clinic}, now);
+  if (!evaluation) return evaluation.error();
+  if (auto s = store::InsertAlerts(tx, keys_, inserted.id, patient_id, evaluation->alerts, now);
+      !s) {
+    return s;
+  }
+  return store::SetPriority(tx, inserted.id, evaluation->triage.QueueSeverity(),
+                            evaluation->triage.due_us);
+}
+
 base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view source) {
   const std::int64_t now = options_.now_us();
   hl7::Message message;
@@ -124,6 +142,11 @@ base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view 
     out.id = inserted->id;
     out.new_patient = match->new_patient;
     out.supersedes = inserted->supersedes;
+    // The alert rules, in the same transaction: an interrogation is never stored without its
+    // alerts and queue position. A version outranked by a stored one is history, not work.
+    if (options_.rules && !inserted->superseded_by) {
+      return Evaluate(tx, in, *inserted, match->patient_id, now);
+    }
     return {};
   });
   if (!s) {

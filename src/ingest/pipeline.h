@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,8 +16,10 @@
 #include "hl7/ack.h"
 #include "hl7/message.h"
 #include "idco/mapper.h"
+#include "rules/rule_book.h"
 #include "store/database.h"
 #include "store/group_commit.h"
+#include "store/interrogations.h"
 
 namespace heartbase::ingest {
 
@@ -30,6 +33,9 @@ struct IngestOptions {
   // Acknowledgment mode per sender ("MSH-3|MSH-4"), overriding what MSH-15/16 ask for: many
   // gateways expect AA whatever they send. Senders not listed get the mode MSH-15/16 select.
   std::map<std::string, hl7::AckMode> ack_modes;
+  // The alert rules in force: every stored interrogation is evaluated in its own transaction and
+  // gets its alerts and triage queue position. nullptr = no evaluation (tools, tests).
+  std::shared_ptr<const rules::RuleBook> rules;
   // Microseconds since the epoch; injectable for tests.
   std::function<std::int64_t()> now_us;
 };
@@ -71,6 +77,9 @@ class Pipeline {
  private:
   std::string Ack(const hl7::AckContext& context, hl7::AckOutcome outcome,
                   const std::optional<base::Error>& error);
+  base::Status Evaluate(store::Transaction& tx, const domain::Interrogation& in,
+                        const store::InsertedInterrogation& inserted, std::int64_t patient_id,
+                        std::int64_t now);
   base::Result<Outcome> Quarantine(std::string_view bytes, std::string_view source,
                                    const hl7::AckContext& context, base::Error reason,
                                    std::int64_t now);

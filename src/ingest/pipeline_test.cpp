@@ -8,10 +8,13 @@
 
 #include "base/base64.h"
 #include "hl7/message.h"
+#include "rules/rule_set.h"
+#include "store/alerts.h"
 #include "store/blobs.h"
 #include "store/interrogations.h"
 #include "store/patients.h"
 #include "store/quarantine.h"
+#include "store/review.h"
 #include "store/sqlite/sqlite_database.h"
 #include "store/testing/temp_dir.h"
 
@@ -183,6 +186,40 @@ TEST_F(PipelineTest, NewGeneratorOnAKnownLeadIsTheSamePatient) {
   EXPECT_EQ(rows[0].Int(0), 1);  // the lead's device is its own patient's
   EXPECT_EQ(rows[0].Int(1), 1);  // and the new generator
   (void)first;
+}
+
+// With the alert rules in force, a device-initiated transmission is stored with its alert and
+// jumps the triage queue, in the same transaction; a routine one gets no alert and no priority.
+TEST_F(PipelineTest, AlertRulesRunInTheStoringTransaction) {
+  auto rules = rules::ParseRuleSet("");
+  ASSERT_TRUE(rules) << rules.error().Describe();
+  IngestOptions o;
+  o.now_us = [this] { return now_ += 1'000'000; };
+  o.rules = std::make_shared<rules::RuleBook>(std::move(*rules));
+  pipeline_ = std::make_unique<Pipeline>(*db_, *keys_, o);
+  const Outcome routine = Ingest(Message{}.Text());
+  Message alert;
+  alert.control = "C2";
+  alert.session_id = "S-2";
+  alert.session_time = "20260301120000+0000";
+  std::string text = alert.Text();
+  const std::string scheduled = "754053^MDC_IDC_ENUM_SESS_TYPE_RemoteScheduled";
+  text.replace(text.find(scheduled), scheduled.size(),
+               "754052^MDC_IDC_ENUM_SESS_TYPE_RemoteDeviceInitiated");
+  const Outcome urgent = Ingest(text);
+  ASSERT_EQ(urgent.disposition, Disposition::kStored);
+  auto tx = Read();
+  auto alerts = store::ListAlerts(*tx, *keys_, urgent.id);
+  ASSERT_TRUE(alerts);
+  ASSERT_FALSE(alerts->empty());
+  EXPECT_FALSE(alerts->front().alert.reason.empty());
+  EXPECT_TRUE(store::ListAlerts(*tx, *keys_, routine.id)->empty());
+  auto queue = store::ListQueue(*tx, {}, 10, std::nullopt);
+  ASSERT_TRUE(queue);
+  ASSERT_EQ(queue->size(), 2u);
+  EXPECT_EQ((*queue)[0].interrogation_id, urgent.id);  // first despite arriving last
+  EXPECT_GT((*queue)[0].severity, 0);
+  EXPECT_EQ((*queue)[1].severity, 0);
 }
 
 TEST_F(PipelineTest, CorrectedResultSupersedesAndKeepsHistory) {
