@@ -16,6 +16,7 @@
 #include "auth/options.h"
 #include "crypto/key_ring.h"
 #include "net/http.h"
+#include "rules/rule_book.h"
 #include "store/database.h"
 #include "store/group_commit.h"
 
@@ -38,6 +39,9 @@ struct ApiOptions {
   // Ingests an uploaded HL7 file (one message, a batch, or MLLP frames) through the same
   // pipeline as MLLP; unset = uploads answer 503.
   std::function<UploadTally(std::string_view bytes)> upload;
+  // The alert rules in force (shared with ingest); activation replaces them. nullptr = the rule
+  // routes answer 503 where they need it.
+  std::shared_ptr<rules::RuleBook> rules;
   // The web application, served for every path outside /api/; nullptr = none.
   const StaticFiles* static_files = nullptr;
   // Microseconds since the epoch; injectable for tests.

@@ -19,6 +19,7 @@
 #include "auth/totp.h"
 #include "auth/users.h"
 #include "ingest/pipeline.h"
+#include "rules/rule_set.h"
 #include "store/migrations.h"
 #include "store/review.h"
 #include "store/sqlite/sqlite_database.h"
@@ -58,6 +59,7 @@ class ApiTest : public ::testing::Test {
     options_.auth.password.opslimit = crypto_pwhash_OPSLIMIT_MIN;
     options_.auth.password.memlimit = crypto_pwhash_MEMLIMIT_MIN;
     options_.now_us = [this] { return now_; };
+    options_.rules = std::make_shared<rules::RuleBook>(*rules::ParseRuleSet(""));
     auto a = auth::Authenticator::Create(*db_, *keys_, options_.auth, true);
     ASSERT_TRUE(a) << a.error().Describe();
     authenticator_ = std::make_unique<auth::Authenticator>(std::move(*a));
@@ -236,6 +238,11 @@ TEST_F(ApiTest, RouteInventoryMatchesThePermissionTable) {
       {"POST /api/v1/admin/users/{id}/enable", false},
       {"POST /api/v1/admin/users/{id}/reset-mfa", false},
       {"GET /api/v1/admin/clinics", false},
+      {"GET /api/v1/rules", false},
+      {"GET /api/v1/rules/{id}", false},
+      {"POST /api/v1/rules", false},
+      {"POST /api/v1/rules/{id}/shadow", false},
+      {"POST /api/v1/rules/{id}/activate", false},
       {"POST /api/v1/admin/clinics", false},
   };
   for (const internal::Route& route : internal::Routes()) {
@@ -688,9 +695,28 @@ TEST_F(ApiTest, AdministrationNeedsStepUp) {
             403);  // disabled
   EXPECT_EQ(Call("POST", "/api/v1/admin/clinics", h, R"({"name":"North"})").status, 201);
   EXPECT_NE(Call("GET", "/api/v1/admin/clinics", h).body.find("North"), std::string::npos);
+  // Alert rules: a new version must parse; shadow mode shows its effect; activation puts it in
+  // force for ingest.
+  auto bad =
+      Call("POST", "/api/v1/rules", h, R"({"source":"[rules.af_burden]\nmax_percent = 101\n"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("af_burden.max_percent"), std::string::npos) << bad.body;
+  auto stored = Call("POST", "/api/v1/rules", h,
+                     R"({"source":"[rules.device_initiated]\nenabled = false\n"})");
+  ASSERT_EQ(stored.status, 201) << stored.body;
+  const auto sid_at = stored.body.find("\"id\":") + 5;
+  const std::string sid = stored.body.substr(sid_at, stored.body.find(',', sid_at) - sid_at);
+  auto shadow = Call("POST", "/api/v1/rules/" + sid + "/shadow", h, "{}");
+  ASSERT_EQ(shadow.status, 200) << shadow.body;
+  EXPECT_NE(shadow.body.find("\"rule\":\"device_initiated\""), std::string::npos);
+  auto activate = Call("POST", "/api/v1/rules/" + sid + "/activate", h);
+  ASSERT_EQ(activate.status, 200) << activate.body;
+  EXPECT_EQ(options_.rules->version(), 1);
+  EXPECT_NE(Call("GET", "/api/v1/rules", h).body.find("\"in_force_version\":1"), std::string::npos);
   const auto actions = AuditActions();
   for (const char* a : {"user.admin:denied", "reauthenticate:success", "user.create:success",
-                        "user.disable:success", "clinic.create:success"}) {
+                        "user.disable:success", "clinic.create:success", "rules.store:success",
+                        "rules.shadow:success", "rules.activate:success"}) {
     EXPECT_TRUE(Contains(actions, a)) << a;
   }
 }

@@ -112,6 +112,7 @@ base::Result<std::unique_ptr<HttpsService>> HttpsService::Start(const HttpsServi
       store, std::move(*signing), std::move(*authenticator), std::move(*blocklist)));
   api::ApiOptions api_options;
   api_options.blocklist = &service->blocklist_;
+  api_options.rules = options.rules;
   if (!options.web_root.empty()) {
     auto site = api::StaticFiles::Load(options.web_root);
     if (!site) return site.error();

@@ -155,5 +155,10 @@ base::Result<net::HttpResponse> SignOffInterrogation(Context& ctx, store::Transa
 base::Result<net::HttpResponse> GetAttachment(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> LinkInterrogation(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> UploadHl7(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ListRuleSets(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> GetRuleSetSource(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> CreateRuleSet(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ShadowRuleSet(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ActivateRuleSet(Context& ctx, store::Transaction* tx);
 
 }  // namespace heartbase::api::internal
