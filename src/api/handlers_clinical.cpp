@@ -245,6 +245,22 @@ base::Result<net::HttpResponse> GetPatient(Context& ctx, store::Transaction* tx)
     w.EndObject();
   }
   w.EndArray();
+  // Alerts about the patient rather than one interrogation (a missed transmission), newest last.
+  auto alerts = store::ListPatientAlerts(*tx, ctx.services.keys, id, 0, 100);
+  if (!alerts) return alerts.error();
+  w.Key("patient_alerts");
+  w.BeginArray();
+  for (const store::AlertRecord& a : *alerts) {
+    if (a.interrogation_id) continue;
+    w.BeginObject();
+    w.Field("rule", a.alert.rule);
+    w.Field("severity", store::ToString(a.alert.severity));
+    w.Field("reason", a.alert.reason);
+    w.Field("created_us", a.created_us);
+    w.Field("due_us", a.alert.due_us);
+    w.EndObject();
+  }
+  w.EndArray();
   w.EndObject();
   if (auto s = Audit(ctx, *tx, "patient.read", "patient", std::to_string(id), id, "success"); !s) {
     return s.error();

@@ -61,6 +61,7 @@ struct ServeCommand {
   std::string https_cert, https_key;            // default DATA/tls/cert.pem, key.pem
   std::string watch_dir;                        // empty = no drop folder
   std::string web_root;                         // web/dist; empty = API only
+  int missed_scan_interval_s = 3600;            // the missed-transmission check
   int watch_interval_ms = 1000;
 };
 int RunServe(const ServeCommand& command);

@@ -107,6 +107,11 @@ int Run(int argc, char** argv) {
   serve_cmd->add_option("--web-root", serve.web_root,
                         "The built web application (web/dist) to serve beside the API; "
                         "default: API only");
+  serve_cmd
+      ->add_option("--missed-scan-interval-s", serve.missed_scan_interval_s,
+                   "How often every patient is checked for a missed transmission")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
   serve_cmd->add_flag("--upgrade", serve.upgrade, "Upgrade an older database schema");
   serve_cmd->add_option("--watch", serve.watch_dir,
                         "Drop folder: import files placed here, then move them to done/ or "

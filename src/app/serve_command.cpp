@@ -13,6 +13,7 @@
 #include "app/data_dir.h"
 #include "app/folder_watch.h"
 #include "app/https_service.h"
+#include "app/missed_transmissions.h"
 #include "base/log.h"
 #include "hl7/ack.h"
 #include "hl7/message.h"
@@ -217,6 +218,8 @@ int RunServe(const ServeCommand& command) {
                                     {"tls", mllp.tls_certificate.empty() ? "no" : "mutual"},
                                     {"https", https ? https->local_address() : "off"},
                                     {"watch", command.watch_dir.empty() ? "off" : "on"}});
+  MissedTransmissionScheduler missed(*opened->db, *opened->keys, *rule_book,
+                                     std::chrono::seconds(command.missed_scan_interval_s));
   int received = 0;
   sigwait(&signals, &received);
   base::log::Info("serve.stopping", {{"signal", received}});

@@ -8,6 +8,7 @@
 
 #include "base/base64.h"
 #include "hl7/message.h"
+#include "ingest/missed_transmissions.h"
 #include "rules/rule_set.h"
 #include "store/alerts.h"
 #include "store/blobs.h"
@@ -220,6 +221,40 @@ TEST_F(PipelineTest, AlertRulesRunInTheStoringTransaction) {
   EXPECT_EQ((*queue)[0].interrogation_id, urgent.id);  // first despite arriving last
   EXPECT_GT((*queue)[0].severity, 0);
   EXPECT_EQ((*queue)[1].severity, 0);
+}
+
+// A patient silent for longer than the monitoring interval plus grace gets one patient-level
+// alert per silence; a new transmission ends the silence.
+TEST_F(PipelineTest, MissedTransmissionIsAlertedOncePerSilence) {
+  auto parsed = rules::ParseRuleSet("");
+  ASSERT_TRUE(parsed);
+  const rules::RuleBook book(std::move(*parsed));
+  const Outcome first = Ingest(Message{}.Text());  // session 2026-01-01 12:00 UTC
+  const std::int64_t session = 1'767'268'800'000'000;
+  const std::int64_t day = 86'400'000'000;
+  auto scan = [&](std::int64_t at) {
+    auto n = ScanMissedTransmissions(*db_, *keys_, book, at);
+    EXPECT_TRUE(n) << n.error().Describe();
+    return n ? *n : -1;
+  };
+  EXPECT_EQ(scan(session + 30 * day), 0);   // within the schedule
+  EXPECT_EQ(scan(session + 200 * day), 1);  // silent too long
+  EXPECT_EQ(scan(session + 201 * day), 0);  // already alerted
+  {
+    auto tx = Read();
+    auto alerts = store::ListPatientAlerts(*tx, *keys_, 1, 0, 10);
+    ASSERT_TRUE(alerts);
+    ASSERT_EQ(alerts->size(), 1u);
+    EXPECT_EQ(alerts->front().alert.rule, "missed_transmission");
+    EXPECT_FALSE(alerts->front().interrogation_id.has_value());
+  }
+  Message next;
+  next.control = "C2";
+  next.session_id = "S-2";
+  next.session_time = "20260801120000+0000";
+  Ingest(next.Text());
+  EXPECT_EQ(scan(session + 215 * day), 0);  // transmitted again on day 212
+  (void)first;
 }
 
 TEST_F(PipelineTest, CorrectedResultSupersedesAndKeepsHistory) {

@@ -213,6 +213,31 @@ base::Result<std::int64_t> SignHistory(Transaction& tx, std::int64_t before_us,
       p);
 }
 
+base::Result<std::vector<LastTransmission>> ListLastTransmissions(Transaction& tx,
+                                                                  std::int64_t after_patient,
+                                                                  int limit) {
+  const Param p[] = {{"after", after_patient},
+                     {"limit", static_cast<std::int64_t>(std::clamp(limit, 1, 10000))}};
+  auto rows = tx.Query(
+      "SELECT i.patient_id, pt.clinic_id, d.type, coalesce(i.session_us, i.received_us) AS t "
+      "FROM patient pt JOIN interrogation i ON i.id = (SELECT id FROM interrogation "
+      "WHERE patient_id = pt.id AND superseded_by IS NULL "
+      "ORDER BY coalesce(session_us, received_us) DESC, id DESC LIMIT 1) "
+      "JOIN device d ON d.id = i.device_id "
+      "WHERE pt.id > :after AND NOT EXISTS (SELECT 1 FROM alert a WHERE a.patient_id = pt.id "
+      "AND a.rule = 'missed_transmission' AND a.interrogation_id IS NULL "
+      "AND a.created_us > coalesce(i.session_us, i.received_us)) "
+      "ORDER BY pt.id LIMIT :limit",
+      p);
+  if (!rows) return rows.error();
+  std::vector<LastTransmission> out;
+  out.reserve(rows->size());
+  for (const Row& r : *rows) {
+    out.push_back({r.Int(0), r.Int(1), std::string(r.Text(2)), r.Int(3)});
+  }
+  return out;
+}
+
 std::string FormatQueueCursor(const QueueCursor& c) {
   return fmt::format("{}.{}.{}", c.severity, c.received_us, c.interrogation_id);
 }

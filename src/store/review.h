@@ -73,6 +73,20 @@ base::Status SignOff(Transaction& tx, const crypto::KeyRing& keys, std::int64_t 
 base::Result<std::int64_t> SignHistory(Transaction& tx, std::int64_t before_us,
                                        std::int64_t now_us);
 
+// Each patient's latest transmission (its session time, else its arrival) and the device that
+// sent it, for the missed-transmission check. Patients with a missed-transmission alert raised
+// after that transmission are left out (already alerted). Ordered by patient id; at most `limit`
+// after `after_patient`.
+struct LastTransmission {
+  std::int64_t patient_id = 0;
+  std::int64_t clinic_id = 0;
+  std::string device_type;  // domain::ToString(DeviceType) as stored
+  std::int64_t last_us = 0;
+};
+base::Result<std::vector<LastTransmission>> ListLastTransmissions(Transaction& tx,
+                                                                  std::int64_t after_patient,
+                                                                  int limit);
+
 struct ReviewQueueFilter {
   std::vector<std::int64_t> clinics;  // the caller's clinics; empty = every clinic (break-glass)
   std::optional<std::int64_t> clinic;

@@ -1,0 +1,42 @@
+#include "app/missed_transmissions.h"
+
+#include "app/data_dir.h"
+#include "base/log.h"
+#include "ingest/missed_transmissions.h"
+
+namespace heartbase::app {
+
+MissedTransmissionScheduler::MissedTransmissionScheduler(
+    store::Database& db, const crypto::KeyRing& keys, std::shared_ptr<const rules::RuleBook> rules,
+    std::chrono::seconds interval)
+    : db_(db), keys_(keys), rules_(std::move(rules)), interval_(interval) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+MissedTransmissionScheduler::~MissedTransmissionScheduler() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+}
+
+void MissedTransmissionScheduler::Loop() {
+  std::unique_lock lock(mu_);
+  // The first pass waits a little, so a restart does not compete with the senders reconnecting.
+  std::chrono::seconds wait = std::min(interval_, std::chrono::seconds(60));
+  while (!cv_.wait_for(lock, wait, [this] { return stop_; })) {
+    lock.unlock();
+    auto raised = ingest::ScanMissedTransmissions(db_, keys_, *rules_, NowUs());
+    if (raised) {
+      base::log::Info("rules.missed_transmission_scan", {{"alerts", *raised}});
+    } else {
+      base::log::Error("rules.missed_transmission_scan_failed", {{"reason", raised.error()}});
+    }
+    lock.lock();
+    wait = interval_;
+  }
+}
+
+}  // namespace heartbase::app

@@ -1,0 +1,42 @@
+// Runs the missed-transmission scan (ingest/missed_transmissions.h) inside `heartbase serve`.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "base/result.h"
+#include "crypto/key_ring.h"
+#include "rules/rule_book.h"
+#include "store/database.h"
+
+namespace heartbase::app {
+
+// Runs the scan shortly after start and then every `interval`, on its own thread.
+class MissedTransmissionScheduler {
+ public:
+  MissedTransmissionScheduler(store::Database& db, const crypto::KeyRing& keys,
+                              std::shared_ptr<const rules::RuleBook> rules,
+                              std::chrono::seconds interval);
+  ~MissedTransmissionScheduler();  // stops and joins
+
+  MissedTransmissionScheduler(const MissedTransmissionScheduler&) = delete;
+  MissedTransmissionScheduler& operator=(const MissedTransmissionScheduler&) = delete;
+
+ private:
+  void Loop();
+
+  store::Database& db_;
+  const crypto::KeyRing& keys_;
+  std::shared_ptr<const rules::RuleBook> rules_;
+  std::chrono::seconds interval_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace heartbase::app
