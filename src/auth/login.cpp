@@ -3,6 +3,9 @@
 // account, checks the second factor, issues the session and records the outcome.
 #include "auth/login.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include "auth/internal/credentials.h"
 #include "auth/internal/networks.h"
 #include "auth/internal/secrets.h"
@@ -87,6 +90,8 @@ base::Result<Authenticator> Authenticator::Create(store::Database& db, const cry
   auto decoy = HashPassword(internal::RandomBytes(kDecoyBytes), a.options_.password);
   if (!decoy) return decoy.error();
   a.decoy_hash_ = std::move(*decoy);
+  a.hash_slots_ = std::make_shared<std::counting_semaphore<>>(
+      std::max(1, a.options_.login.max_concurrent_hashes));
   return a;
 }
 
@@ -169,6 +174,14 @@ base::Result<LoginResult> Authenticator::Attempt(const LoginRequest& request, co
   bool password_ok = false;
   std::string rehash;
   if (totp_precheck) {
+    // Memory is bounded before it is taken: wait for a slot, or refuse.
+    if (!hash_slots_->try_acquire_for(std::chrono::milliseconds(options_.login.max_hash_wait_ms))) {
+      return base::MakeError(base::ErrorCode::kUnavailable, "too many sign-ins at once");
+    }
+    struct Release {
+      std::counting_semaphore<>* slots;
+      ~Release() { slots->release(); }
+    } release{hash_slots_.get()};
     if (creds && !creds->password_hash.empty()) {
       password_ok = VerifyPassword(creds->password_hash, request.password, options_.password);
     } else {

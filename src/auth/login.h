@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <semaphore>
 #include <string>
 #include <string_view>
 
@@ -103,6 +105,9 @@ class Authenticator {
   const crypto::KeyRing* keys_;
   AuthOptions options_;
   std::string decoy_hash_;
+  // Slots for concurrent password checks (AuthOptions::login.max_concurrent_hashes); shared so the
+  // Authenticator stays movable.
+  std::shared_ptr<std::counting_semaphore<>> hash_slots_;
 };
 
 }  // namespace heartbase::auth

@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
+#include <thread>
+#include <vector>
 
 #include "auth/base32.h"
 #include "auth/internal/credentials.h"
@@ -95,6 +98,38 @@ TEST_F(Login, RightPasswordGivesANewSessionEachTime) {
   const LoginResult b = Try("jsmith", kPassword, kT0 + kMinute);
   ASSERT_TRUE(b.session);
   EXPECT_NE(a.session->id, b.session->id);
+}
+
+// Argon2id memory is bounded before it is taken: with one slot and no waiting, sign-ins that
+// arrive together are refused as unavailable (503, retry) rather than all hashing at once.
+TEST_F(Login, ConcurrentPasswordChecksAreCapped) {
+  options_.password.opslimit = 3;
+  options_.password.memlimit = 16u << 20;  // ~tens of ms per check here
+  options_.login.max_concurrent_hashes = 1;
+  options_.login.max_hash_wait_ms = 0;
+  AddUser("jsmith");
+  const Authenticator& auth = Auth();
+  constexpr int kThreads = 6;
+  std::atomic<int> ready{0}, ok{0}, unavailable{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      ++ready;
+      while (ready.load() < kThreads) std::this_thread::yield();
+      const std::string address = "127.0.0." + std::to_string(i + 1);
+      auto r = auth.Login(
+          {.name = "jsmith", .password = kPassword, .address = address, .now_us = kT0 + i});
+      if (r && r->outcome == LoginOutcome::kOk) ++ok;
+      if (!r && r.error().code == base::ErrorCode::kUnavailable) ++unavailable;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_GE(ok.load(), 1);
+  EXPECT_GE(unavailable.load(), 1);
+  EXPECT_EQ(ok.load() + unavailable.load(), kThreads);
+  AuthOptions bad = options_;
+  bad.login.max_concurrent_hashes = 0;
+  EXPECT_FALSE(Validate(bad));
 }
 
 TEST_F(Login, UnknownUserAndWrongPasswordGetTheSameAnswer) {

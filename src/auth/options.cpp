@@ -61,6 +61,12 @@ base::Status Validate(const AuthOptions& o, bool allow_weak_hashing) {
           fmt::format("auth.login.mfa_exempt_networks: {} is not an address or network", network));
     }
   }
+  if (o.login.max_concurrent_hashes < 1 || o.login.max_concurrent_hashes > 64) {
+    return Bad("auth.login.max_concurrent_hashes must be between 1 and 64");
+  }
+  if (o.login.max_hash_wait_ms < 0 || o.login.max_hash_wait_ms > 60000) {
+    return Bad("auth.login.max_hash_wait_ms must be between 0 and 60000");
+  }
   return {};
 }
 

@@ -21,6 +21,11 @@ struct LoginOptions {
   // Sign-ins from these networks may use the password alone (unless the account requires MFA);
   // from anywhere else an account without MFA enrolled cannot sign in (security.md A3).
   std::vector<std::string> mfa_exempt_networks = {"127.0.0.0/8", "::1/128"};
+  // Argon2id takes its memory (64 MiB by default) for every password checked at once: at most this
+  // many run together; a sign-in that waits longer than max_hash_wait_ms is refused as
+  // unavailable (the client may retry) instead of growing the server's memory.
+  int max_concurrent_hashes = 4;
+  int max_hash_wait_ms = 5000;
 };
 
 struct AuthOptions {
