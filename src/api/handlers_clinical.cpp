@@ -417,14 +417,19 @@ base::Result<net::HttpResponse> GetInterrogation(Context& ctx, store::Transactio
   const store::Param ap[] = {{"id", *id}};
   auto attachments = tx->Query(
       "SELECT instance, media_type, size, blob_id IS NOT NULL FROM attachment "
-      "WHERE interrogation_id = :id ORDER BY instance",
+      "WHERE interrogation_id = :id ORDER BY id",
       ap);
   if (!attachments) return attachments.error();
+  // `index` is the position in the message (…/attachments/{index}); an attachment of OBX-4
+  // instance 0 is the session's report, others belong to the episode of that instance (EGMs).
   w.Key("attachments");
   w.BeginArray();
+  std::int64_t index = 0;
   for (const store::Row& a : *attachments) {
     w.BeginObject();
-    w.Field("index", a.Int(0));
+    w.Field("index", index++);
+    w.Field("instance", a.Int(0));
+    w.Field("kind", a.Int(0) == 0 ? "report" : "egm");
     w.Field("media_type", a.Text(1));
     w.Field("bytes", a.Int(2));
     w.Field("stored", a.Int(3) != 0);

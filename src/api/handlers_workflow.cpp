@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "api/internal/context.h"
 #include "api/json_body.h"
@@ -307,18 +308,23 @@ base::Result<net::HttpResponse> GetAttachment(Context& ctx, store::Transaction* 
                                      &refused);
   if (!row) return row.error();
   if (refused) return std::move(*refused);
-  const auto index = ParseId(ctx.path_params.at(1));
-  if (!index) return ErrorResponse(ctx, 404, "not_found", "no such resource");
-  const store::Param p[] = {{"id", (*row)->id}, {"instance", *index}};
+  // The position in the message, from 0 (GET /interrogations/{id} lists them).
+  const std::string& text = ctx.path_params.at(1);
+  std::int64_t index = -1;
+  if (auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), index);
+      ec != std::errc() || end != text.data() + text.size() || index < 0) {
+    index = -1;
+  }
+  const store::Param p[] = {{"id", (*row)->id}, {"skip", std::max<std::int64_t>(index, 0)}};
   auto rows = tx->Query(
-      "SELECT media_type, blob_id FROM attachment WHERE interrogation_id = :id AND "
-      "instance = :instance",
+      "SELECT media_type, blob_id FROM attachment WHERE interrogation_id = :id ORDER BY id "
+      "LIMIT 1 OFFSET :skip",
       p);
   if (!rows) return rows.error();
-  if (rows->empty() || rows->front().IsNull(1)) {
+  if (index < 0 || rows->empty() || rows->front().IsNull(1)) {
     // An attempt at patient data is recorded even when there was nothing to give.
     if (auto s = Audit(ctx, *tx, "attachment.read", "interrogation", std::to_string((*row)->id),
-                       (*row)->patient_id, "failed", fmt::format("attachment={} absent", *index));
+                       (*row)->patient_id, "failed", fmt::format("attachment={} absent", index));
         !s) {
       return s.error();
     }
@@ -330,7 +336,7 @@ base::Result<net::HttpResponse> GetAttachment(Context& ctx, store::Transaction* 
   static constexpr std::string_view kShown[] = {"application/pdf", "image/png", "image/jpeg"};
   const bool shown = std::find(std::begin(kShown), std::end(kShown), declared) != std::end(kShown);
   if (auto s = Audit(ctx, *tx, "attachment.read", "interrogation", std::to_string((*row)->id),
-                     (*row)->patient_id, "success", fmt::format("attachment={}", *index));
+                     (*row)->patient_id, "success", fmt::format("attachment={}", index));
       !s) {
     return s.error();
   }
@@ -339,7 +345,7 @@ base::Result<net::HttpResponse> GetAttachment(Context& ctx, store::Transaction* 
   r.body = std::move(*bytes);
   r.Set("Content-Type", shown ? std::string(declared) : "application/octet-stream");
   r.Set("Content-Disposition",
-        fmt::format("{}; filename=\"attachment-{}\"", shown ? "inline" : "attachment", *index));
+        fmt::format("{}; filename=\"attachment-{}\"", shown ? "inline" : "attachment", index));
   return r;
 }
 

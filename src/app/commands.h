@@ -45,7 +45,8 @@ struct ImportCommand {
   std::vector<std::string> paths;
   std::uint64_t max_file_bytes = 256u << 20;
   std::size_t max_frame_bytes = 32u << 20;
-  std::string history_before;  // YYYY-MM-DD: earlier sessions were signed in a previous system
+  std::string history_before;   // YYYY-MM-DD: earlier sessions were signed in a previous system
+  bool known_patients = false;  // patients created by the import are known, not unmatched
 };
 int RunImport(const ImportCommand& command);
 
@@ -63,6 +64,8 @@ struct ServeCommand {
   std::string web_root;                         // web/dist; empty = API only
   int missed_scan_interval_s = 3600;            // the missed-transmission check
   int watch_interval_ms = 1000;
+  std::string notify_socket;     // empty = no socket for heartbase notify (docs/notify.md)
+  std::int64_t notify_uid = -1;  // the only uid allowed on it; -1 = the uid serve runs as
 };
 int RunServe(const ServeCommand& command);
 

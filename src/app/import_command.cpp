@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "app/file_import.h"
 #include "audit/trail.h"
 #include "ingest/pipeline.h"
+#include "store/patients.h"
 #include "store/review.h"
 
 namespace heartbase::app {
@@ -50,6 +52,24 @@ int RunInit(const InitCommand& command) {
   return 0;
 }
 
+namespace {
+
+// The audit record of a change the import makes on the operator's behalf.
+base::Status AuditImport(store::Transaction& tx, std::string_view action,
+                         std::string_view object_type, std::string detail) {
+  audit::Event e;
+  e.time_us = NowUs();
+  e.user_name = "system:cli";
+  e.role = "system";
+  e.address = "local";
+  e.action = std::string(action);
+  e.object_type = std::string(object_type);
+  e.detail = std::move(detail);
+  return audit::Append(tx, e);
+}
+
+}  // namespace
+
 int RunImport(const ImportCommand& command) {
   DataDirOptions o{.root = command.data, .key_file = command.key_file};
   auto opened = OpenDataDir(o);
@@ -59,14 +79,23 @@ int RunImport(const ImportCommand& command) {
   }
   std::optional<std::int64_t> history_before;
   if (!command.history_before.empty()) {
-    unsigned y = 0, m = 0, d = 0;
-    char tail = 0;
-    if (std::sscanf(command.history_before.c_str(), "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3 ||
-        m < 1 || m > 12 || d < 1 || d > 31) {
+    const std::string& t = command.history_before;
+    auto field = [&](std::size_t at, std::size_t n) -> std::optional<unsigned> {
+      unsigned v = 0;
+      const char* first = t.data() + at;
+      auto [end, ec] = std::from_chars(first, first + n, v);
+      if (ec != std::errc() || end != first + n) return std::nullopt;
+      return v;
+    };
+    const bool shaped = t.size() == 10 && t[4] == '-' && t[7] == '-';
+    const auto y = shaped ? field(0, 4) : std::nullopt;
+    const auto m = shaped ? field(5, 2) : std::nullopt;
+    const auto d = shaped ? field(8, 2) : std::nullopt;
+    if (!y || !m || !d || *m < 1 || *m > 12 || *d < 1 || *d > 31) {
       std::fprintf(stderr, "heartbase: import: --history-before must be YYYY-MM-DD\n");
       return 1;
     }
-    history_before = base::DaysFromCivil(y, m, d) * 86'400'000'000LL;
+    history_before = base::DaysFromCivil(*y, *m, *d) * 86'400'000'000LL;
   }
   auto rule_book = LoadRuleBook(*opened->db);
   if (!rule_book) {
@@ -75,6 +104,7 @@ int RunImport(const ImportCommand& command) {
     return 1;
   }
   ingest::Pipeline pipeline(*opened->db, *opened->keys, {.rules = *rule_book});
+  const std::int64_t started_us = NowUs();
   std::vector<fs::path> files;
   Tally t;
   for (const std::string& p : command.paths) {
@@ -125,21 +155,30 @@ int RunImport(const ImportCommand& command) {
     }
   }
   if (tty) std::fputc('\n', stderr);
+  if (command.known_patients) {
+    std::int64_t accepted = 0;
+    auto s = store::RunUnitOfWork(*opened->db, store::Access::kWrite, [&](store::Transaction& tx) {
+      auto n = store::AcceptPatientsCreatedSince(tx, started_us);
+      if (!n) return base::Status(n.error());
+      accepted = *n;
+      return AuditImport(tx, "import.patients_accepted", "patient", fmt::format("count={}", *n));
+    });
+    if (!s) {
+      std::fprintf(stderr, "heartbase: import: --known-patients: %s\n",
+                   s.error().Describe().c_str());
+      return 1;
+    }
+    std::printf("%lld new patients accepted as the clinic's own\n",
+                static_cast<long long>(accepted));
+  }
   if (history_before) {
     std::int64_t signed_count = 0;
     auto s = store::RunUnitOfWork(*opened->db, store::Access::kWrite, [&](store::Transaction& tx) {
       auto n = store::SignHistory(tx, *history_before, NowUs());
       if (!n) return base::Status(n.error());
       signed_count = *n;
-      audit::Event e;
-      e.time_us = NowUs();
-      e.user_name = "system:cli";
-      e.role = "system";
-      e.address = "local";
-      e.action = "import.history_signed";
-      e.object_type = "interrogation";
-      e.detail = fmt::format("before={} count={}", command.history_before, *n);
-      return audit::Append(tx, e);
+      return AuditImport(tx, "import.history_signed", "interrogation",
+                         fmt::format("before={} count={}", command.history_before, *n));
     });
     if (!s) {
       std::fprintf(stderr, "heartbase: import: --history-before: %s\n",

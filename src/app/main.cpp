@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "app/notify_command.h"
 
 namespace {
 
@@ -74,6 +75,9 @@ int Run(int argc, char** argv) {
   import_cmd->add_option("--history-before", import.history_before,
                          "YYYY-MM-DD: sessions before this date were reviewed and signed in the "
                          "previous system; they do not enter the triage queue");
+  import_cmd->add_flag("--known-patients", import.known_patients,
+                       "Migration: patients first seen in these files are the clinic's own, not "
+                       "unmatched");
 
   ServeCommand serve;
   auto* serve_cmd = app.add_subcommand("serve", "Run the server: MLLP ingest and the HTTPS API");
@@ -120,6 +124,13 @@ int Run(int argc, char** argv) {
       ->add_option("--watch-interval-ms", serve.watch_interval_ms,
                    "How often the drop folder is scanned")
       ->check(CLI::Range(50, 600000));
+
+  serve_cmd->add_option("--notify-socket", serve.notify_socket,
+                        "Unix socket for heartbase notify, e.g. DATA/notify/notify.sock (off by "
+                        "default; its key is DATA/notify.key)");
+  serve_cmd->add_option("--notify-uid", serve.notify_uid,
+                        "The only uid allowed on --notify-socket (default: this user)");
+  NotifyCommands notify_commands(app);
 
   KeyRotateCommand rotate;
   auto* key_cmd = app.add_subcommand("key", "Key management");
@@ -197,6 +208,7 @@ int Run(int argc, char** argv) {
                          "Audit signing key (default DATA/audit-signing.key)");
 
   CLI11_PARSE(app, argc, argv);
+  if (auto rc = notify_commands.RunParsed()) return *rc;
   if (add_cmd->parsed()) return RunUserAdd(user_add);
   for (CLI::App* c : change_cmds) {
     if (c->parsed()) {

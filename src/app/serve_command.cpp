@@ -4,6 +4,7 @@
 // cleanly on SIGINT or SIGTERM.
 #include <fmt/format.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include "app/folder_watch.h"
 #include "app/https_service.h"
 #include "app/missed_transmissions.h"
+#include "app/outbox_service.h"
 #include "base/log.h"
 #include "hl7/ack.h"
 #include "hl7/message.h"
@@ -208,7 +210,23 @@ int RunServe(const ServeCommand& command) {
     }
     https = std::move(*started);
   }
+  std::unique_ptr<OutboxService> outbox;
+  if (!command.notify_socket.empty()) {
+    auto started = OutboxService::Start(
+        {.socket_path = command.notify_socket,
+         .key_file = NotifyKeyPath(command.data),
+         .notify_uid =
+             command.notify_uid < 0 ? ::geteuid() : static_cast<uid_t>(command.notify_uid)},
+        *opened->db, *opened->keys);
+    if (!started) {
+      std::fprintf(stderr, "heartbase: serve: --notify-socket: %s\n",
+                   started.error().Describe().c_str());
+      return 1;
+    }
+    outbox = std::move(*started);
+  }
   std::printf("listening mllp %s\n", (*server)->local_address().c_str());
+  if (outbox) std::printf("listening notify %s\n", outbox->socket_path().c_str());
   if (https) {
     std::printf("listening %s %s\n", https->tls() ? "https" : "http",
                 https->local_address().c_str());
@@ -224,6 +242,7 @@ int RunServe(const ServeCommand& command) {
   sigwait(&signals, &received);
   base::log::Info("serve.stopping", {{"signal", received}});
   watch.reset();
+  outbox.reset();
   https.reset();
   (*server)->Stop();
   return 0;

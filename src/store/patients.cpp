@@ -430,6 +430,12 @@ base::Status LinkUnmatchedPatient(Transaction& tx, const crypto::KeyRing& keys, 
   return {};
 }
 
+base::Result<std::int64_t> AcceptPatientsCreatedSince(Transaction& tx, std::int64_t since_us) {
+  const Param p[] = {{"since", since_us}};
+  return tx.Execute("UPDATE patient SET unmatched = 0 WHERE unmatched = 1 AND created_us >= :since",
+                    p);
+}
+
 base::Status AcceptUnmatchedPatient(Transaction& tx, std::int64_t id, std::int64_t clinic) {
   if (auto s = CheckUnmatched(tx, id); !s) return s;
   const Param p[] = {{"id", id}, {"clinic", clinic}};

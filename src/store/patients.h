@@ -75,6 +75,10 @@ base::Status LinkUnmatchedPatient(Transaction& tx, const crypto::KeyRing& keys, 
 // above.
 base::Status AcceptUnmatchedPatient(Transaction& tx, std::int64_t id, std::int64_t clinic);
 
+// Migration: every unmatched patient created at or after `since_us` is accepted (the import
+// brought a known patient list). Returns how many.
+base::Result<std::int64_t> AcceptPatientsCreatedSince(Transaction& tx, std::int64_t since_us);
+
 // Lower-case tokens of a name for indexing and search: split on anything that is not a letter or
 // digit; UTF-8 letters are kept as they are.
 std::vector<std::string> NameTokens(std::string_view name);

@@ -374,7 +374,9 @@ export const api = {
   /** Same-origin address of an attachment; opened as a link (the session cookie goes along). */
   attachmentUrl: (id: number, index: number) => `${BASE}/interrogations/${id}/attachments/${index}`,
   assign: (id: number, toMe: boolean) =>
-    post<{ assigned_to: string | null }>(`/interrogations/${id}/assign`, { assignee: toMe ? 'me' : null }),
+    post<{ review: Review }>(`/interrogations/${id}/assign`, { assignee: toMe ? 'me' : null }).then(
+      (a) => ({ assigned_to: a.review.assigned_to ?? null }),
+    ),
   review: (id: number, note: string) => post<{ review: Review }>(`/interrogations/${id}/review`, { note }),
   signoff: (id: number, password: string, totp?: string, note?: string) => {
     const body: Record<string, string> = { password };

@@ -1,0 +1,32 @@
+// SmtpSender: email over SMTP with TLS required (STARTTLS on smtp://, implicit TLS on smtps://)
+// and the server certificate verified (libcurl). There is no plaintext fallback: a server that
+// does not offer STARTTLS, or whose certificate does not verify, receives nothing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "notify/config.h"
+#include "notify/sender.h"
+
+namespace heartbase::notify {
+
+// The RFC 5322 message for `job` (CRLF line ends, base64 body, RFC 2047 subject when not ASCII,
+// Message-ID derived from the idempotency key so a receiver can drop a repeat). A fax job's PDF
+// becomes a multipart/mixed attachment. Exposed for tests.
+std::string ComposeEmail(const Job& job, std::string_view from, std::string_view to,
+                         std::int64_t unix_seconds);
+
+class SmtpSender final : public Sender {
+ public:
+  // fax_email_domain non-empty: fax jobs go to NUMBER@fax_email_domain with the PDF attached.
+  SmtpSender(SmtpConfig config, std::string fax_email_domain = {});
+  Delivery Deliver(const Job& job, const std::atomic<bool>& stop) override;
+
+ private:
+  SmtpConfig config_;
+  std::string fax_email_domain_;
+};
+
+}  // namespace heartbase::notify

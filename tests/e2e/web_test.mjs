@@ -1,0 +1,632 @@
+#!/usr/bin/env node
+// End-to-end test of the web application: playwright-core drives Debian's Chromium against a real
+// `heartbase serve` (HTTPS with the self-signed certificate of `heartbase init`, OS-chosen
+// loopback ports, --web-root web/dist) on a small generated demo clinic.
+//
+// Steps, each with assertions that can fail: first-administrator set-up with the bootstrap token
+// and TOTP enrolment, administration behind a step-up; a physician enrols TOTP and signs in with
+// it; the triage queue (rows, order, assignment, "assigned to me"); an interrogation showing
+// values known from the generator's facts.jsonl; the patient chart whose trend charts drew as
+// many points as the API stores; the patient list and search; sign-off re-asking for password and
+// TOTP (after a deliberately wrong password); the interrogation leaves the queue and is locked;
+// sign-out; a physician of another clinic sees nothing of the patient; the auditor finds each
+// step in the audit trail. Every page must stay free of console errors, uncaught exceptions, CSP
+// violations, unexpected HTTP errors and requests to other origins; the only failures accepted
+// are the ones a step provokes on purpose, declared before it provokes them.
+//
+// Usage: node web_test.mjs HEARTBASE_BINARY WEB_DIST [ARTIFACT_DIR]   (run by ctest as e2e_web)
+// ARTIFACT_DIR (or $HB_WEB_ARTIFACTS) receives a screenshot of every screen. Exit 77 (skipped)
+// when Chromium is not installed.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Authenticator } from './web/totp.mjs';
+import { CHROMIUM, launchChromium, newContext, runCli, startServer, tail, watchPage } from './web/harness.mjs';
+
+const [binary, webRoot, artifactArg] = process.argv.slice(2);
+if (!binary || !webRoot) {
+  console.error('usage: web_test.mjs HEARTBASE_BINARY WEB_DIST [ARTIFACT_DIR]');
+  process.exit(2);
+}
+if (!fs.existsSync(CHROMIUM)) {
+  console.log(`e2e_web: skipped: ${CHROMIUM} is not installed (scripts/setup installs chromium)`);
+  process.exit(77);
+}
+if (!fs.existsSync(path.join(webRoot, 'index.html'))) {
+  console.error(`e2e_web: ${webRoot}/index.html is missing: build the web target first (cmake --build)`);
+  process.exit(1);
+}
+const artifacts = path.resolve(process.env.HB_WEB_ARTIFACTS ?? artifactArg ?? 'artifacts/web');
+fs.mkdirSync(artifacts, { recursive: true });
+for (const f of fs.readdirSync(artifacts)) if (f.endsWith('.png')) fs.rmSync(path.join(artifacts, f)); // this run's only
+
+// ---- the data set ----------------------------------------------------------------------------
+
+const PASSWORDS = {
+  admin: 'quarry lantern mosaic thimble',
+  phys: 'copper heron drizzle atlas',
+  audit: 'velvet canyon pillow tundra',
+  other: 'saffron meadow pivot glacier',
+};
+const OTHER_CLINIC = 'Northside device clinic';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hb-web-e2e-'));
+const data = path.join(tmp, 'data');
+const gen = path.join(tmp, 'gen');
+const serverLog = path.join(tmp, 'serve.log');
+
+const results = [];
+let failed = false;
+let server = null;
+let browser = null;
+
+let setupFailed = false;
+async function step(name, fn) {
+  if (setupFailed) {
+    results.push({ name, status: 'not run', ms: 0 });
+    return;
+  }
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push({ name, status: 'pass', ms: Date.now() - t0 });
+    console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  } catch (err) {
+    failed = true;
+    if (results.length === 0) setupFailed = true;
+    results.push({ name, status: 'FAIL', ms: Date.now() - t0, error: err });
+    console.log(`FAIL ${name}\n     ${String(err && err.stack ? err.stack : err).split('\n').join('\n     ')}`);
+    for (const p of openPages) {
+      try {
+        await p.page.screenshot({ path: path.join(artifacts, `FAILED-${p.label}.png`), fullPage: true });
+      } catch {
+        /* the page may be gone */
+      }
+    }
+  }
+}
+
+/** A step that builds on an earlier one says so when that one failed. */
+function needs(cond, what) {
+  if (!cond) throw new Error(`not run: needs ${what} (an earlier step failed)`);
+}
+
+function check(cond, message) {
+  if (!cond) throw new Error(`assertion failed: ${message}`);
+}
+
+function equal(actual, expected, message) {
+  if (actual !== expected) throw new Error(`${message}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+const openPages = [];
+let shotNo = 0;
+async function shot(page, name, fullPage = true) {
+  shotNo += 1;
+  const file = path.join(artifacts, `${String(shotNo).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage });
+  return file;
+}
+
+async function openPage(label) {
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  const watch = await watchPage(page, server.origin);
+  openPages.push({ label, page });
+  return { context, page, watch };
+}
+
+/** GET through the page's own session (the browser context's cookies). */
+async function apiGet(page, p, expectStatus = 200) {
+  const r = await page.context().request.get(`${server.origin}${p}`);
+  equal(r.status(), expectStatus, `GET ${p} status`);
+  return expectStatus === 200 ? r.json() : null;
+}
+
+async function apiPost(page, p, body, expectStatus) {
+  const me = await apiGet(page, '/api/v1/auth/me');
+  const r = await page.context().request.post(`${server.origin}${p}`, {
+    data: body,
+    headers: { 'X-CSRF-Token': me.csrf_token, Origin: server.origin },
+  });
+  equal(r.status(), expectStatus, `POST ${p} status (${await r.text()})`);
+  return r;
+}
+
+const tid = (page, id) => page.getByTestId(id);
+
+async function signIn(page, name, password, auth) {
+  await tid(page, 'login-name').fill(name);
+  await tid(page, 'login-password').fill(password);
+  if (auth) {
+    await tid(page, 'login-totp').waitFor({ state: 'visible' });
+    await tid(page, 'login-totp').fill(await auth.next());
+  }
+  await tid(page, 'login-submit').click();
+}
+
+/** First sign-in of an account that must enrol TOTP: enrol through the UI, sign in with a code. */
+async function enrolAndSignIn(page, name, password, screenshotName) {
+  await signIn(page, name, password, null);
+  await tid(page, 'mfa-start').click();
+  const secret = (await tid(page, 'mfa-secret').textContent()).trim();
+  const uri = (await tid(page, 'mfa-uri').textContent()).trim();
+  check(/^[A-Z2-7]{16,}=*$/.test(secret), `the TOTP secret is base32 (${secret.length} characters)`);
+  check(uri.startsWith('otpauth://totp/') && uri.includes(`secret=${secret}`), 'the otpauth URI carries the secret');
+  if (screenshotName) await shot(page, screenshotName);
+  const auth = new Authenticator(secret);
+  await tid(page, 'mfa-code').fill(await auth.next());
+  await tid(page, 'mfa-confirm').click();
+  // Back at the sign-in page, which now asks for the code at once.
+  await tid(page, 'login-totp').waitFor({ state: 'visible' });
+  await signIn(page, name, password, auth);
+  return auth;
+}
+
+function factsTime(s) {
+  // facts.session_time is the text of the message: with an offset, or local time without one
+  // (taken as UTC here; the cut-off below keeps two days away from every session).
+  return Date.parse(/[+-]\d\d:\d\d$|Z$/.test(s) ? s : `${s}Z`);
+}
+
+function isoDay(ms) {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+// ---- run -----------------------------------------------------------------------------------
+
+const DAY = 86_400_000;
+let facts = [];
+let cutoff = '';
+let queued = [];
+let target = null; // the queued session the physician works on
+let patientFacts = [];
+let patientId = 0;
+let interrogationId = 0;
+let queueCount = 0;
+let physAuth = null;
+let attachmentPaths = [];
+let otherClinic = 0;
+
+try {
+  await step('set-up: init, generate 12 patients × 3 years, import with history, serve', async () => {
+    const init = runCli(binary, ['init', '--data', data]);
+    const token = /hbb_[a-z0-9]+/.exec(init.stdout + init.stderr);
+    check(token, 'init prints a bootstrap token');
+    process.env.HB_E2E_BOOTSTRAP = token[0];
+    runCli(binary, ['demo-data', 'generate', '--patients', '12', '--years', '3', '--seed', '1', '--pdf', '--out', gen]);
+    facts = fs
+      .readFileSync(path.join(gen, 'facts.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    check(facts.length > 50, `facts.jsonl lists the messages (${facts.length})`);
+    // Sessions before the cut-off were signed in a "previous system": only recent ones are queued.
+    const times = facts.map((f) => factsTime(f.session_time)).sort((a, b) => a - b);
+    let c = Date.parse(`${isoDay(times[times.length - 1] - 60 * DAY)}T00:00:00Z`);
+    while (times.some((t) => Math.abs(t - c) < 2 * DAY)) c -= DAY;
+    cutoff = isoDay(c);
+    queued = facts.filter((f) => factsTime(f.session_time) >= c);
+    check(queued.length >= 3, `at least three sessions after ${cutoff} (${queued.length})`);
+    const dirs = fs
+      .readdirSync(gen, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => path.join(gen, d.name));
+    const imp = runCli(binary, ['import', '--data', data, ...dirs, '--history-before', cutoff]);
+    check(/ 0 quarantined, 0 failed/.test(imp.stdout), `import stored everything: ${imp.stdout.trim()}`);
+    const signed = /(\d+) earlier interrogations marked as signed/.exec(imp.stdout);
+    check(signed, `import reports the history it signed: ${imp.stdout.trim()}`);
+    equal(Number(signed[1]), facts.length - queued.length, `interrogations signed as history before ${cutoff}`);
+
+
+    // The physician's patient: one queued session with battery and RV lead values, preferably a
+    // patient whose device was replaced (the trend charts then cross a device change).
+    const perPatient = new Map();
+    for (const f of facts) perPatient.set(f.patient, [...(perPatient.get(f.patient) ?? []), f]);
+    const candidates = queued.filter((f) => f.battery_voltage !== null && f.rv_impedance !== null && queued.filter((q) => q.patient === f.patient).length === 1);
+    check(candidates.length > 0, 'a queued session with battery and RV lead values');
+    const serials = (p) => new Set(perPatient.get(p).map((f) => f.device_serial)).size;
+    candidates.sort((a, b) => serials(b.patient) - serials(a.patient) || perPatient.get(b.patient).length - perPatient.get(a.patient).length);
+    target = candidates[0];
+    patientFacts = perPatient.get(target.patient);
+    console.log(`     ${facts.length} messages, ${queued.length} queued after ${cutoff}; target patient ${target.patient} (${target.manufacturer} ${target.device_type}, ${patientFacts.length} sessions, ${serials(target.patient)} device(s))`);
+
+    server = await startServer(binary, data, webRoot, serverLog);
+    browser = await launchChromium();
+  });
+
+  await step('first administrator: set-up with the bootstrap token, TOTP enrolment, administration', async () => {
+    const { context, page, watch } = await openPage('admin');
+    await page.goto(`${server.origin}/`);
+    // A fresh installation goes straight to creating the first administrator.
+    await tid(page, 'setup-token').waitFor();
+    equal(new URL(page.url()).hash, '#/setup', 'address of the set-up page');
+    await shot(page, 'setup');
+    await tid(page, 'setup-token').fill(process.env.HB_E2E_BOOTSTRAP);
+    await tid(page, 'setup-name').fill('admin');
+    await tid(page, 'setup-password').fill(PASSWORDS.admin);
+    await tid(page, 'setup-password2').fill(PASSWORDS.admin);
+    await tid(page, 'setup-submit').click();
+    await tid(page, 'login-password').waitFor();
+    // The first account had to be the administrator; the others are made on the server's
+    // command line, as an installer would (the server keeps running).
+    const clinic = runCli(binary, ['clinic', 'add', '--data', data, '--name', OTHER_CLINIC]);
+    otherClinic = Number(clinic.stdout.trim());
+    check(otherClinic > 1, `clinic add prints the new clinic's id (${clinic.stdout.trim()})`);
+    runCli(binary, ['clinic', 'add', '--data', data, '--name', OTHER_CLINIC], { check: 1 }); // names are unique
+    runCli(binary, ['user', 'add', '--data', data, '--name', 'phys', '--display-name', 'Dr Phys', '--role', 'physician', '--mfa-required'], { input: `${PASSWORDS.phys}\n` });
+    runCli(binary, ['user', 'add', '--data', data, '--name', 'audit', '--role', 'auditor'], { input: `${PASSWORDS.audit}\n` });
+    runCli(binary, ['user', 'add', '--data', data, '--name', 'other', '--role', 'physician', '--clinic', String(otherClinic)], { input: `${PASSWORDS.other}\n` });
+    equal(await tid(page, 'login-name').inputValue(), 'admin', 'sign-in page prefilled with the new administrator');
+    // Administrators always need TOTP: the first sign-in goes to enrolment.
+    await enrolAndSignIn(page, 'admin', PASSWORDS.admin, 'mfa-enrolment');
+    // Administration needs a re-authentication no older than five minutes; signing in with
+    // password and code is one, so no step-up dialog is expected here.
+    await page.getByRole('heading', { name: 'Administration' }).waitFor();
+    equal(new URL(page.url()).hash, '#/admin', 'an administrator lands on administration');
+    await page.locator('[data-testid=user-row]').nth(3).waitFor();
+    const users = await page.locator('[data-testid=user-row] td:first-child').allTextContents();
+    equal(users.slice().sort().join(','), 'admin,audit,other,phys', 'user rows');
+    const clinics = await page.locator('[data-testid=clinic-row]').allTextContents();
+    equal(clinics.length, 2, 'clinic rows');
+    check(clinics.some((c) => c.includes(OTHER_CLINIC)), `the clinic made with "heartbase clinic add" is listed (${clinics.join(' | ')})`);
+    await shot(page, 'admin');
+    await tid(page, 'logout').click();
+    await tid(page, 'login-name').waitFor();
+    await watch.assertClean('administrator');
+    await context.close();
+  });
+
+  let phys = null;
+  await step('physician: signs in, enrols TOTP, signs in again with a code', async () => {
+    phys = await openPage('physician');
+    const { page, watch } = phys;
+    await page.goto(`${server.origin}/`);
+    await tid(page, 'login-name').waitFor();
+    await shot(page, 'login');
+    physAuth = await enrolAndSignIn(page, 'phys', PASSWORDS.phys, null);
+    await page.getByRole('heading', { name: 'Triage queue' }).waitFor();
+    equal(new URL(page.url()).hash, '#/queue', 'a physician lands on the triage queue');
+    const me = await apiGet(page, '/api/v1/auth/me');
+    equal(me.role, 'physician', 'role of the session');
+    equal(me.mfa_enrollment_required ?? false, false, 'the session is a full one');
+    check((await tid(page, 'current-user').textContent()).includes('phys'), 'the header names the user');
+    // From now on the password alone is not enough, even from loopback.
+    const bare = await browser.newContext({ ignoreHTTPSErrors: true });
+    const r = await bare.request.post(`${server.origin}/api/v1/auth/login`, { data: { name: 'phys', password: PASSWORDS.phys }, headers: { Origin: server.origin } });
+    equal(r.status(), 401, 'sign-in without the code');
+    equal((await r.json()).error, 'mfa_required', 'refusal code');
+    await bare.close();
+    await watch.assertClean('physician sign-in');
+  });
+
+  await step('triage queue: rows, order, assign to me, "assigned to me" filter', async () => {
+    needs(phys, 'the physician signed in');
+    const { page, watch } = phys;
+    const rows = page.locator('[data-testid=queue-row]');
+    await rows.first().waitFor();
+    queueCount = await rows.count();
+    const apiQueue = await apiGet(page, '/api/v1/queue?limit=1000');
+    equal(apiQueue.items.length, queued.length, `queue length from the API = sessions after ${cutoff} in facts.jsonl`);
+    equal(queueCount, queued.length, 'queue rows on screen');
+    const rank = { red: 0, yellow: 1, info: 2, none: 3 };
+    const sev = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-severity')));
+    check(sev.every((s) => s in rank), `severities are red/yellow/info/none (${sev.join(',')})`);
+    check(sev.every((s, i) => i === 0 || rank[sev[i - 1]] <= rank[s]), `most severe first (${sev.join(',')})`);
+    // Find the target session's interrogation through the API (same session as the page).
+    const found = await apiGet(page, `/api/v1/patients?q=${encodeURIComponent(target.mrn)}`);
+    equal(found.items.length, 1, `patients matching ${target.mrn}`);
+    patientId = found.items[0].id;
+    // Alerts from the generated values: a queued session with AT/AF burden well above the 10 %
+    // threshold must not sit in the queue without an alert.
+    for (const f of queued.filter((q) => q.at_burden !== null && q.at_burden >= 15)) {
+      const pid = (await apiGet(page, `/api/v1/patients?q=${encodeURIComponent(f.mrn)}`)).items[0]?.id;
+      const item = apiQueue.items.find((i) => i.patient_id === pid);
+      check(item && (item.severity === 'red' || item.severity === 'yellow'), `AT/AF burden ${f.at_burden} % (${f.mrn}) raises an alert: ${JSON.stringify(item && { severity: item.severity, reasons: item.reasons })}`);
+      const tr = page.locator(`[data-testid=queue-row][data-interrogation-id="${item.interrogation_id}"]`);
+      equal(await tr.getAttribute('data-severity'), item.severity, 'severity shown in the row');
+      check((await tr.textContent()).includes('AT/AF burden'), 'the row says why');
+    }
+    const mine = apiQueue.items.filter((i) => i.patient_id === patientId);
+    equal(mine.length, 1, 'queue items of the target patient');
+    interrogationId = mine[0].interrogation_id;
+    const row = page.locator(`[data-testid=queue-row][data-interrogation-id="${interrogationId}"]`);
+    await row.waitFor();
+    const answer = page.waitForResponse((r) => r.url().endsWith(`/api/v1/interrogations/${interrogationId}/assign`));
+    await row.getByTestId('queue-assign').click();
+    const assignBody = await (await answer).json();
+    // The row must show the assignment at once (checked now, reported after the server checks).
+    let rowError = null;
+    try {
+      await row.getByTestId('queue-assign').filter({ hasText: 'Unassign' }).waitFor({ timeout: 5000 });
+      equal((await row.locator('td[data-col=assigned]').textContent()).trim(), 'phys', 'assigned column');
+    } catch (err) {
+      rowError = `after "Assign to me" the row does not show the assignment (button "${(await row.getByTestId('queue-assign').textContent()).trim()}", assigned column "${(await row.locator('td[data-col=assigned]').textContent()).trim()}"); the server answered ${JSON.stringify(assignBody)}`;
+    }
+    await shot(page, 'queue');
+    await tid(page, 'filter-assigned-me').check();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=queue-row]').length === 1);
+    equal(await page.locator('[data-testid=queue-row]').first().getAttribute('data-interrogation-id'), String(interrogationId), 'the only row assigned to me');
+    const assigned = await apiGet(page, '/api/v1/queue?assigned=me');
+    equal(assigned.items.map((i) => i.interrogation_id).join(','), String(interrogationId), 'API queue assigned=me');
+    await tid(page, 'filter-assigned-me').uncheck();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=queue-row]').length === n, queueCount);
+    equal((await row.locator('td[data-col=assigned]').textContent()).trim(), 'phys', 'assigned column after reloading the queue');
+    await watch.assertClean('queue');
+    if (rowError) throw new Error(rowError);
+  });
+
+  await step('interrogation: values known from the generated data, review note', async () => {
+    needs(phys && interrogationId, 'the queue step');
+    const { page, watch } = phys;
+    await page.locator(`[data-testid=queue-row][data-interrogation-id="${interrogationId}"] [data-testid=queue-open]`).click();
+    const voltage = tid(page, 'value-MDC_IDC_MSMT_BATTERY_VOLTAGE');
+    await voltage.waitFor();
+    equal(new URL(page.url()).hash, `#/interrogation/${interrogationId}`, 'address of the interrogation');
+    equal(Number(await voltage.getAttribute('data-value')), target.battery_voltage, 'battery voltage (facts.jsonl)');
+    check((await voltage.textContent()).includes(String(target.battery_voltage)), 'the voltage is shown');
+    const rv = tid(page, 'value-MDC_IDC_MSMT_LEADCHNL_RV_IMPEDANCE_VALUE');
+    equal(Number(await rv.getAttribute('data-value')), target.rv_impedance, 'RV lead impedance (facts.jsonl)');
+    if (target.battery_longevity_months !== null) {
+      equal(Number(await tid(page, 'value-MDC_IDC_MSMT_BATTERY_REMAINING_LONGEVITY').getAttribute('data-value')), target.battery_longevity_months, 'remaining longevity (facts.jsonl)');
+    }
+    const summary = await tid(page, 'device-summary').textContent();
+    check(summary.includes(target.device_serial), `the device summary shows serial ${target.device_serial}`);
+    check(summary.includes(target.device_model), `the device summary shows model ${target.device_model}`);
+    equal((await tid(page, 'review-state').first().textContent()).trim(), 'Not reviewed', 'review state');
+    check((await tid(page, 'previous-session').textContent()).trim() !== 'no earlier interrogation', 'compared with the previous interrogation');
+    await tid(page, 'review-note').fill('E2E: battery and RV lead within expected ranges.');
+    await tid(page, 'review-button').click();
+    await page.locator('[data-testid=review-state]', { hasText: /^Reviewed$/ }).first().waitFor();
+    await page.locator('[data-testid=review-notes] li').first().waitFor();
+    await shot(page, 'interrogation');
+    await watch.assertClean('interrogation');
+  });
+
+  await step("interrogation: the manufacturer's PDF report and attachments", async () => {
+    needs(phys && interrogationId, 'the queue step');
+    const { page, watch } = phys;
+    check(target.pdf, 'the target session carries a PDF report (facts.jsonl "pdf")');
+    const links = page.locator('[data-testid=attachment-link]');
+    await links.first().waitFor();
+    // Every linked attachment (the report and any EGM strips) is served, as a PDF shown inline.
+    attachmentPaths = [...new Set(await links.evaluateAll((as) => as.map((a) => a.getAttribute('href'))))];
+    const served = [];
+    for (const href of attachmentPaths) {
+      check(/^\/api\/v1\/interrogations\/\d+\/attachments\/\d+$/.test(href), `attachment address carries ids only (${href})`);
+      const r = await page.context().request.get(`${server.origin}${href}`);
+      const body = await r.body();
+      served.push(`${href} -> ${r.status()} ${r.headers()['content-type'] ?? ''} ${body.subarray(0, 5).toString() === '%PDF-' ? 'PDF' : `${body.length} bytes`}`);
+    }
+    await watch.assertClean('attachments');
+    const labels = (await links.allTextContents()).map((t) => t.trim());
+    const problems = [];
+    if (!served.every((x) => / -> 200 application\/pdf PDF$/.test(x))) problems.push(`attachments served: ${served.join('; ')}`);
+    if (!labels.every((t) => !/undefined|null|NaN/.test(t))) problems.push(`attachment labels are not readable: ${JSON.stringify(labels)}`);
+    if (!labels.some((t) => t.startsWith("Manufacturer's report"))) problems.push(`no "Manufacturer's report" link: ${JSON.stringify(labels)}`);
+    check(problems.length === 0, problems.join('\n     '));
+  });
+
+  await step('patient chart: trend charts drew as many points as the API stores', async () => {
+    needs(phys && patientId, 'the interrogation step');
+    const { page, watch } = phys;
+    await tid(page, 'open-chart').click();
+    const battery = page.locator('[data-testid=trend-canvas][data-chart=battery]');
+    await battery.waitFor();
+    equal(new URL(page.url()).hash, `#/patient/${patientId}`, 'address of the chart');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=trend-charts][aria-busy]'));
+    // Battery: every stored voltage and longevity value, from the API and from facts.jsonl.
+    const terms = ['MDC_IDC_MSMT_BATTERY_VOLTAGE', 'MDC_IDC_MSMT_BATTERY_REMAINING_LONGEVITY'];
+    const trend = await apiGet(page, `/api/v1/patients/${patientId}/trends?code=${terms.join(',')}`);
+    const apiPoints = trend.series.reduce((n, s) => n + new Set(s.points.map((p) => p[0])).size, 0);
+    const factPoints = patientFacts.filter((f) => f.battery_voltage !== null).length + patientFacts.filter((f) => f.battery_longevity_months !== null).length;
+    equal(apiPoints, factPoints, 'battery values stored (API) vs messages generated (facts.jsonl)');
+    equal(Number(await battery.getAttribute('data-points')), apiPoints, 'points drawn in the battery chart');
+    // Lead impedance: RV and HV from the facts, all four terms from the API.
+    const impTerms = ['MDC_IDC_MSMT_LEADCHNL_RA_IMPEDANCE_VALUE', 'MDC_IDC_MSMT_LEADCHNL_RV_IMPEDANCE_VALUE', 'MDC_IDC_MSMT_LEADCHNL_LV_IMPEDANCE_VALUE', 'MDC_IDC_MSMT_LEADHVCHNL_IMPEDANCE'];
+    const imp = await apiGet(page, `/api/v1/patients/${patientId}/trends?code=${impTerms.join(',')}`);
+    const byCode = (name) => imp.series.find((s, i) => impTerms[i] === name || s.code === name)?.points.length ?? 0;
+    equal(byCode('MDC_IDC_MSMT_LEADCHNL_RV_IMPEDANCE_VALUE'), patientFacts.filter((f) => f.rv_impedance !== null).length, 'RV impedances stored vs facts');
+    const impPoints = imp.series.reduce((n, s) => n + new Set(s.points.map((p) => p[0])).size, 0);
+    equal(Number(await page.locator('[data-testid=trend-canvas][data-chart=impedance]').getAttribute('data-points')), impPoints, 'points drawn in the impedance chart');
+    const devices = new Set(patientFacts.map((f) => f.device_serial)).size;
+    equal(Number(await page.locator('[data-testid=trend-battery]').getAttribute('data-device-changes')), devices - 1, 'device changes marked');
+    equal(await page.locator('[data-testid=device-row]').count(), devices, 'devices listed');
+    equal(await page.locator('[data-testid=timeline-item]').count(), patientFacts.length, 'interrogations in the timeline');
+    // The canvas really has the series drawn: pixels in the voltage colour (#0072b2).
+    const inked = await battery.evaluate((c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 0) < 40 && Math.abs(d[i + 1] - 114) < 40 && Math.abs(d[i + 2] - 178) < 40 && d[i + 3] > 200) n++;
+      return n;
+    });
+    check(inked > 50, `the battery chart has the voltage line drawn (${inked} pixels)`);
+    const charts = await page.locator('[data-testid=trend-canvas]').count();
+    check(charts >= 4, `several trend charts drawn (${charts})`);
+    await shot(page, 'chart');
+    await watch.assertClean('patient chart');
+  });
+
+  await step('patient list and search by MRN', async () => {
+    needs(phys && patientId, 'the queue step');
+    const { page, watch } = phys;
+    await tid(page, 'nav-patients').click();
+    await page.locator('[data-testid=patient-row]').first().waitFor();
+    const all = await page.locator('[data-testid=patient-row]').count();
+    equal(all, new Set(facts.map((f) => f.patient)).size, 'patients of the clinic');
+    await tid(page, 'patient-search').fill(target.mrn);
+    await tid(page, 'patient-search').press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=patient-row]').length === 1);
+    equal(await page.locator('[data-testid=patient-row]').getAttribute('data-patient-id'), String(patientId), 'search by MRN');
+    equal(new URL(page.url()).hash, '#/patients', 'the search term stays out of the address');
+    await shot(page, 'patients');
+    await watch.assertClean('patients');
+  });
+
+  await step('sign-off: a wrong password is refused, then password + TOTP sign and lock', async () => {
+    needs(phys && interrogationId && physAuth, 'the queue step');
+    const { page, watch } = phys;
+    await page.evaluate((id) => (location.hash = `#/interrogation/${id}`), interrogationId);
+    await tid(page, 'signoff-button').click();
+    await tid(page, 'signoff-password').fill('not the password at all');
+    watch.expectHttpError('POST', new RegExp(`^/api/v1/interrogations/${interrogationId}/signoff$`), 401);
+    await tid(page, 'signoff-confirm').click();
+    await page.locator('[data-testid=signoff-dialog] .status', { hasText: 'Nothing was signed' }).waitFor();
+    const still = await apiGet(page, `/api/v1/interrogations/${interrogationId}`);
+    equal(still.review.state, 'reviewed', 'state after the refused sign-off');
+    await tid(page, 'signoff-password').fill(PASSWORDS.phys);
+    await tid(page, 'signoff-totp').fill(await physAuth.next());
+    await tid(page, 'signoff-note').fill('E2E interpretation: normal device function.');
+    await shot(page, 'signoff', false);
+    await tid(page, 'signoff-confirm').click();
+    await tid(page, 'signed-banner').waitFor();
+    equal((await tid(page, 'review-state').first().textContent()).trim(), 'Signed', 'review state');
+    check((await tid(page, 'signed-banner').textContent()).includes('phys'), 'the banner names the signer');
+    await shot(page, 'signed');
+    const d = await apiGet(page, `/api/v1/interrogations/${interrogationId}`);
+    equal(d.review.state, 'signed', 'state from the API');
+    await watch.assertClean('sign-off');
+  });
+
+  await step('the signed interrogation left the queue and is locked', async () => {
+    needs(phys && interrogationId, 'the queue step');
+    const { page, watch } = phys;
+    await tid(page, 'nav-queue').click();
+    await page.locator('[data-testid=queue-row]').first().waitFor();
+    equal(await page.locator('[data-testid=queue-row]').count(), queueCount - 1, 'queue rows after sign-off');
+    equal(await page.locator(`[data-testid=queue-row][data-interrogation-id="${interrogationId}"]`).count(), 0, 'the signed row is gone');
+    const q = await apiGet(page, '/api/v1/queue?limit=1000');
+    check(!q.items.some((i) => i.interrogation_id === interrogationId), 'not in the API queue');
+    const r = await apiPost(page, `/api/v1/interrogations/${interrogationId}/review`, { note: 'too late' }, 409);
+    equal((await r.json()).error, 'locked', 'a change after sign-off');
+    await shot(page, 'queue-after-signoff');
+    await watch.assertClean('queue after sign-off');
+  });
+
+  await step('sign out: the session ends on the server', async () => {
+    needs(phys, 'the physician signed in');
+    const { page, watch, context } = phys;
+    await tid(page, 'logout').click();
+    await tid(page, 'login-name').waitFor();
+    await apiGet(page, '/api/v1/auth/me', 401);
+    await page.reload();
+    await tid(page, 'login-name').waitFor();
+    equal(await page.locator('[data-testid=queue-row]').count(), 0, 'no queue after reload');
+    await watch.assertClean('sign-out');
+    await context.close();
+  });
+
+  await step('a physician of another clinic cannot see the patient', async () => {
+    needs(patientId && interrogationId, 'the queue step');
+    const { context, page, watch } = await openPage('other-clinic');
+    await page.goto(`${server.origin}/`);
+    await signIn(page, 'other', PASSWORDS.other, null);
+    await page.getByRole('heading', { name: 'Triage queue' }).waitFor();
+    await page.locator('.empty', { hasText: 'The queue is empty' }).waitFor();
+    equal(await page.locator('[data-testid=queue-row]').count(), 0, 'queue rows of the other clinic');
+    equal((await apiGet(page, '/api/v1/queue?limit=1000')).items.length, 0, 'API queue');
+    equal((await apiGet(page, `/api/v1/patients?q=${encodeURIComponent(target.mrn)}`)).items.length, 0, 'search by MRN');
+    equal((await apiGet(page, '/api/v1/patients?limit=1000')).items.length, 0, 'patient list');
+    await apiGet(page, `/api/v1/patients/${patientId}`, 404);
+    await apiGet(page, `/api/v1/patients/${patientId}/trends?code=MDC_IDC_MSMT_BATTERY_VOLTAGE`, 404);
+    await apiGet(page, `/api/v1/interrogations/${interrogationId}`, 404);
+    for (const href of attachmentPaths) await apiGet(page, href, 404);
+    equal((await apiGet(page, `/api/v1/interrogations?patient=${patientId}`)).items.length, 0, 'interrogations of the patient');
+    watch.expectHttpError('GET', new RegExp(`^/api/v1/patients/${patientId}$`), 404);
+    await page.evaluate((id) => (location.hash = `#/patient/${id}`), patientId);
+    await page.getByRole('heading', { name: 'Could not load this page' }).waitFor();
+    await shot(page, 'other-clinic-patient');
+    watch.expectHttpError('GET', new RegExp(`^/api/v1/interrogations/${interrogationId}$`), 404);
+    await page.evaluate((id) => (location.hash = `#/interrogation/${id}`), interrogationId);
+    await page.getByRole('heading', { name: 'Could not load this page' }).waitFor();
+    check(!(await page.content()).includes(target.mrn), 'the MRN appears nowhere on the page');
+    await tid(page, 'logout').click();
+    await tid(page, 'login-name').waitFor();
+    await watch.assertClean('other clinic');
+    await context.close();
+  });
+
+  await step('auditor: the audit trail shows each step', async () => {
+    const { context, page, watch } = await openPage('auditor');
+    await page.goto(`${server.origin}/`);
+    await signIn(page, 'audit', PASSWORDS.audit, null);
+    await page.locator('[data-testid=audit-row]').first().waitFor();
+    equal(new URL(page.url()).hash, '#/audit', 'an auditor lands on the audit trail');
+    await shot(page, 'audit');
+    await tid(page, 'audit-user').fill('phys');
+    await tid(page, 'audit-action').fill('interrogation.signoff');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=audit-row]')].every((r) => r.getAttribute('data-action') === 'interrogation.signoff'));
+    equal(await page.locator('[data-testid=audit-row]').count(), 1, 'sign-off records of phys');
+    await shot(page, 'audit-filtered');
+
+    const records = [];
+    let cursor = null;
+    do {
+      const pageOf = await apiGet(page, `/api/v1/audit?user=phys&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      records.push(...pageOf.items);
+      cursor = pageOf.next_cursor;
+    } while (cursor);
+    const has = (action, outcome = 'success', pred = () => true) => records.some((r) => r.action === action && r.outcome === outcome && pred(r));
+    const onIt = (r) => String(r.object_id) === String(interrogationId);
+    const onPatient = (r) => r.patient_id === patientId;
+    const expectations = [
+      ['login', 'success', () => true],
+      ['mfa.enroll', 'success', () => true],
+      ['mfa.confirm', 'success', () => true],
+      ['queue.read', 'success', () => true],
+      ['interrogation.assign', 'success', onIt],
+      ['interrogation.read', 'success', onIt],
+      ['interrogation.review', 'success', onIt],
+      ['patient.read', 'success', onPatient],
+      ['trend.read', 'success', onPatient],
+      ['interrogation.list', 'success', onPatient],
+      ['patient.search', 'success', () => true],
+      ['reauthenticate', 'denied', () => true],
+      ['reauthenticate', 'success', () => true],
+      ['interrogation.signoff', 'success', onIt],
+      ['attachment.read', 'success', onIt],
+      ['logout', 'success', () => true],
+    ];
+    const missing = expectations.filter(([a, o, p]) => !has(a, o, p)).map(([a, o]) => `${a} (${o})`);
+    const seen = [...new Set(records.map((r) => `${r.action}:${r.outcome}`))].sort();
+    const problems = [];
+    if (missing.length) problems.push(`audit records missing for phys: ${missing.join(', ')}; present: ${seen.join(' ')}`);
+    // The other clinic's attempts are recorded as denied, with the patient.
+    const other = (await apiGet(page, `/api/v1/audit?user=other&limit=1000`)).items;
+    if (!other.some((r) => r.outcome === 'denied' && (r.patient_id === patientId || onIt(r) || String(r.object_id) === String(patientId)))) problems.push(`no denied access of "other" to the patient (${[...new Set(other.map((r) => `${r.action}:${r.outcome}`))].join(' ')})`);
+    // The clinic made on the command line is recorded as the system's doing.
+    const made = (await apiGet(page, '/api/v1/audit?action=clinic.create&limit=100')).items;
+    if (!made.some((r) => r.user === 'system:cli' && r.object_type === 'clinic' && String(r.object_id) === String(otherClinic))) problems.push(`no clinic.create by system:cli for clinic ${otherClinic}: ${JSON.stringify(made)}`);
+    // "Who accessed this patient": the physician, nobody unexpected.
+    const who = (await apiGet(page, `/api/v1/audit?patient=${patientId}&limit=1000`)).items;
+    if (!who.some((r) => r.user === 'phys')) problems.push('the patient filter does not list the physician');
+    await tid(page, 'logout').click();
+    await tid(page, 'login-name').waitFor();
+    await watch.assertClean('audit');
+    await context.close();
+    check(problems.length === 0, problems.join('\n     '));
+  });
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  if (server) {
+    const code = await server.stop();
+    if (code !== 0 && !failed) {
+      failed = true;
+      results.push({ name: 'server exits cleanly on SIGTERM', status: 'FAIL', ms: 0, error: new Error(`exit ${code}: ${tail(serverLog)}`) });
+      console.log(`FAIL server exit ${code}\n${tail(serverLog)}`);
+    }
+  }
+}
+
+console.log('\n step                                                                                  result');
+for (const r of results) console.log(` ${r.name.padEnd(86).slice(0, 86)} ${r.status}${r.ms ? ` (${(r.ms / 1000).toFixed(1)} s)` : ''}`);
+console.log(`\nscreenshots: ${artifacts}`);
+if (failed) {
+  console.log(`server log (${serverLog}):\n${tail(serverLog)}`);
+  console.log(`data kept in ${tmp}`);
+  process.exit(1);
+}
+fs.rmSync(tmp, { recursive: true, force: true });
+console.log('e2e_web: all steps passed');
