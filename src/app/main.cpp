@@ -116,6 +116,11 @@ int Run(int argc, char** argv) {
                    "How often every patient is checked for a missed transmission")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
+  serve_cmd->add_option(
+      "--notify-alert", serve.notify_alerts,
+      "Tell RECIPIENT when a transmission arrives with an alert of at least "
+      "SEVERITY: SEVERITY:CHANNEL:RECIPIENT, e.g. red:email:oncall@clinic.example "
+      "(repeatable; delivered by heartbase notify; no patient data in the text)");
   serve_cmd->add_flag("--upgrade", serve.upgrade, "Upgrade an older database schema");
   serve_cmd->add_option("--watch", serve.watch_dir,
                         "Drop folder: import files placed here, then move them to done/ or "

@@ -110,6 +110,26 @@ int RunServe(const ServeCommand& command) {
     ingest_options.ack_modes[entry.substr(0, eq)] =
         mode == "original" ? hl7::AckMode::kOriginal : hl7::AckMode::kEnhanced;
   }
+  for (const std::string& entry : command.notify_alerts) {
+    const std::size_t a = entry.find(':');
+    const std::size_t b = a == std::string::npos ? a : entry.find(':', a + 1);
+    const std::string level = entry.substr(0, a);
+    const std::string channel = a == std::string::npos ? "" : entry.substr(a + 1, b - a - 1);
+    ingest::IngestOptions::AlertRecipient r;
+    r.min_severity = level == "red" ? 3 : level == "yellow" ? 2 : level == "info" ? 1 : 0;
+    r.recipient = b == std::string::npos ? "" : entry.substr(b + 1);
+    const bool email = channel == "email", pager = channel == "pager";
+    if (r.min_severity == 0 || (!email && !pager) || r.recipient.empty()) {
+      std::fprintf(
+          stderr,
+          "heartbase: serve: --notify-alert must be red|yellow|info:email|pager:RECIPIENT, "
+          "got '%s'\n",
+          entry.c_str());
+      return 1;
+    }
+    r.channel = email ? store::OutboxChannel::kEmail : store::OutboxChannel::kPager;
+    ingest_options.alert_recipients.push_back(std::move(r));
+  }
   auto rule_book = LoadRuleBook(*opened->db);
   if (!rule_book) {
     std::fprintf(stderr, "heartbase: serve: alert rules: %s\n",

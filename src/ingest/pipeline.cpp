@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "base/time.h"
@@ -108,8 +109,32 @@ base::Status Pipeline::Evaluate(store::Transaction& tx, const domain::Interrogat
       !s) {
     return s;
   }
-  return store::SetPriority(tx, inserted.id, evaluation->triage.QueueSeverity(),
-                            evaluation->triage.due_us);
+  const int severity = evaluation->triage.QueueSeverity();
+  if (auto s = store::SetPriority(tx, inserted.id, severity, evaluation->triage.due_us); !s) {
+    return s;
+  }
+  // Notifications commit with their cause, or not at all; a retried message enqueues nothing twice
+  // (idempotency key). The text says where to look, never who the patient is.
+  static constexpr std::string_view kSeverityNames[] = {"", "info", "yellow", "red"};
+  for (const IngestOptions::AlertRecipient& r : options_.alert_recipients) {
+    if (severity == 0 || severity < r.min_severity) continue;
+    store::OutboxMessage m;
+    m.kind = store::OutboxKind::kAlert;
+    m.channel = r.channel;
+    m.recipient = r.recipient;
+    m.idempotency_key =
+        fmt::format("alert:{}:{}:{}", inserted.id, store::ToString(r.channel), r.recipient);
+    m.ticket = fmt::format("HB-{:06}", inserted.id);
+    m.link = fmt::format("/#/interrogation/{}", inserted.id);
+    const std::string_view level = kSeverityNames[std::clamp(severity, 1, 3)];
+    m.subject = fmt::format("heartbase: {} alert, ticket {}", level, m.ticket);
+    m.body = fmt::format(
+        "A device transmission with a {} alert is waiting in the heartbase triage queue "
+        "(ticket {}).\nSign in to review it: {}\n",
+        level, m.ticket, m.link);
+    if (auto e = store::EnqueueJob(tx, keys_, m, now); !e) return e.error();
+  }
+  return {};
 }
 
 base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view source) {

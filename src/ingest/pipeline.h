@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "crypto/key_ring.h"
@@ -20,6 +21,7 @@
 #include "store/database.h"
 #include "store/group_commit.h"
 #include "store/interrogations.h"
+#include "store/outbox.h"
 
 namespace heartbase::ingest {
 
@@ -36,6 +38,15 @@ struct IngestOptions {
   // The alert rules in force: every stored interrogation is evaluated in its own transaction and
   // gets its alerts and triage queue position. nullptr = no evaluation (tools, tests).
   std::shared_ptr<const rules::RuleBook> rules;
+  // Who is told when an interrogation arrives with alerts of at least `min_severity` (1 info,
+  // 2 yellow, 3 red): an outbox job in the storing transaction, delivered by `heartbase notify`.
+  // The text names a ticket and a link, never the patient.
+  struct AlertRecipient {
+    store::OutboxChannel channel = store::OutboxChannel::kEmail;
+    std::string recipient;
+    int min_severity = 3;
+  };
+  std::vector<AlertRecipient> alert_recipients;
   // Microseconds since the epoch; injectable for tests.
   std::function<std::int64_t()> now_us;
 };

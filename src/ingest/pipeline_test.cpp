@@ -13,6 +13,7 @@
 #include "store/alerts.h"
 #include "store/blobs.h"
 #include "store/interrogations.h"
+#include "store/outbox.h"
 #include "store/patients.h"
 #include "store/quarantine.h"
 #include "store/review.h"
@@ -197,6 +198,7 @@ TEST_F(PipelineTest, AlertRulesRunInTheStoringTransaction) {
   IngestOptions o;
   o.now_us = [this] { return now_ += 1'000'000; };
   o.rules = std::make_shared<rules::RuleBook>(std::move(*rules));
+  o.alert_recipients.push_back({store::OutboxChannel::kEmail, "oncall@clinic.example", 1});
   pipeline_ = std::make_unique<Pipeline>(*db_, *keys_, o);
   const Outcome routine = Ingest(Message{}.Text());
   Message alert;
@@ -221,6 +223,26 @@ TEST_F(PipelineTest, AlertRulesRunInTheStoringTransaction) {
   EXPECT_EQ((*queue)[0].interrogation_id, urgent.id);  // first despite arriving last
   EXPECT_GT((*queue)[0].severity, 0);
   EXPECT_EQ((*queue)[1].severity, 0);
+  // The on-call address is told about the alert (not the routine one), with a ticket and a link
+  // and no patient data; the same message again enqueues nothing.
+  auto jobs = store::ListOutboxJobs(*tx, store::OutboxState::kPending, 10);
+  ASSERT_TRUE(jobs);
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].idempotency_key,
+            "alert:" + std::to_string(urgent.id) + ":email:oncall@clinic.example");
+  tx.reset();
+  EXPECT_EQ(Ingest(text).disposition, Disposition::kDuplicate);
+  std::vector<store::LeasedJob> leased;
+  ASSERT_TRUE(
+      store::RunUnitOfWork(*db_, store::Access::kWrite, [&](store::Transaction& t) -> base::Status {
+        auto r = store::LeaseJobs(t, db_->dialect(), *keys_, "test", 10, 60'000'000, now_);
+        if (!r) return r.error();
+        leased = std::move(*r);
+        return {};
+      }));
+  ASSERT_EQ(leased.size(), 1u);
+  EXPECT_EQ(leased[0].message.body.find("Doe"), std::string::npos);
+  EXPECT_NE(leased[0].message.body.find("HB-"), std::string::npos);
 }
 
 // A patient silent for longer than the monitoring interval plus grace gets one patient-level
