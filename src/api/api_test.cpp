@@ -238,6 +238,7 @@ TEST_F(ApiTest, RouteInventoryMatchesThePermissionTable) {
       {"POST /api/v1/admin/users/{id}/enable", false},
       {"POST /api/v1/admin/users/{id}/reset-mfa", false},
       {"GET /api/v1/admin/clinics", false},
+      {"GET /api/v1/admin/outbox", false},
       {"GET /api/v1/rules", false},
       {"GET /api/v1/rules/{id}", false},
       {"POST /api/v1/rules", false},

@@ -155,6 +155,7 @@ base::Result<net::HttpResponse> SignOffInterrogation(Context& ctx, store::Transa
 base::Result<net::HttpResponse> GetAttachment(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> LinkInterrogation(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> UploadHl7(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> OutboxStatus(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> ListRuleSets(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> GetRuleSetSource(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> CreateRuleSet(Context& ctx, store::Transaction* tx);
