@@ -23,6 +23,13 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
+// Bytes received past the end of the last response, per socket: pipelined responses may arrive
+// in one segment, and the next Read must start with them.
+std::map<int, std::string>& Unread() {
+  static std::map<int, std::string> unread;
+  return unread;
+}
+
 int Connect(const std::string& address) {
   const int port = std::stoi(address.substr(address.rfind(':') + 1));
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -33,6 +40,7 @@ int Connect(const std::string& address) {
   EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
   timeval tv{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  Unread().erase(fd);  // a reused descriptor number starts clean
   return fd;
 }
 
@@ -61,7 +69,8 @@ struct Response {
 // Reads one response; `head_request` for a response without a body.
 Response Read(int fd, bool head_request = false) {
   Response r;
-  std::string in;
+  std::string in = std::move(Unread()[fd]);
+  Unread().erase(fd);
   char buf[4096];
   std::size_t end = std::string::npos;
   while ((end = in.find("\r\n\r\n")) == std::string::npos) {
@@ -89,6 +98,7 @@ Response Read(int fd, bool head_request = false) {
     rest.append(buf, static_cast<std::size_t>(n));
   }
   r.body = rest.substr(0, length);
+  if (rest.size() > length) Unread()[fd] = rest.substr(length);
   return r;
 }
 
