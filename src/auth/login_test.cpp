@@ -112,6 +112,7 @@ TEST_F(Login, ConcurrentPasswordChecksAreCapped) {
   constexpr int kThreads = 6;
   std::atomic<int> ready{0}, ok{0}, unavailable{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       ++ready;
