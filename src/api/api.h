@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/static_files.h"
 #include "auth/blocklist.h"
@@ -19,6 +20,7 @@
 #include "rules/rule_book.h"
 #include "store/database.h"
 #include "store/group_commit.h"
+#include "store/outbox.h"
 
 namespace heartbase::api {
 
@@ -44,6 +46,14 @@ struct ApiOptions {
   std::shared_ptr<rules::RuleBook> rules;
   // The web application, served for every path outside /api/; nullptr = none.
   const StaticFiles* static_files = nullptr;
+  // Who is told when a physician signs an interrogation off (say the billing office or the
+  // referring clinic): an outbox job in the sign-off's own transaction, delivered by
+  // `heartbase notify`. The text names a ticket and a link, never the patient.
+  struct SignoffRecipient {
+    store::OutboxChannel channel = store::OutboxChannel::kEmail;
+    std::string recipient;
+  };
+  std::vector<SignoffRecipient> signoff_recipients;
   // Microseconds since the epoch; injectable for tests.
   std::function<std::int64_t()> now_us;
 };

@@ -21,6 +21,7 @@
 #include "ingest/pipeline.h"
 #include "rules/rule_set.h"
 #include "store/migrations.h"
+#include "store/outbox.h"
 #include "store/review.h"
 #include "store/sqlite/sqlite_database.h"
 #include "store/testing/temp_dir.h"
@@ -559,6 +560,53 @@ TEST_F(ApiTest, QueueReviewAndSignOffWithReauthentication) {
         "reauthenticate:denied", "reauthenticate:success", "interrogation.signoff:success",
         "interrogation.signoff:denied"}) {
     EXPECT_TRUE(Contains(actions, a)) << a;
+  }
+}
+
+// A sign-off tells the configured recipients in its own transaction: one job each, keyed so that
+// it exists once, naming a ticket and never the patient; a refused sign-off tells nobody.
+TEST_F(ApiTest, SignOffQueuesNoticeForEachRecipient) {
+  options_.signoff_recipients = {{store::OutboxChannel::kEmail, "billing@clinic.example"},
+                                 {store::OutboxChannel::kPager, "4711"}};
+  api_ = std::make_unique<Api>(*db_, *keys_, *authenticator_, options_);
+  const std::string doc_pw = "violet anchor sixteen orchards";
+  AddPerson("doc", Role::kPhysician, doc_pw);
+  const auto doc = SignIn("doc", doc_pw);
+  const std::string base = fmt::format("/api/v1/interrogations/{}", interrogation_);
+  auto pending = [&] {
+    auto tx = db_->Begin(store::Access::kRead);
+    return *store::ListOutboxJobs(**tx, store::OutboxState::kPending, 10);
+  };
+
+  EXPECT_EQ(Call("POST", base + "/signoff", doc, R"({"password":"not my password at all"})").status,
+            401);
+  EXPECT_TRUE(pending().empty());
+  ASSERT_EQ(
+      Call("POST", base + "/signoff", doc, fmt::format(R"({{"password":"{}"}})", doc_pw)).status,
+      200);
+  EXPECT_EQ(
+      Call("POST", base + "/signoff", doc, fmt::format(R"({{"password":"{}"}})", doc_pw)).status,
+      409);
+  const auto jobs = pending();
+  ASSERT_EQ(jobs.size(), 2u);
+  std::vector<std::string> keys;
+  for (const auto& j : jobs) {
+    EXPECT_EQ(j.kind, store::OutboxKind::kSignoff);
+    keys.push_back(j.idempotency_key);
+  }
+  EXPECT_TRUE(
+      Contains(keys, fmt::format("signoff:{}:email:billing@clinic.example", interrogation_)));
+  EXPECT_TRUE(Contains(keys, fmt::format("signoff:{}:pager:4711", interrogation_)));
+
+  auto tx = db_->Begin(store::Access::kWrite);
+  auto leased = store::LeaseJobs(**tx, db_->dialect(), *keys_, "test", 10, 60'000'000, now_);
+  ASSERT_TRUE(leased) << leased.error().Describe();
+  ASSERT_EQ(leased->size(), 2u);
+  for (const store::LeasedJob& j : *leased) {
+    const std::string text = j.message.subject + j.message.body + j.message.link;
+    EXPECT_NE(text.find(fmt::format("HB-{:06}", interrogation_)), std::string::npos) << text;
+    EXPECT_EQ(text.find(kCanaryName), std::string::npos) << text;
+    EXPECT_EQ(text.find(kCanaryMrn), std::string::npos) << text;
   }
 }
 

@@ -11,6 +11,7 @@
 #include "store/alerts.h"
 #include "store/blobs.h"
 #include "store/clinical_reads.h"
+#include "store/outbox.h"
 #include "store/patients.h"
 #include "store/review.h"
 
@@ -253,6 +254,28 @@ base::Result<net::HttpResponse> ReviewInterrogation(Context& ctx, store::Transac
   return ReviewResponse(ctx, *tx, id);
 }
 
+namespace {
+
+store::OutboxMessage SignoffNotice(std::int64_t interrogation_id,
+                                   const ApiOptions::SignoffRecipient& to) {
+  store::OutboxMessage m;
+  m.kind = store::OutboxKind::kSignoff;
+  m.channel = to.channel;
+  m.recipient = to.recipient;
+  m.idempotency_key =
+      fmt::format("signoff:{}:{}:{}", interrogation_id, store::ToString(to.channel), to.recipient);
+  m.ticket = fmt::format("HB-{:06}", interrogation_id);
+  m.link = fmt::format("/#/interrogation/{}", interrogation_id);
+  m.subject = fmt::format("heartbase: ticket {} signed off", m.ticket);
+  m.body = fmt::format(
+      "A device interrogation was signed off by a physician in heartbase (ticket {}).\n"
+      "Sign in to see it: {}\n",
+      m.ticket, m.link);
+  return m;
+}
+
+}  // namespace
+
 // Sign-off re-asks for the password (and TOTP code): the route runs outside a transaction, so
 // the re-authentication (Argon2id) never holds the write lock; the sign-off then commits with
 // its audit record.
@@ -290,6 +313,12 @@ base::Result<net::HttpResponse> SignOffInterrogation(Context& ctx, store::Transa
                        (*row)->patient_id, "success", note.empty() ? "note=none" : "note=given");
         !s) {
       return s;
+    }
+    // The notices commit with the sign-off or not at all; each names a ticket, never the patient.
+    for (const ApiOptions::SignoffRecipient& r : ctx.services.options.signoff_recipients) {
+      if (auto e = store::EnqueueJob(tx, ctx.services.keys, SignoffNotice(id, r), ctx.now_us); !e) {
+        return e.error();
+      }
     }
     auto r = ReviewResponse(ctx, tx, id);
     if (!r) return r.error();

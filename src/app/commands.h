@@ -64,6 +64,7 @@ struct ServeCommand {
   std::string web_root;                         // web/dist; empty = API only
   int missed_scan_interval_s = 3600;            // the missed-transmission check
   std::vector<std::string> notify_alerts;       // SEVERITY:CHANNEL:RECIPIENT
+  std::vector<std::string> notify_signoffs;     // CHANNEL:RECIPIENT
   int watch_interval_ms = 1000;
   std::string notify_socket;     // empty = no socket for heartbase notify (docs/notify.md)
   std::int64_t notify_uid = -1;  // the only uid allowed on it; -1 = the uid serve runs as

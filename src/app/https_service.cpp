@@ -113,6 +113,7 @@ base::Result<std::unique_ptr<HttpsService>> HttpsService::Start(const HttpsServi
   api::ApiOptions api_options;
   api_options.blocklist = &service->blocklist_;
   api_options.rules = options.rules;
+  api_options.signoff_recipients = options.signoff_recipients;
   if (!options.web_root.empty()) {
     auto site = api::StaticFiles::Load(options.web_root);
     if (!site) return site.error();

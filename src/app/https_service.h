@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "api/api.h"
 #include "app/data_dir.h"
@@ -28,6 +29,7 @@ struct HttpsServiceOptions {
   ingest::Pipeline* pipeline = nullptr;     // HL7 uploads; nullptr = uploads answer 503
   std::size_t max_frame_bytes = 32u << 20;  // for MLLP-framed uploads
   std::shared_ptr<rules::RuleBook> rules;   // the rule set in force (rule administration)
+  std::vector<api::ApiOptions::SignoffRecipient> signoff_recipients;  // told of each sign-off
 };
 
 class HttpsService {

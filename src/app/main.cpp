@@ -121,6 +121,10 @@ int Run(int argc, char** argv) {
       "Tell RECIPIENT when a transmission arrives with an alert of at least "
       "SEVERITY: SEVERITY:CHANNEL:RECIPIENT, e.g. red:email:oncall@clinic.example "
       "(repeatable; delivered by heartbase notify; no patient data in the text)");
+  serve_cmd->add_option(
+      "--notify-signoff", serve.notify_signoffs,
+      "Tell RECIPIENT when a physician signs an interrogation off: CHANNEL:RECIPIENT, e.g. "
+      "email:billing@clinic.example (repeatable; a ticket and a link, no patient data)");
   serve_cmd->add_flag("--upgrade", serve.upgrade, "Upgrade an older database schema");
   serve_cmd->add_option("--watch", serve.watch_dir,
                         "Drop folder: import files placed here, then move them to done/ or "

@@ -130,6 +130,21 @@ int RunServe(const ServeCommand& command) {
     r.channel = email ? store::OutboxChannel::kEmail : store::OutboxChannel::kPager;
     ingest_options.alert_recipients.push_back(std::move(r));
   }
+  std::vector<api::ApiOptions::SignoffRecipient> signoff_recipients;
+  for (const std::string& entry : command.notify_signoffs) {
+    const std::size_t colon = entry.find(':');
+    const std::string channel = entry.substr(0, colon);
+    api::ApiOptions::SignoffRecipient r;
+    r.recipient = colon == std::string::npos ? "" : entry.substr(colon + 1);
+    if ((channel != "email" && channel != "pager") || r.recipient.empty()) {
+      std::fprintf(stderr,
+                   "heartbase: serve: --notify-signoff must be email|pager:RECIPIENT, got '%s'\n",
+                   entry.c_str());
+      return 1;
+    }
+    r.channel = channel == "email" ? store::OutboxChannel::kEmail : store::OutboxChannel::kPager;
+    signoff_recipients.push_back(std::move(r));
+  }
   auto rule_book = LoadRuleBook(*opened->db);
   if (!rule_book) {
     std::fprintf(stderr, "heartbase: serve: alert rules: %s\n",
@@ -221,7 +236,8 @@ int RunServe(const ServeCommand& command) {
                                         .web_root = command.web_root,
                                         .pipeline = &pipeline,
                                         .max_frame_bytes = mllp.max_frame_bytes,
-                                        .rules = *rule_book},
+                                        .rules = *rule_book,
+                                        .signoff_recipients = signoff_recipients},
                                        o, *opened);
     if (!started) {
       std::fprintf(stderr, "heartbase: serve: --https-listen: %s\n",

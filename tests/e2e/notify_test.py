@@ -188,6 +188,14 @@ def main():
         check(found == [], f"no notify socket or key without --notify-socket ({found})")
         stop(serve)
 
+        # A recipient option that cannot be honoured stops start-up with a message naming it.
+        for flag, value in (("--notify-signoff", "fax:5551234"), ("--notify-signoff", "email:"),
+                            ("--notify-alert", "purple:email:a@b.example")):
+            r = run("serve", "--data", data, "--mllp-listen", "127.0.0.1:0", "--https-listen",
+                    "none", flag, value)
+            check(r.returncode == 1 and flag in r.stderr,
+                  f"serve refuses {flag} {value} ({r.returncode}: {r.stderr.strip()})")
+
         sock = os.path.join(data, "notify", "notify.sock")
         serve = subprocess.Popen([HEARTBASE, "serve", "--data", data, "--mllp-listen",
                                   "127.0.0.1:0", "--https-listen", "none", "--notify-socket",
