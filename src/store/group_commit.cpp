@@ -1,6 +1,7 @@
 // Group commit by leader and followers: the first caller that finds no commit in progress becomes
 // the leader, takes everything queued (up to max_batch), runs it in one transaction and wakes the
-// others. Callers that arrive meanwhile queue up for the next batch; one of them leads it.
+// units of that batch, each on its own condition variable. Callers that arrived meanwhile are
+// queued for the next batch; the leader hands the lead to the first of them.
 #include "store/group_commit.h"
 
 #include <chrono>
@@ -14,15 +15,18 @@ GroupCommit::GroupCommit(Database& db, GroupCommitOptions options) : db_(db), op
 }
 
 base::Status GroupCommit::Run(const std::function<base::Status(Transaction&)>& work) {
-  Unit unit{.work = &work};
+  Unit unit;
+  unit.work = &work;
   std::unique_lock lock(mu_);
   queue_.push_back(&unit);
+  if (leader_) {
+    // A follower sleeps until its batch is done or it is handed the lead: one wake-up each, not
+    // one per batch for every waiting thread.
+    unit.cv.wait(lock, [&] { return unit.done || unit.lead; });
+    if (unit.done) return unit.result;
+  }
+  leader_ = true;
   while (!unit.done) {
-    if (leader_) {
-      cv_.wait(lock);
-      continue;
-    }
-    leader_ = true;
     std::vector<Unit*> batch;
     while (!queue_.empty() && batch.size() < options_.max_batch) {
       batch.push_back(queue_.front());
@@ -31,11 +35,19 @@ base::Status GroupCommit::Run(const std::function<base::Status(Transaction&)>& w
     lock.unlock();
     CommitBatch(batch);
     lock.lock();
-    for (Unit* u : batch) u->done = true;
+    for (Unit* u : batch) {
+      u->done = true;
+      // Under the lock: the waiter cannot return (and destroy its unit) before it is notified.
+      if (u != &unit) u->cv.notify_one();
+    }
     ++batches_;
     units_ += batch.size();
+  }
+  if (queue_.empty()) {
     leader_ = false;
-    cv_.notify_all();
+  } else {
+    queue_.front()->lead = true;  // whoever arrived meanwhile leads the next batch
+    queue_.front()->cv.notify_one();
   }
   return unit.result;
 }

@@ -40,9 +40,11 @@ class GroupCommit {
 
  private:
   struct Unit {
-    const std::function<base::Status(Transaction&)>* work;
+    const std::function<base::Status(Transaction&)>* work = nullptr;
     base::Status result;
-    bool done = false;
+    bool done = false;           // committed or failed (guarded by mu_)
+    bool lead = false;           // handed the leadership of the next batch (guarded by mu_)
+    std::condition_variable cv;  // its thread waits here: woken once, for done or lead
   };
   void CommitBatch(const std::vector<Unit*>& batch);
   base::Status TryBatch(const std::vector<Unit*>& batch);
@@ -50,7 +52,6 @@ class GroupCommit {
   Database& db_;
   GroupCommitOptions options_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
   std::deque<Unit*> queue_;  // guarded by mu_
   bool leader_ = false;      // a thread is committing a batch (guarded by mu_)
   std::size_t batches_ = 0;  // guarded by mu_

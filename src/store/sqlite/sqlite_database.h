@@ -2,6 +2,8 @@
 // connection and a small pool of reader connections, prepared statements cached per connection.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -13,10 +15,13 @@ namespace heartbase::store {
 
 struct SqliteOptions {
   std::string path;
-  bool create = false;          // create the file if it does not exist
-  int busy_timeout_ms = 5000;   // how long a statement waits on a lock before kConflict
-  std::size_t max_readers = 4;  // reader connections kept open
-  std::string vfs;              // SQLite VFS name; empty = the default (tests inject faults)
+  bool create = false;         // create the file if it does not exist
+  int busy_timeout_ms = 5000;  // how long a statement waits on a lock before kConflict
+  // Reader connections kept open. At least as many as threads that read at once (HTTP and MLLP
+  // workers): a reader beyond it is opened, used once and closed, which costs a schema parse and
+  // every statement's preparation.
+  std::size_t max_readers = 16;
+  std::string vfs;  // SQLite VFS name; empty = the default (tests inject faults)
   // locking_mode=EXCLUSIVE: one connection, WAL index in heap memory. Only for test VFSs that
   // have no shared memory (power-loss simulation); readers cannot be used then.
   bool exclusive_locking = false;
