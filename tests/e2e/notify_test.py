@@ -9,6 +9,8 @@
 - A poison job (a pager gateway that accepts the connection and never answers) does not delay the
   next job by more than the pager timeout plus a set margin.
 - Forged and oversized frames on the lease socket are refused and serve keeps serving.
+- kill -9 of notify, then of serve, while jobs are being delivered: after a restart every job is
+  sent, each under one Message-ID (its idempotency key), so a receiver keeps each once.
 - Without --notify-socket nothing listens for notify.
 
 Usage: notify_test.py HEARTBASE
@@ -122,10 +124,10 @@ def enqueue(data, to, key, channel="email", attempts=3, backoff_ms=200):
     return json.loads(r.stdout)["id"]
 
 
-def write_config(d, name, sock, key_file, smtp_port=None, pager_port=None, batch=4):
+def write_config(d, name, sock, key_file, smtp_port=None, pager_port=None, batch=4, lease=30):
     path = os.path.join(d, name + ".toml")
     lines = [f'socket = "{sock}"', f'key_file = "{key_file}"', f'holder = "{name}"',
-             f"batch = {batch}", "poll_interval_ms = 100", "lease_seconds = 30"]
+             f"batch = {batch}", "poll_interval_ms = 100", f"lease_seconds = {lease}"]
     if smtp_port:
         lines += ["[smtp]", f'url = "smtp://127.0.0.1:{smtp_port}"',
                   'from = "heartbase@clinic.example"', f'ca_file = "{d}/ca.pem"',
@@ -197,12 +199,15 @@ def main():
                   f"serve refuses {flag} {value} ({r.returncode}: {r.stderr.strip()})")
 
         sock = os.path.join(data, "notify", "notify.sock")
-        serve = subprocess.Popen([HEARTBASE, "serve", "--data", data, "--mllp-listen",
+
+        def start_serve(log):
+            p = subprocess.Popen([HEARTBASE, "serve", "--data", data, "--mllp-listen",
                                   "127.0.0.1:0", "--https-listen", "none", "--notify-socket",
-                                  sock], stdout=subprocess.PIPE,
-                                 stderr=open(tmp + "/serve.log", "w"), text=True)
-        procs.append(serve)
-        lines = [serve.stdout.readline() for _ in range(2)]
+                                  sock], stdout=subprocess.PIPE, stderr=open(log, "w"), text=True)
+            procs.append(p)
+            return p, [p.stdout.readline() for _ in range(2)]
+
+        serve, lines = start_serve(tmp + "/serve.log")
         check(any(l.startswith("listening notify " + sock) for l in lines),
               f"serve announces the notify socket ({lines})")
         st = os.stat(sock)
@@ -293,6 +298,42 @@ def main():
         stop(n)
         st = status(data)
         check(st["pending"] == 0 and st["leased"] == 0, f"queue drained ({st})")
+
+        # 5. kill -9 mid-delivery, notify first, then serve. Delivery is at least once (a send
+        # whose report was lost goes out again after the 5 s lease), always under the job's
+        # Message-ID, so every job must be sent and arrive under exactly one id.
+        def message_ids():
+            return [m["Message-ID"] for m in messages(good_box)]
+
+        for victim in ("notify", "serve"):
+            keys = [f"e2e:kill-{victim}:{i}" for i in range(1, 13)]
+            seen = set(message_ids())
+            sent_before = status(data)["sent"]
+            for k in keys:
+                enqueue(data, "oncall@clinic.example", k)
+            cfg = write_config(tmp, f"kill-{victim}", sock, key_file, smtp_port=good_port,
+                               batch=2, lease=5)
+            n = start_notify(cfg, f"{tmp}/notify-kill-{victim}.log")
+            check(wait_for(lambda: len(set(message_ids()) - seen) >= 1, 20),
+                  f"kill {victim}: delivery under way")
+            if victim == "notify":
+                n.kill()
+                n.wait()
+                n = start_notify(cfg, f"{tmp}/notify-kill-{victim}-2.log")
+            else:
+                serve.kill()
+                serve.wait()
+                serve, lines = start_serve(tmp + "/serve-2.log")
+                check(any(l.startswith("listening notify " + sock) for l in lines),
+                      f"serve restarts on the socket it left behind ({lines})")
+            done = wait_for(lambda: (lambda st: st["sent"] - sent_before == len(keys) and
+                                     st["pending"] == 0 and st["leased"] == 0)(status(data)), 60)
+            stop(n)
+            check(done, f"kill {victim}: every job sent after the restart ({status(data)})")
+            new = [i for i in message_ids() if i not in seen]
+            check(len(set(new)) == len(keys),
+                  f"kill {victim}: {len(keys)} jobs arrived under {len(set(new))} Message-IDs "
+                  f"({len(new)} messages, {len(new) - len(set(new))} repeated)")
 
         stop(serve)
         procs.remove(serve)
