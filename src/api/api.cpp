@@ -279,8 +279,12 @@ net::HttpResponse Api::Handle(const net::HttpRequest& request) {
     // The web application: public files, no patient data; the same security headers.
     if (const StaticFiles::File* f = site->Find(path)) {
       response.status = 200;
-      response.body = f->body;
+      const bool gzip =
+          !f->gzip.empty() && StaticFiles::AcceptsGzip(request.Header("accept-encoding"));
+      response.body = gzip ? f->gzip : f->body;
       response.Set("Content-Type", f->content_type);
+      if (gzip) response.Set("Content-Encoding", "gzip");
+      if (!f->gzip.empty()) response.Set("Vary", "Accept-Encoding");
       SecurityHeaders(&response, ctx.correlation_id);
       if (f->immutable) response.Set("Cache-Control", "public, max-age=31536000, immutable");
       if (request.method == "HEAD") response.body.clear();

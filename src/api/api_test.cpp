@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sodium.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -858,10 +859,63 @@ TEST_F(ApiTest, WebApplicationFilesAreServedWithTheSecurityHeaders) {
   std::map<std::string, std::string> h(js.headers.begin(), js.headers.end());
   EXPECT_EQ(h["Content-Type"], "text/javascript; charset=utf-8");
   EXPECT_NE(h["Cache-Control"].find("immutable"), std::string::npos);
+  EXPECT_TRUE(h["Content-Encoding"].empty());  // too small to be worth compressing
   EXPECT_EQ(Call("GET", "/assets/missing.js").status, 404);
   EXPECT_EQ(Call("GET", "/../../etc/passwd.txt").status, 404);
   EXPECT_EQ(Call("GET", "/api/v1/nothing").status, 404);  // the API is never the application
   EXPECT_EQ(Call("POST", "/").status, 404);
+}
+
+// Public files are sent gzip-compressed to clients that accept it (compressed once at start-up);
+// the API's own responses never are.
+TEST_F(ApiTest, WebApplicationFilesAreCompressedForClientsThatAcceptGzip) {
+  const std::string root = dir_.File("web-gzip");
+  std::filesystem::create_directories(root + "/assets");
+  std::ofstream(root + "/index.html") << "<!doctype html><title>heartbase</title>";
+  std::string script;
+  for (int i = 0; i < 200; ++i) script += fmt::format("export const value{} = {};\n", i, i % 7);
+  std::ofstream(root + "/assets/app-9f8e.js") << script;
+  std::ofstream(root + "/assets/logo.png") << std::string(4096, 'x');
+  auto site = StaticFiles::Load(root);
+  ASSERT_TRUE(site) << site.error().Describe();
+  options_.static_files = &*site;
+  api_ = std::make_unique<Api>(*db_, *keys_, *authenticator_, options_);
+
+  auto headers = [](const net::HttpResponse& r) {
+    return std::map<std::string, std::string>(r.headers.begin(), r.headers.end());
+  };
+  auto packed = Call("GET", "/assets/app-9f8e.js", {{"accept-encoding", "br, gzip;q=0.8"}});
+  ASSERT_EQ(packed.status, 200);
+  EXPECT_EQ(headers(packed)["Content-Encoding"], "gzip");
+  EXPECT_EQ(headers(packed)["Vary"], "Accept-Encoding");
+  EXPECT_LT(packed.body.size(), script.size() / 2);
+  // It inflates to the file.
+  z_stream z{};
+  ASSERT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
+  std::string inflated(script.size() + 16, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(packed.body.data());
+  z.avail_in = static_cast<uInt>(packed.body.size());
+  z.next_out = reinterpret_cast<Bytef*>(inflated.data());
+  z.avail_out = static_cast<uInt>(inflated.size());
+  EXPECT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);
+  inflated.resize(z.total_out);
+  inflateEnd(&z);
+  EXPECT_EQ(inflated, script);
+
+  for (const char* refuses : {"", "identity", "gzip;q=0", "br, gzip; q=0.000", "deflate"}) {
+    auto plain = Call("GET", "/assets/app-9f8e.js", {{"accept-encoding", refuses}});
+    EXPECT_EQ(plain.body, script) << refuses;
+    EXPECT_TRUE(headers(plain)["Content-Encoding"].empty()) << refuses;
+  }
+  EXPECT_EQ(
+      headers(Call("GET", "/assets/app-9f8e.js", {{"accept-encoding", "*"}}))["Content-Encoding"],
+      "gzip");
+  // Images are not compressed; nor is any API response.
+  EXPECT_TRUE(
+      headers(Call("GET", "/assets/logo.png", {{"accept-encoding", "gzip"}}))["Content-Encoding"]
+          .empty());
+  auto health = Call("GET", "/api/v1/health", {{"accept-encoding", "gzip"}});
+  EXPECT_TRUE(headers(health)["Content-Encoding"].empty());
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 #include "api/static_files.h"
 
 #include <fmt/format.h>
+#include <zlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -29,6 +31,34 @@ std::string ContentType(std::string_view path) {
     }
   }
   return "application/octet-stream";
+}
+
+bool Compressible(std::string_view type) {
+  return type.starts_with("text/") || type.starts_with("application/json") ||
+         type == "image/svg+xml";
+}
+
+// The gzip member for `body` (zlib, best compression); empty if zlib fails.
+std::string Gzip(std::string_view body) {
+  z_stream z{};
+  if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return {};
+  }
+  std::string out(deflateBound(&z, body.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
+  z.avail_in = static_cast<uInt>(body.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return rc == Z_STREAM_END ? out : std::string();
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
 }
 
 }  // namespace
@@ -64,9 +94,36 @@ base::Result<StaticFiles> StaticFiles::Load(const std::string& root,
     File f{.body = std::move(body),
            .content_type = ContentType(relative),
            .immutable = relative.rfind("assets/", 0) == 0};
+    if (Compressible(f.content_type) && f.body.size() >= 256) {
+      std::string packed = Gzip(f.body);
+      if (!packed.empty() && packed.size() < f.body.size() - f.body.size() / 10) {
+        f.gzip = std::move(packed);
+      }
+    }
     out.files_.emplace("/" + relative, std::move(f));
   }
   return out;
+}
+
+bool StaticFiles::AcceptsGzip(std::string_view accept_encoding) {
+  std::string_view rest = accept_encoding;
+  while (!rest.empty()) {
+    const std::size_t comma = std::min(rest.find(','), rest.size());
+    std::string_view entry = rest.substr(0, comma);
+    rest.remove_prefix(std::min(comma + 1, rest.size()));
+    const std::size_t semi = std::min(entry.find(';'), entry.size());
+    const std::string_view coding = Trim(entry.substr(0, semi));
+    if (coding != "gzip" && coding != "*") continue;
+    // q=0 (q=0.0, q=0.000) refuses it; any other weight accepts it.
+    std::string_view params = semi < entry.size() ? entry.substr(semi + 1) : std::string_view();
+    bool refused = false;
+    if (const std::size_t q = params.find("q="); q != std::string_view::npos) {
+      const std::string_view w = Trim(params.substr(q + 2));
+      refused = !w.empty() && w.find_first_not_of("0.") == std::string_view::npos;
+    }
+    return !refused;
+  }
+  return false;
 }
 
 const StaticFiles::File* StaticFiles::Find(std::string_view path) const {

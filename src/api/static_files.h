@@ -23,6 +23,11 @@ class StaticFiles {
     std::string body;
     std::string content_type;
     bool immutable = false;  // a content-hashed asset (assets/…): cacheable for a year
+    // The body gzip-compressed once at start-up, for clients that accept it; empty when the type
+    // does not compress (images, fonts) or it saves less than a tenth. Only these public files
+    // are ever compressed: compressing responses that mix secrets with attacker-influenced text
+    // (BREACH) is not done.
+    std::string gzip;
   };
 
   // Every regular file under `root` (symbolic links are not followed). kNotFound if `root` is not
@@ -33,6 +38,8 @@ class StaticFiles {
   // The file for a request path ("/" and unknown paths without a dot are index.html, so that a
   // reload of the application's own routes works); nullptr if there is none.
   const File* Find(std::string_view path) const;
+  // Whether an Accept-Encoding header value allows gzip (a "gzip" or "*" entry without q=0).
+  static bool AcceptsGzip(std::string_view accept_encoding);
   std::size_t size() const { return files_.size(); }
 
  private:
