@@ -370,6 +370,10 @@ TEST_F(ApiTest, SessionSignInCookieCsrfAndSignOut) {
   const std::string session = cookie.substr(0, cookie.find(';'));
   auto me = Call("GET", "/api/v1/auth/me", {{"cookie", session}});
   ASSERT_EQ(me.status, 200);
+  // The names of the user's own clinics only.
+  EXPECT_NE(me.body.find(R"("clinics":[1],"clinic_names":{"1":"Main clinic"})"), std::string::npos)
+      << me.body;
+  EXPECT_EQ(me.body.find("Other clinic"), std::string::npos);
   const auto at = me.body.find("\"csrf_token\":\"") + 14;
   const std::string csrf = me.body.substr(at, me.body.find('"', at) - at);
   // Without the CSRF token, or from another site, sign-out is refused.

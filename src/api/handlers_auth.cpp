@@ -1,6 +1,8 @@
 // Sign-in, sign-out, who am I, health.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "api/internal/context.h"
 #include "api/json_body.h"
 #include "audit/trail.h"
@@ -97,8 +99,11 @@ base::Result<net::HttpResponse> Logout(Context& ctx, store::Transaction* tx) {
   return r;
 }
 
-base::Result<net::HttpResponse> Me(Context& ctx, store::Transaction*) {
+base::Result<net::HttpResponse> Me(Context& ctx, store::Transaction* tx) {
   const Caller& c = *ctx.caller;
+  // The names of the caller's clinics (sites are not patient data), for labels in the application.
+  auto named = tx->Query("SELECT id, name FROM clinic ORDER BY id", {});
+  if (!named) return named.error();
   std::string out;
   base::JsonWriter w(&out);
   w.BeginObject();
@@ -109,6 +114,17 @@ base::Result<net::HttpResponse> Me(Context& ctx, store::Transaction*) {
   w.BeginArray();
   for (auth::ClinicId id : c.subject.clinics) w.Int(static_cast<std::int64_t>(id));
   w.EndArray();
+  w.Key("clinic_names");
+  w.BeginObject();
+  for (const store::Row& row : *named) {
+    const std::int64_t id = row.Int(0);
+    if (std::find(c.subject.clinics.begin(), c.subject.clinics.end(),
+                  static_cast<auth::ClinicId>(id)) == c.subject.clinics.end()) {
+      continue;
+    }
+    w.Field(std::to_string(id), row.Text(1));
+  }
+  w.EndObject();
   if (c.session) {
     w.Field("csrf_token", c.session->csrf_token);
     w.Field("mfa_enrollment_required", c.session->restricted);

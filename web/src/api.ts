@@ -22,6 +22,8 @@ export interface Me {
   user_id: number;
   role: string;
   clinics: number[];
+  /** The names of the caller's clinics, by id. */
+  clinic_names?: Record<string, string>;
   csrf_token?: string;
   mfa_enrollment_required?: boolean;
   break_glass_until_us: number;

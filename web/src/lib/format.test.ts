@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  clinicLabel,
   decimalsOf,
   formatAge,
   formatBytes,
@@ -93,5 +94,14 @@ describe('patientName', () => {
     expect(patientName('Smith', 'Chloé')).toBe('SMITH, Chloé');
     expect(patientName('', '')).toBe('(no name)');
     expect(patientName('Smith', '')).toBe('SMITH');
+  });
+});
+
+describe('clinicLabel', () => {
+  it('names the caller\'s clinics and numbers the others', () => {
+    expect(clinicLabel({ '1': 'Device clinic North' }, 1)).toBe('Device clinic North');
+    expect(clinicLabel({ '1': 'Device clinic North' }, 2)).toBe('Clinic 2');
+    expect(clinicLabel(undefined, 3)).toBe('Clinic 3');
+    expect(clinicLabel({ '4': '' }, 4)).toBe('Clinic 4');
   });
 });

@@ -182,3 +182,9 @@ export function formatManufacturer(m: string | null | undefined): string {
 export const MANUFACTURER_CODES = Object.keys(MANUFACTURERS);
 export const DEVICE_TYPE_CODES = Object.keys(DEVICE_TYPES).filter((t) => t !== 'unknown');
 export const SESSION_TYPE_CODES = Object.keys(SESSION_TYPES).filter((t) => t !== 'Unknown');
+
+/** A clinic's name where the caller knows it (their own clinics), else "Clinic N". */
+export function clinicLabel(names: Record<string, string> | undefined, id: number): string {
+  const name = names?.[String(id)];
+  return name ? name : `Clinic ${id}`;
+}

@@ -3,7 +3,7 @@
 import type uPlot from 'uplot';
 import { api, seriesByTerm, type InterrogationRow, type Patient } from '../api';
 import { deviceStatus } from '../lib/devices';
-import { formatDate, formatDeviceType, formatManufacturer, formatSessionType, patientName } from '../lib/format';
+import { clinicLabel, formatDate, formatDeviceType, formatManufacturer, formatSessionType, patientName } from '../lib/format';
 import { can } from '../lib/roles';
 import { alignSeries, deviceChangeMarkers, termRequests, TREND_CHARTS } from '../lib/trends';
 import { clear, h, pageTitle, showError, statusBox, table } from './dom';
@@ -12,7 +12,7 @@ import { trendChart, type TrendChart } from './trendchart';
 
 const MAX_TIMELINE_PAGES = 10;
 
-function demographics(p: Patient): HTMLElement {
+function demographics(p: Patient, clinicNames: Record<string, string> | undefined): HTMLElement {
   const ids = p.identifiers.map((i) => `${i.kind || 'ID'} ${i.id}${i.authority ? ` (${i.authority})` : ''}`);
   return h(
     'dl',
@@ -20,7 +20,7 @@ function demographics(p: Patient): HTMLElement {
     h('div', null, h('dt', null, 'Born'), h('dd', null, p.birth_date || '—')),
     h('div', null, h('dt', null, 'Sex'), h('dd', null, p.sex || '—')),
     h('div', null, h('dt', null, 'Identifiers'), h('dd', null, ids.length ? ids.join(' · ') : '—')),
-    h('div', null, h('dt', null, 'Clinic'), h('dd', null, `Clinic ${p.clinic_id}`)),
+    h('div', null, h('dt', null, 'Clinic'), h('dd', null, clinicLabel(clinicNames, p.clinic_id))),
     p.unmatched ? h('div', null, h('dt', null, 'Record'), h('dd', null, h('span', { class: 'badge warn' }, 'unmatched — created from a transmission'))) : null,
   );
 }
@@ -122,7 +122,7 @@ export async function renderPatient(main: HTMLElement, ctx: ScreenContext, id: n
   clear(
     main,
     h('div', { class: 'page-head' }, pageTitle(patientName(p.family_name, p.given_name)), h('a', { href: '#/patients', class: 'back' }, '← Patients')),
-    demographics(p),
+    demographics(p, ctx.me.clinic_names),
     h('div', { class: 'two-col' }, devicesSection(p), mayInterrogations ? timelineBox : null),
     mayTrends
       ? h(

@@ -1,13 +1,13 @@
 // Patient list and search (name, MRN or any identifier, device or lead serial).
 import { api, type PatientSummary } from '../api';
-import { patientName } from '../lib/format';
+import { clinicLabel, patientName } from '../lib/format';
 import { busy, clear, field, h, pageTitle, showError, statusBox, table } from './dom';
 import type { ScreenContext } from './context';
 
 // The last search, kept in memory for "back" (never in the address: it may be a name).
 let lastQuery = '';
 
-export function patientRows(items: PatientSummary[], action?: (p: PatientSummary) => HTMLElement): HTMLTableRowElement[] {
+export function patientRows(items: PatientSummary[], clinicNames: Record<string, string> | undefined, action?: (p: PatientSummary) => HTMLElement): HTMLTableRowElement[] {
   return items.map((p) =>
     h(
       'tr',
@@ -15,7 +15,7 @@ export function patientRows(items: PatientSummary[], action?: (p: PatientSummary
       h('td', null, h('a', { href: `#/patient/${p.id}` }, patientName(p.family_name, p.given_name))),
       h('td', null, p.birth_date || '—'),
       h('td', null, p.sex || '—'),
-      h('td', null, `Clinic ${p.clinic_id}`),
+      h('td', null, clinicLabel(clinicNames, p.clinic_id)),
       h('td', null, p.unmatched ? h('span', { class: 'badge warn' }, 'unmatched') : ''),
       action ? h('td', null, action(p)) : null,
     ),
@@ -42,7 +42,7 @@ export async function renderPatients(main: HTMLElement, ctx: ScreenContext): Pro
       cursor = page.next_cursor;
       status.className = 'status';
       clear(status, lastQuery ? `${items.length}${cursor ? '+' : ''} found.` : '');
-      clear(results, items.length ? table(['Name', 'Born', 'Sex', 'Clinic', ''], patientRows(items), { testid: 'patient-table' }) : h('p', { class: 'empty' }, 'No patient matches.'));
+      clear(results, items.length ? table(['Name', 'Born', 'Sex', 'Clinic', ''], patientRows(items, ctx.me.clinic_names), { testid: 'patient-table' }) : h('p', { class: 'empty' }, 'No patient matches.'));
       more.hidden = !cursor;
     } catch (err) {
       if (ctx.current()) showError(status, err);

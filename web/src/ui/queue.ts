@@ -1,6 +1,6 @@
 // Triage queue: every interrogation not yet reviewed, most urgent and longest waiting first.
 import { api, type QueueItem } from '../api';
-import { formatDateTime, formatDeviceType, formatManufacturer, formatSessionType, DEVICE_TYPE_CODES, MANUFACTURER_CODES, SESSION_TYPE_CODES } from '../lib/format';
+import { clinicLabel, formatDateTime, formatDeviceType, formatManufacturer, formatSessionType, DEVICE_TYPE_CODES, MANUFACTURER_CODES, SESSION_TYPE_CODES } from '../lib/format';
 import { dueState, EMPTY_FILTERS, queueParams, severityCounts, sortQueue, timeSinceArrival, type QueueFilters } from '../lib/queue';
 import { can } from '../lib/roles';
 import { busy, clear, field, h, pageTitle, select, showError, statusBox, table } from './dom';
@@ -26,7 +26,7 @@ export async function renderQueue(main: HTMLElement, ctx: ScreenContext): Promis
   let cursor: string | null = null;
   const mayAssign = can(ctx.me.role, 'interrogation.review');
 
-  const clinicOptions: [string, string][] = [['', 'All my clinics'], ...ctx.me.clinics.map((c): [string, string] => [String(c), `Clinic ${c}`])];
+  const clinicOptions: [string, string][] = [['', 'All my clinics'], ...ctx.me.clinics.map((c): [string, string] => [String(c), clinicLabel(ctx.me.clinic_names, c)])];
   const clinic = select(clinicOptions, filters.clinic, { 'data-testid': 'filter-clinic' });
   const manufacturer = select([['', 'All'], ...MANUFACTURER_CODES.map((m): [string, string] => [m, formatManufacturer(m)])], filters.manufacturer, { 'data-testid': 'filter-manufacturer' });
   const deviceType = select([['', 'All'], ...DEVICE_TYPE_CODES.map((t): [string, string] => [t, formatDeviceType(t)])], filters.device_type, { 'data-testid': 'filter-device-type' });

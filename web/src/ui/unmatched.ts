@@ -94,7 +94,7 @@ export async function renderUnmatched(main: HTMLElement, ctx: ScreenContext): Pr
         try {
           const page = await api.searchPatients(q.value.trim(), 20);
           const found = page.items.filter((p) => p.id !== d.patient_id);
-          clear(results, found.length ? table(['Name', 'Born', 'Sex', 'Clinic', '', ''], patientRows(found, linkTo)) : h('p', { class: 'empty' }, 'No patient matches.'));
+          clear(results, found.length ? table(['Name', 'Born', 'Sex', 'Clinic', '', ''], patientRows(found, ctx.me.clinic_names, linkTo)) : h('p', { class: 'empty' }, 'No patient matches.'));
         } catch (err) {
           showError(st, err);
         }
