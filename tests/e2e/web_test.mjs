@@ -258,6 +258,8 @@ try {
     runCli(binary, ['user', 'add', '--data', data, '--name', 'phys', '--display-name', 'Dr Phys', '--role', 'physician', '--mfa-required'], { input: `${PASSWORDS.phys}\n` });
     runCli(binary, ['user', 'add', '--data', data, '--name', 'audit', '--role', 'auditor'], { input: `${PASSWORDS.audit}\n` });
     runCli(binary, ['user', 'add', '--data', data, '--name', 'other', '--role', 'physician', '--clinic', String(otherClinic)], { input: `${PASSWORDS.other}\n` });
+    // One notification waiting (heartbase notify is not running): administration shows it.
+    runCli(binary, ['outbox', 'enqueue-test', '--data', data, '--to', 'oncall@clinic.example']);
     equal(await tid(page, 'login-name').inputValue(), 'admin', 'sign-in page prefilled with the new administrator');
     // Administrators always need TOTP: the first sign-in goes to enrolment.
     await enrolAndSignIn(page, 'admin', PASSWORDS.admin, 'mfa-enrolment');
@@ -271,6 +273,9 @@ try {
     const clinics = await page.locator('[data-testid=clinic-row]').allTextContents();
     equal(clinics.length, 2, 'clinic rows');
     check(clinics.some((c) => c.includes(OTHER_CLINIC)), `the clinic made with "heartbase clinic add" is listed (${clinics.join(' | ')})`);
+    const outbox = await tid(page, 'outbox-counts').textContent();
+    check(/Waiting\s*1(?!\d)/.test(outbox) && /Failed for good\s*0(?!\d)/.test(outbox), `the notification queue shows one job waiting (${outbox})`);
+    check((await page.locator('[data-testid=outbox-alarm]').count()) === 0, 'no notification alarm for a fresh job');
     await shot(page, 'admin');
     await tid(page, 'logout').click();
     await tid(page, 'login-name').waitFor();

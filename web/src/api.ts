@@ -236,6 +236,17 @@ export interface Clinic {
   name: string;
 }
 
+/** The notification queue (heartbase notify), as administrators see it: no message content. */
+export interface OutboxStatus {
+  pending: number;
+  leased: number;
+  sent: number;
+  dead: number;
+  queue_age_us: number;
+  alarm: boolean;
+  dead_letters: { id: number; kind: string; channel: string; attempts: number; last_error: string; updated_us: number }[];
+}
+
 // ---- transport --------------------------------------------------------------------------
 
 export class ApiError extends Error {
@@ -399,6 +410,7 @@ export const api = {
   userAction: (id: number, action: 'disable' | 'enable' | 'reset-mfa') => post<unknown>(`/admin/users/${id}/${action}`),
   clinics: () => get<{ items: Clinic[] }>('/admin/clinics'),
   addClinic: (name: string) => post<unknown>('/admin/clinics', { name }),
+  outbox: () => get<OutboxStatus>('/admin/outbox'),
 };
 
 /** Map a 11073 numeric code from the trend endpoint back to the term asked for, by position. */

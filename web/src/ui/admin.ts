@@ -1,5 +1,7 @@
-// Administration: user accounts (add, disable, enable, reset MFA) and clinics.
-import { api, type AdminUser, type Clinic } from '../api';
+// Administration: user accounts (add, disable, enable, reset MFA), clinics, and the notification
+// queue (counts, age, dead letters; a banner when it needs attention).
+import { api, type AdminUser, type Clinic, type OutboxStatus } from '../api';
+import { formatDateTime, formatDuration } from '../lib/format';
 import { ROLE_LABELS, ROLES, type Role } from '../lib/roles';
 import { busy, clear, confirmDialog, field, h, pageTitle, select, showError, showInfo, statusBox, table } from './dom';
 import type { ScreenContext } from './context';
@@ -94,6 +96,39 @@ export async function renderAdmin(main: HTMLElement, ctx: ScreenContext): Promis
     clear(formBox, form);
   }
 
+  // ---- notification queue
+  const outboxBox = h('div');
+  async function loadOutbox(): Promise<void> {
+    const o: OutboxStatus = await withStepUp(() => api.outbox());
+    if (!ctx.current()) return;
+    const counts = h(
+      'dl',
+      { class: 'facts', 'data-testid': 'outbox-counts' },
+      ...([['Waiting', o.pending], ['Being sent', o.leased], ['Sent', o.sent], ['Failed for good', o.dead]] as const).map(([label, n]) =>
+        h('div', null, h('dt', null, label), h('dd', null, String(n))),
+      ),
+      h('div', null, h('dt', null, 'Oldest waiting'), h('dd', null, o.queue_age_us > 0 ? formatDuration(o.queue_age_us / 1e6) : '—')),
+    );
+    const banner = o.alarm
+      ? h(
+          'p',
+          { class: 'status error', role: 'alert', 'data-testid': 'outbox-alarm' },
+          o.dead > 0
+            ? `${o.dead} notification${o.dead === 1 ? '' : 's'} could not be delivered. Check heartbase notify's configuration and log.`
+            : 'Notifications have been waiting for more than 15 minutes: is heartbase notify running?',
+        )
+      : null;
+    const dead = o.dead_letters.length
+      ? table(
+          ['Job', 'Kind', 'Channel', 'Attempts', 'Last error', 'Failed'],
+          o.dead_letters.map((j) =>
+            h('tr', { 'data-testid': 'dead-letter' }, h('td', null, String(j.id)), h('td', null, j.kind), h('td', null, j.channel), h('td', null, String(j.attempts)), h('td', null, j.last_error || '—'), h('td', null, formatDateTime(j.updated_us))),
+          ),
+        )
+      : null;
+    clear(outboxBox, banner, counts, dead);
+  }
+
   // ---- add clinic
   const clinicInput = h('input', { type: 'text', required: true, 'data-testid': 'new-clinic-name' });
   const addClinic = h('button', { type: 'submit' }, 'Add clinic');
@@ -120,10 +155,12 @@ export async function renderAdmin(main: HTMLElement, ctx: ScreenContext): Promis
     status,
     h('section', { class: 'panel', 'aria-labelledby': 'users-h' }, h('h2', { id: 'users-h' }, 'Users'), usersBox, formBox),
     h('section', { class: 'panel', 'aria-labelledby': 'clinics-h' }, h('h2', { id: 'clinics-h' }, 'Clinics'), clinicsBox, clinicForm, clinicStatus),
+    h('section', { class: 'panel', 'aria-labelledby': 'outbox-h' }, h('h2', { id: 'outbox-h' }, 'Notifications'), outboxBox),
   );
   try {
     await loadClinics();
     await loadUsers();
+    await loadOutbox();
   } catch (err) {
     showError(status, err);
   }
