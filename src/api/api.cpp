@@ -253,6 +253,19 @@ static base::Status RunRoute(Context& ctx, const Route& route, store::Transactio
   return {};
 }
 
+// A request that failed inside: 503 when the database was busy (retry), 500 otherwise; the
+// reason goes to the log with the correlation id, never to the client.
+static net::HttpResponse FailureResponse(const Context& ctx, const Route& route,
+                                         const base::Error& error) {
+  const bool busy =
+      error.code == base::ErrorCode::kUnavailable || error.code == base::ErrorCode::kConflict;
+  base::log::Error(
+      "api.failed",
+      {{"correlation_id", ctx.correlation_id}, {"route", route.path}, {"reason", error}});
+  return ErrorResponse(ctx, busy ? 503 : 500, busy ? "unavailable" : "internal",
+                       "the request could not be completed");
+}
+
 net::HttpResponse Api::Handle(const net::HttpRequest& request) {
   Context ctx{.request = request,
               .services = state_->services,
@@ -312,15 +325,7 @@ net::HttpResponse Api::Handle(const net::HttpRequest& request) {
         status = r.error();
       }
     }
-    if (!status) {
-      const bool busy = status.error().code == base::ErrorCode::kUnavailable ||
-                        status.error().code == base::ErrorCode::kConflict;
-      response = ErrorResponse(ctx, busy ? 503 : 500, busy ? "unavailable" : "internal",
-                               "the request could not be completed");
-      base::log::Error("api.failed", {{"correlation_id", ctx.correlation_id},
-                                      {"route", route->path},
-                                      {"reason", status.error()}});
-    }
+    if (!status) response = FailureResponse(ctx, *route, status.error());
   } else {
     base::Status status;
     if (SafeMethod(request.method)) {
@@ -355,15 +360,7 @@ net::HttpResponse Api::Handle(const net::HttpRequest& request) {
         return RunRoute(ctx, *route, tx, &response);
       });
     }
-    if (!status) {
-      const bool busy = status.error().code == base::ErrorCode::kUnavailable ||
-                        status.error().code == base::ErrorCode::kConflict;
-      response = ErrorResponse(ctx, busy ? 503 : 500, busy ? "unavailable" : "internal",
-                               "the request could not be completed");
-      base::log::Error("api.failed", {{"correlation_id", ctx.correlation_id},
-                                      {"route", route->path},
-                                      {"reason", status.error()}});
-    }
+    if (!status) response = FailureResponse(ctx, *route, status.error());
   }
   SecurityHeaders(&response, ctx.correlation_id);
   if (request.method == "HEAD") response.body.clear();

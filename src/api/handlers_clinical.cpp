@@ -22,13 +22,6 @@ using auth::Permission;
 
 constexpr int kMaxTrendCodes = 16;
 
-int PageSize(const Context& ctx) {
-  if (auto l = ctx.Query("limit")) {
-    if (auto v = ParseId(*l)) return static_cast<int>(std::min<std::int64_t>(*v, store::kMaxPage));
-  }
-  return ctx.services.options.default_page;
-}
-
 void WritePatient(base::JsonWriter& w, const store::PatientRecord& p) {
   w.Field("id", p.id);
   w.Field("clinic_id", p.clinic_id);

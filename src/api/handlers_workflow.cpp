@@ -148,10 +148,7 @@ base::Result<net::HttpResponse> ListQueue(Context& ctx, store::Transaction* tx) 
     after = store::ParseQueueCursor(*v);
     if (!after) return ErrorResponse(ctx, 400, "bad_request", "bad cursor");
   }
-  int limit = ctx.services.options.default_page;
-  if (auto v = ctx.Query("limit")) {
-    if (auto n = ParseId(*v)) limit = static_cast<int>(std::min<std::int64_t>(*n, store::kMaxPage));
-  }
+  const int limit = PageSize(ctx);
   auto rows = store::ListQueue(*tx, filter, limit + 1, after);
   if (!rows) return rows.error();
   const bool more = static_cast<int>(rows->size()) > limit;

@@ -2,10 +2,12 @@
 // do — and the helpers every handler shares.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "api/internal/context.h"
 #include "audit/trail.h"
+#include "store/clinical_reads.h"
 
 namespace heartbase::api::internal {
 namespace {
@@ -249,6 +251,13 @@ std::optional<std::int64_t> ParseId(std::string_view text) {
   auto [p, ec] = std::from_chars(text.data(), end, v);
   if (ec != std::errc() || p != end || v <= 0) return std::nullopt;
   return v;
+}
+
+int PageSize(const Context& ctx) {
+  if (auto l = ctx.Query("limit")) {
+    if (auto v = ParseId(*l)) return static_cast<int>(std::min<std::int64_t>(*v, store::kMaxPage));
+  }
+  return ctx.services.options.default_page;
 }
 
 }  // namespace heartbase::api::internal

@@ -113,6 +113,8 @@ net::HttpResponse DenialResponse(const Context& ctx, auth::DecisionReason reason
 
 // A path parameter or query value as a positive id; nullopt if it is not one.
 std::optional<std::int64_t> ParseId(std::string_view text);
+// The page size of a list: limit= capped at store::kMaxPage, or the configured default.
+int PageSize(const Context& ctx);
 
 // The alert reasons of an interrogation, most severe first (for the queue and the detail).
 base::Result<std::vector<std::string>> ListAlertReasons(Context& ctx, store::Transaction& tx,
