@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "base/base64.h"
+#include "crypto/internal/secret_file.h"
 
 namespace heartbase::crypto {
 namespace {
@@ -181,61 +182,16 @@ base::Status KeyRing::Save(const std::string& path) const {
   text += "index-key " + KeyText(index_key_) + "\n";
   for (const DataKey& k : data_keys_) text += fmt::format("data-key {} {}\n", k.id, KeyText(k.key));
   text += fmt::format("active {}\n", active_);
-  const std::string tmp = path + ".tmp";
-  ::unlink(tmp.c_str());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
-  if (fd < 0) {
-    sodium_memzero(text.data(), text.size());
-    return MakeError(ErrorCode::kIo,
-                     fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
-  }
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                  ::fsync(fd) == 0;
-  ::close(fd);
+  auto written = internal::WriteSecretFile(path, text);
   sodium_memzero(text.data(), text.size());
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return MakeError(ErrorCode::kIo,
-                     fmt::format("cannot write {}: {}", path, std::strerror(errno)));
-  }
-  const std::string dir = std::filesystem::path(path).parent_path().string();
-  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return {};
+  return written;
 }
 
 base::Result<KeyRing> KeyRing::Load(const std::string& path) {
   if (auto s = Initialize(); !s) return s.error();
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) {
-    return MakeError(ErrorCode::kIo,
-                     fmt::format("cannot open key file {}: {}", path, std::strerror(errno)));
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return MakeError(ErrorCode::kIo, fmt::format("key file {} is not a regular file", path));
-  }
-  if ((st.st_mode & 077) != 0) {
-    ::close(fd);
-    return MakeError(ErrorCode::kPermissionDenied,
-                     fmt::format("key file {} is accessible to group or others (mode {:o}); "
-                                 "it must be 0400 or 0600",
-                                 path, st.st_mode & 0777));
-  }
-  if (st.st_size > static_cast<off_t>(kMaxKeyFile)) {
-    ::close(fd);
-    return MakeError(ErrorCode::kMalformed, fmt::format("key file {} is too large", path));
-  }
-  std::string text(static_cast<std::size_t>(st.st_size), '\0');
-  const ssize_t got = ::read(fd, text.data(), text.size());
-  ::close(fd);
-  if (got != static_cast<ssize_t>(text.size())) {
-    return MakeError(ErrorCode::kIo, fmt::format("cannot read key file {}", path));
-  }
+  auto read = internal::ReadSecretFile(path, "key file", kMaxKeyFile);
+  if (!read) return read.error();
+  std::string text = std::move(*read);
   KeyRing ring;
   bool header = false, index = false;
   std::istringstream in(text);

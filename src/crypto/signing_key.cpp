@@ -14,6 +14,7 @@
 #include <string_view>
 #include <utility>
 
+#include "crypto/internal/secret_file.h"
 #include "crypto/key_ring.h"
 
 namespace heartbase::crypto {
@@ -45,40 +46,6 @@ bool FromHex(std::string_view hex, std::array<std::uint8_t, N>* out) {
   const char* end = nullptr;
   return sodium_hex2bin(out->data(), N, hex.data(), hex.size(), nullptr, &written, &end) == 0 &&
          written == N && end == hex.data() + hex.size();
-}
-
-base::Result<std::string> ReadPrivateFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) {
-    return MakeError(ErrorCode::kIo, fmt::format("cannot open signing key file {}: {}", path,
-                                                 std::strerror(errno)));
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return MakeError(ErrorCode::kIo,
-                     fmt::format("signing key file {} is not a regular file", path));
-  }
-  if ((st.st_mode & 077) != 0) {
-    ::close(fd);
-    return MakeError(
-        ErrorCode::kPermissionDenied,
-        fmt::format("signing key file {} is accessible to group or others (mode {:o}); "
-                    "it must be 0400 or 0600",
-                    path, st.st_mode & 0777));
-  }
-  if (st.st_size > static_cast<off_t>(kMaxKeyFile)) {
-    ::close(fd);
-    return MakeError(ErrorCode::kMalformed, fmt::format("signing key file {} is too large", path));
-  }
-  std::string text(static_cast<std::size_t>(st.st_size), '\0');
-  const ssize_t got = ::read(fd, text.data(), text.size());
-  ::close(fd);
-  if (got != static_cast<ssize_t>(text.size())) {
-    sodium_memzero(text.data(), text.size());
-    return MakeError(ErrorCode::kIo, fmt::format("cannot read signing key file {}", path));
-  }
-  return text;
 }
 
 }  // namespace
@@ -159,37 +126,14 @@ base::Status SigningKey::Save(const std::string& path) const {
   text += "seed " + ToHex(seed.data(), seed.size()) + "\n";
   text += "public " + public_.ToHex() + "\n";
   sodium_memzero(seed.data(), seed.size());
-  const std::string tmp = path + ".tmp";
-  ::unlink(tmp.c_str());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
-  if (fd < 0) {
-    sodium_memzero(text.data(), text.size());
-    return MakeError(ErrorCode::kIo,
-                     fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
-  }
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                  ::fsync(fd) == 0;
-  ::close(fd);
+  auto written = internal::WriteSecretFile(path, text);
   sodium_memzero(text.data(), text.size());
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int saved = errno;
-    ::unlink(tmp.c_str());
-    return MakeError(ErrorCode::kIo,
-                     fmt::format("cannot write {}: {}", path, std::strerror(saved)));
-  }
-  // The rename is durable only once the directory entry is.
-  const std::string dir = std::filesystem::path(path).parent_path().string();
-  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return {};
+  return written;
 }
 
 base::Result<SigningKey> SigningKey::Load(const std::string& path) {
   if (auto s = Initialize(); !s) return s.error();
-  auto read = ReadPrivateFile(path);
+  auto read = internal::ReadSecretFile(path, "signing key file", kMaxKeyFile);
   if (!read) return read.error();
   std::string text = std::move(*read);
   std::array<std::uint8_t, kSeedBytes> seed{};
