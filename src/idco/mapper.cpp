@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 #include "hl7/escape.h"
 #include "hl7/types.h"
@@ -191,47 +192,52 @@ void ReadSession(const hl7::Segment& obr, const hl7::Delimiters& d, Interrogatio
                               : ResultStatus::kUnknown;
 }
 
-Group& GroupFor(std::vector<Group>* groups, std::uint32_t instance) {
-  for (Group& g : *groups) {
-    if (g.instance == instance) return g;
+// Where the observations of one category go: a list, or the groups by OBX-4 instance.
+std::vector<Observation>* ListFor(Category c, Interrogation* r) {
+  switch (c) {
+    case Category::kDevice:
+      return &r->device_observations;
+    case Category::kSession:
+      return &r->session_observations;
+    case Category::kMeasurement:
+      return &r->measurements;
+    case Category::kSetting:
+      return &r->settings;
+    case Category::kStatistic:
+      return &r->statistics;
+    case Category::kOther:
+      return &r->other_observations;
+    default:
+      return nullptr;
   }
-  groups->push_back(Group{instance, {}});
-  return groups->back();
 }
 
-void Place(Observation obs, Interrogation* r) {
-  switch (obs.category) {
-    case Category::kDevice:
-      r->device_observations.push_back(std::move(obs));
-      break;
-    case Category::kSession:
-      r->session_observations.push_back(std::move(obs));
-      break;
-    case Category::kMeasurement:
-      r->measurements.push_back(std::move(obs));
-      break;
-    case Category::kSetting:
-      r->settings.push_back(std::move(obs));
-      break;
-    case Category::kStatistic:
-      r->statistics.push_back(std::move(obs));
-      break;
-    case Category::kOther:
-      r->other_observations.push_back(std::move(obs));
-      break;
+std::vector<Group>* GroupsFor(Category c, Interrogation* r) {
+  switch (c) {
     case Category::kLead:
-      GroupFor(&r->lead_groups, obs.instance).observations.push_back(std::move(obs));
-      break;
+      return &r->lead_groups;
     case Category::kZone:
-      GroupFor(&r->zones, obs.instance).observations.push_back(std::move(obs));
-      break;
+      return &r->zones;
     case Category::kEpisodeCounter:
-      GroupFor(&r->episode_counters, obs.instance).observations.push_back(std::move(obs));
-      break;
+      return &r->episode_counters;
     case Category::kEpisode:
-      GroupFor(&r->episode_groups, obs.instance).observations.push_back(std::move(obs));
-      break;
+      return &r->episode_groups;
+    default:
+      return nullptr;
   }
+}
+
+Group& GroupFor(std::vector<Group>* groups, std::uint32_t instance) {
+  const auto it = std::lower_bound(groups->begin(), groups->end(), instance,
+                                   [](const Group& g, std::uint32_t i) { return g.instance < i; });
+  if (it != groups->end() && it->instance == instance) return *it;
+  return *groups->insert(it, Group{instance, {}});
+}
+
+// The vector an observation of this classification goes into.
+std::vector<Observation>& Destination(const internal::Classification& c, Interrogation* r) {
+  if (auto* list = ListFor(c.category, r)) return *list;
+  return GroupFor(GroupsFor(c.category, r), c.instance).observations;
 }
 
 std::optional<base::DateTime> TimeOf(const Observation& o) {
@@ -366,7 +372,63 @@ base::Result<Interrogation> Map(const hl7::Message& m, const MapOptions& options
   }
   ReadSession(*obr, d, &r);
 
+  // First the classification of every OBX, so that each list and group is allocated once at its
+  // final size and every observation is read straight into its place (a 300-OBX message would
+  // otherwise move its observations several times as the vectors grow).
+  struct Slot {
+    bool attachment = false;
+    internal::Classification c;
+  };
+  std::vector<Slot> slots;
   std::size_t observations = 0;
+  for (std::size_t i = 1; i < m.segment_count(); ++i) {
+    const hl7::Segment s = m.segment(i);
+    if (s.id() != "OBX") continue;
+    if (++observations > options.max_observations) {
+      return base::MakeError(
+          ErrorCode::kLimitExceeded,
+          fmt::format("message has more than {} observations", options.max_observations),
+          SegmentPosition(s));
+    }
+  }
+  slots.reserve(observations);
+  std::array<std::size_t, 16> list_sizes{};
+  struct GroupSize {
+    Category category;
+    std::uint32_t instance;
+    std::size_t size;
+  };
+  std::vector<GroupSize> group_sizes;
+  for (std::size_t i = 1; i < m.segment_count(); ++i) {
+    const hl7::Segment s = m.segment(i);
+    if (s.id() != "OBX") continue;
+    if (internal::IsAttachment(s)) {
+      slots.push_back({.attachment = true});
+      continue;
+    }
+    const internal::Classification& c = slots.emplace_back(Slot{.c = internal::Classify(s, d)}).c;
+    if (ListFor(c.category, &r) != nullptr) {
+      ++list_sizes[static_cast<std::size_t>(c.category)];
+      continue;
+    }
+    const auto same = [&](const GroupSize& g) {
+      return g.category == c.category && g.instance == c.instance;
+    };
+    if (auto it = std::find_if(group_sizes.begin(), group_sizes.end(), same);
+        it != group_sizes.end()) {
+      ++it->size;
+    } else {
+      group_sizes.push_back({c.category, c.instance, 1});
+    }
+  }
+  for (std::size_t k = 0; k < list_sizes.size(); ++k) {
+    if (auto* list = ListFor(static_cast<Category>(k), &r)) list->reserve(list_sizes[k]);
+  }
+  for (const GroupSize& g : group_sizes) {
+    GroupFor(GroupsFor(g.category, &r), g.instance).observations.reserve(g.size);
+  }
+
+  std::size_t next_slot = 0;
   std::uint32_t obx_occurrence = 0;
   for (std::size_t i = 1; i < m.segment_count(); ++i) {
     const hl7::Segment s = m.segment(i);
@@ -377,13 +439,8 @@ base::Result<Interrogation> Map(const hl7::Message& m, const MapOptions& options
     }
     if (id != "OBX") continue;
     ++obx_occurrence;
-    if (++observations > options.max_observations) {
-      return base::MakeError(
-          ErrorCode::kLimitExceeded,
-          fmt::format("message has more than {} observations", options.max_observations),
-          SegmentPosition(s));
-    }
-    if (internal::IsAttachment(s)) {
+    const Slot& slot = slots[next_slot++];
+    if (slot.attachment) {
       domain::Attachment a;
       if (auto st = internal::ReadAttachment(s, d, options, &a, &r.warnings); !st) {
         base::Error e = st.error();
@@ -394,13 +451,7 @@ base::Result<Interrogation> Map(const hl7::Message& m, const MapOptions& options
       r.attachments.push_back(std::move(a));
       continue;
     }
-    Observation o;
-    internal::ReadObservation(s, d, &o, &r.warnings);
-    Place(std::move(o), &r);
-  }
-  for (auto* groups : {&r.lead_groups, &r.zones, &r.episode_counters, &r.episode_groups}) {
-    std::stable_sort(groups->begin(), groups->end(),
-                     [](const Group& a, const Group& b) { return a.instance < b.instance; });
+    internal::ReadObservation(s, d, slot.c, &Destination(slot.c, &r).emplace_back(), &r.warnings);
   }
   Summarize(&r);
   if (r.patient.device_serial.empty() && r.patient.device_identifier.empty()) {

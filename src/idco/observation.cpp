@@ -108,46 +108,54 @@ domain::Coded ReadCoded(std::string_view raw, const hl7::Delimiters& d, std::uin
   return c;
 }
 
-void ReadObservation(const hl7::Segment& obx, const hl7::Delimiters& d, domain::Observation* out,
-                     std::vector<std::string>* warnings) {
+Classification Classify(const hl7::Segment& obx, const hl7::Delimiters& d) {
+  Classification c;
+  std::string scratch1, scratch2;
+  const std::string_view c1 = hl7::Unescape(obx.Component(3, 1), d, &scratch1);
+  const std::string_view c2 = hl7::Unescape(obx.Component(3, 2), d, &scratch2);
+  if (AllDigits(c1)) {
+    c.code = ToUint(c1);
+    c.term = FindTerm(c.code);
+  }
+  if (c.term == nullptr && !c2.empty()) {
+    c.term = FindTermByName(c2);
+    if (c.term != nullptr && c.code == 0) c.code = c.term->code;
+    if (c.term != nullptr && c.code != c.term->code) c.term = nullptr;  // code wins over the name
+  }
+  if (c.term != nullptr) {
+    c.category = c.term->category;
+  } else {
+    c.category = c.code != 0 ? GuessCategory(c.code) : CategoryFromName(c2);
+    if (c.category == domain::Category::kOther && c.code != 0) c.category = CategoryFromName(c2);
+  }
+  const std::string_view sub = hl7::Unescape(obx.Field(4), d, &scratch1);
+  std::size_t n = 0;
+  while (n < sub.size() && sub[n] >= '0' && sub[n] <= '9') ++n;
+  if (n > 0 && n <= 9) c.instance = ToUint(sub.substr(0, n));
+  return c;
+}
+
+void ReadObservation(const hl7::Segment& obx, const hl7::Delimiters& d, const Classification& c,
+                     domain::Observation* out, std::vector<std::string>* warnings) {
   out->segment = static_cast<std::uint32_t>(obx.index() + 1);
   out->set_id = ToUint(obx.Field(1));
   out->value_type = Text(obx.Component(2, 1), d);
   out->raw_code = Text(obx.Field(3), d);
-  const std::string c1 = Text(obx.Component(3, 1), d);
-  const std::string c2 = Text(obx.Component(3, 2), d);
-  const Term* term = nullptr;
-  if (AllDigits(c1)) {
-    out->code = ToUint(c1);
-    term = FindTerm(out->code);
-  }
-  if (term == nullptr && !c2.empty()) {
-    term = FindTermByName(c2);
-    if (term != nullptr && out->code == 0) out->code = term->code;
-    if (term != nullptr && out->code != term->code) term = nullptr;  // code wins over the name
-  }
+  out->code = c.code;
+  out->category = c.category;
+  out->instance = c.instance;
+  const Term* term = c.term;
   if (term != nullptr) {
     out->known_term = true;
-    out->reference_id = std::string(term->reference_id);
-    out->category = term->category;
+    out->reference_id = term->reference_id;
   } else {
-    out->reference_id = c2;
-    out->category = out->code != 0 ? GuessCategory(out->code) : CategoryFromName(c2);
-    if (out->category == domain::Category::kOther && out->code != 0) {
-      out->category = CategoryFromName(c2);
-    }
-    if (out->code == 0 && c2.empty()) {
+    out->reference_id = Text(obx.Component(3, 2), d);
+    if (out->code == 0 && out->reference_id.empty()) {
       warnings->push_back(
           fmt::format("segment {}: OBX has no observation identifier (OBX-3)", out->segment));
     }
   }
   out->sub_id = Text(obx.Field(4), d);
-  {
-    std::string_view s = out->sub_id;
-    std::size_t n = 0;
-    while (n < s.size() && s[n] >= '0' && s[n] <= '9') ++n;
-    if (n > 0 && n <= 9) out->instance = ToUint(s.substr(0, n));
-  }
   const std::string_view raw = obx.Field(5);
   const std::string_view first = hl7::NthPiece(raw, d.repetition, 1);
   Value& v = out->value;
