@@ -12,22 +12,25 @@ std::string Hex(const std::array<std::uint8_t, 32>& h) {
 
 }  // namespace
 
-base::Result<std::int64_t> PutBlob(Transaction& tx, const crypto::KeyRing& keys,
-                                   std::string_view kind, std::string_view bytes,
-                                   std::int64_t now_us) {
+SealedBlob SealBlob(const crypto::KeyRing& keys, std::string_view kind, std::string_view bytes) {
   const auto address = keys.BlindIndex("blob", bytes);
-  const std::string lookup(reinterpret_cast<const char*>(address.data()), address.size());
-  const Param find[] = {{"lookup", Bytes{lookup}}};
+  SealedBlob blob;
+  blob.kind = kind;
+  blob.lookup.assign(reinterpret_cast<const char*>(address.data()), address.size());
+  blob.size = static_cast<std::int64_t>(bytes.size());
+  blob.sealed = keys.Seal(bytes, {"blob", "sealed:" + Hex(address), 0});
+  return blob;
+}
+
+base::Result<std::int64_t> PutSealedBlob(Transaction& tx, const SealedBlob& blob,
+                                         std::int64_t now_us) {
+  const Param find[] = {{"lookup", BytesView{blob.lookup}}};
   auto existing = tx.Query("SELECT id FROM blob WHERE lookup = :lookup", find);
   if (!existing) return existing.error();
   if (!existing->empty()) return existing->front().Int(0);
-  const std::string column = "sealed:" + Hex(address);
   const Param insert[] = {
-      {"lookup", Bytes{lookup}},
-      {"kind", std::string(kind)},
-      {"size", static_cast<std::int64_t>(bytes.size())},
-      {"sealed", Bytes{keys.Seal(bytes, {"blob", column, 0})}},
-      {"now", now_us},
+      {"lookup", BytesView{blob.lookup}}, {"kind", blob.kind}, {"size", blob.size},
+      {"sealed", BytesView{blob.sealed}}, {"now", now_us},
   };
   auto rows = tx.Query(
       "INSERT INTO blob (lookup, kind, size, sealed, created_us) "
@@ -35,6 +38,12 @@ base::Result<std::int64_t> PutBlob(Transaction& tx, const crypto::KeyRing& keys,
       insert);
   if (!rows) return rows.error();
   return rows->front().Int(0);
+}
+
+base::Result<std::int64_t> PutBlob(Transaction& tx, const crypto::KeyRing& keys,
+                                   std::string_view kind, std::string_view bytes,
+                                   std::int64_t now_us) {
+  return PutSealedBlob(tx, SealBlob(keys, kind, bytes), now_us);
 }
 
 base::Result<std::string> GetBlob(Transaction& tx, const crypto::KeyRing& keys, std::int64_t id) {

@@ -12,9 +12,24 @@
 
 namespace heartbase::store {
 
-// Stores `bytes` once: the address is a keyed hash of the content (so equal content is stored
-// once, and the address reveals nothing without the key). The ciphertext is bound to its address.
-// Returns the blob id (existing or new).
+// A blob sealed ahead of its transaction. Hashing and encrypting a message or a PDF is most of
+// the cost of storing it and needs no database, so a writer does it before taking the write lock.
+struct SealedBlob {
+  std::string kind;    // "hl7", "report", "egm", "quarantine"
+  std::string lookup;  // keyed hash of the content: the blob's address
+  std::int64_t size = 0;
+  std::string sealed;  // ciphertext bound to the address
+};
+
+// The address is a keyed hash of the content (so equal content is stored once, and the address
+// reveals nothing without the key); the ciphertext is bound to the address, not to a row.
+SealedBlob SealBlob(const crypto::KeyRing& keys, std::string_view kind, std::string_view bytes);
+
+// Stores a sealed blob once. Returns the blob id (existing or new).
+base::Result<std::int64_t> PutSealedBlob(Transaction& tx, const SealedBlob& blob,
+                                         std::int64_t now_us);
+
+// SealBlob and PutSealedBlob in one step, inside the transaction.
 base::Result<std::int64_t> PutBlob(Transaction& tx, const crypto::KeyRing& keys,
                                    std::string_view kind, std::string_view bytes,
                                    std::int64_t now_us);

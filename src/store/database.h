@@ -21,8 +21,15 @@ struct Bytes {
   friend bool operator==(const Bytes&, const Bytes&) = default;
 };
 
+// Binary data bound without a copy (a sealed message or PDF): for parameters only, and the bytes
+// must outlive the statement. Rows never hold one.
+struct BytesView {
+  std::string_view data;
+  friend bool operator==(const BytesView&, const BytesView&) = default;
+};
+
 // NULL, INTEGER, REAL, TEXT or BLOB.
-using Value = std::variant<std::monostate, std::int64_t, double, std::string, Bytes>;
+using Value = std::variant<std::monostate, std::int64_t, double, std::string, Bytes, BytesView>;
 
 // A named parameter: SQL refers to it as :name.
 struct Param {

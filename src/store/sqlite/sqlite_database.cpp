@@ -184,6 +184,8 @@ base::Status Bind(sqlite3* db, Connection::Statement& st, std::span<const Param>
       rc = sqlite3_bind_text64(stmt, index, t->data(), t->size(), SQLITE_STATIC, SQLITE_UTF8);
     } else if (const auto* b = std::get_if<Bytes>(&v)) {
       rc = sqlite3_bind_blob64(stmt, index, b->data.data(), b->data.size(), SQLITE_STATIC);
+    } else if (const auto* bv = std::get_if<BytesView>(&v)) {
+      rc = sqlite3_bind_blob64(stmt, index, bv->data.data(), bv->data.size(), SQLITE_STATIC);
     }
     if (rc != SQLITE_OK) return SqliteError(db, rc, "bind");
   }
