@@ -19,6 +19,7 @@
 #include "auth/tokens.h"
 #include "auth/totp.h"
 #include "auth/users.h"
+#include "base/base64.h"
 #include "ingest/pipeline.h"
 #include "rules/rule_set.h"
 #include "store/migrations.h"
@@ -337,6 +338,52 @@ TEST_F(ApiTest, PhysicianOfTheClinicReadsThePatientAndTheTrend) {
   EXPECT_NE(a.body.find("\"action\":\"trend.read\""), std::string::npos);
   auto all = As("auditor-1", "GET", "/api/v1/audit?limit=1000");
   EXPECT_EQ(all.body.find(kCanaryMrn), std::string::npos);
+}
+
+// A document is stored once, inside its raw message, and served decoded from it: the bytes that
+// come back are the bytes that were sent, an escaped line break in the base64 included.
+TEST_F(ApiTest, AttachmentsAreServedFromTheRawMessage) {
+  std::string pdf = "%PDF-1.4\n";
+  for (int i = 0; i < 3000; ++i) pdf.push_back(static_cast<char>(i * 7 % 256));
+  const std::string egm = "EGM\x01\x02 samples";
+  std::string pdf64, egm64;
+  base::AppendBase64Encoded(pdf, &pdf64);
+  base::AppendBase64Encoded(egm, &egm64);
+  pdf64.insert(40, "\\X0D\\\\X0A\\");  // a line break, escaped as senders do
+  const std::string message =
+      Message("C9", "PZK600806S", kCanaryName, kCanaryMrn) +
+      "OBX|4|ED|18750-0^Cardiac Electrophysiology Report^LN||Application^PDF^^Base64^" + pdf64 +
+      "\r" + "OBX|5|ED|18750-0^EGM^LN|3|Application^Octet-stream^^Base64^" + egm64 + "\r";
+  ingest::Pipeline pipeline(*db_, *keys_);
+  auto out = pipeline.Ingest(message, "test");
+  ASSERT_TRUE(out);
+  ASSERT_EQ(out->disposition, ingest::Disposition::kStored);
+  auto list = As("physician-1", "GET", fmt::format("/api/v1/interrogations/{}", out->id));
+  ASSERT_EQ(list.status, 200);
+  EXPECT_NE(list.body.find(fmt::format("\"bytes\":{},\"stored\":true", pdf.size())),
+            std::string::npos)
+      << list.body;
+  auto first =
+      As("physician-1", "GET", fmt::format("/api/v1/interrogations/{}/attachments/0", out->id));
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.body, pdf);
+  EXPECT_EQ((std::map<std::string, std::string>(first.headers.begin(),
+                                                first.headers.end())["Content-Type"]),
+            "application/pdf");
+  auto second =
+      As("physician-1", "GET", fmt::format("/api/v1/interrogations/{}/attachments/1", out->id));
+  ASSERT_EQ(second.status, 200);
+  EXPECT_EQ(second.body, egm);
+  EXPECT_EQ(
+      As("physician-1", "GET", fmt::format("/api/v1/interrogations/{}/attachments/2", out->id))
+          .status,
+      404);
+  // Nothing was stored twice: the only blob of this interrogation is its raw message.
+  auto tx = db_->Begin(store::Access::kRead);
+  ASSERT_TRUE(tx);
+  EXPECT_EQ((*(*tx)->Query("SELECT count(*) FROM attachment WHERE blob_id IS NOT NULL"))[0].Int(0),
+            0);
+  EXPECT_EQ((*(*tx)->Query("SELECT count(*) FROM blob"))[0].Int(0), 2);  // two messages
 }
 
 TEST_F(ApiTest, SessionSignInCookieCsrfAndSignOut) {

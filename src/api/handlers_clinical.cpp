@@ -409,7 +409,8 @@ base::Result<net::HttpResponse> GetInterrogation(Context& ctx, store::Transactio
   w.EndArray();
   const store::Param ap[] = {{"id", *id}};
   auto attachments = tx->Query(
-      "SELECT instance, media_type, size, blob_id IS NOT NULL FROM attachment "
+      "SELECT instance, media_type, size, blob_id IS NOT NULL OR segment IS NOT NULL "
+      "FROM attachment "
       "WHERE interrogation_id = :id ORDER BY id",
       ap);
   if (!attachments) return attachments.error();

@@ -8,6 +8,7 @@
 
 #include "api/internal/context.h"
 #include "api/json_body.h"
+#include "ingest/readback.h"
 #include "store/alerts.h"
 #include "store/blobs.h"
 #include "store/clinical_reads.h"
@@ -343,11 +344,11 @@ base::Result<net::HttpResponse> GetAttachment(Context& ctx, store::Transaction* 
   }
   const store::Param p[] = {{"id", (*row)->id}, {"skip", std::max<std::int64_t>(index, 0)}};
   auto rows = tx->Query(
-      "SELECT media_type, blob_id FROM attachment WHERE interrogation_id = :id ORDER BY id "
-      "LIMIT 1 OFFSET :skip",
+      "SELECT media_type, blob_id, segment FROM attachment WHERE interrogation_id = :id "
+      "ORDER BY id LIMIT 1 OFFSET :skip",
       p);
   if (!rows) return rows.error();
-  if (index < 0 || rows->empty() || rows->front().IsNull(1)) {
+  if (index < 0 || rows->empty() || (rows->front().IsNull(1) && rows->front().IsNull(2))) {
     // An attempt at patient data is recorded even when there was nothing to give.
     if (auto s = Audit(ctx, *tx, "attachment.read", "interrogation", std::to_string((*row)->id),
                        (*row)->patient_id, "failed", fmt::format("attachment={} absent", index));
@@ -356,7 +357,20 @@ base::Result<net::HttpResponse> GetAttachment(Context& ctx, store::Transaction* 
     }
     return ErrorResponse(ctx, 404, "not_found", "no such resource");
   }
-  auto bytes = store::GetBlob(*tx, ctx.services.keys, rows->front().Int(1));
+  // Since schema version 9 a document is read out of the raw message that carried it; earlier
+  // rows point at a blob of their own.
+  base::Result<std::string> bytes = std::string();
+  if (!rows->front().IsNull(1)) {
+    bytes = store::GetBlob(*tx, ctx.services.keys, rows->front().Int(1));
+  } else {
+    auto raw = store::GetBlob(*tx, ctx.services.keys, (*row)->raw_blob_id);
+    if (!raw) return raw.error();
+    bytes = ingest::StoredAttachment(*raw, static_cast<std::uint32_t>(rows->front().Int(2)));
+    // The row was written from this message: a document missing from it is damage, not absence.
+    if (!bytes && bytes.error().code == base::ErrorCode::kNotFound) {
+      return base::MakeError(base::ErrorCode::kDataLoss, "attachment missing from its message");
+    }
+  }
   if (!bytes) return bytes.error();
   const std::string_view declared = rows->front().Text(0);
   static constexpr std::string_view kShown[] = {"application/pdf", "image/png", "image/jpeg"};

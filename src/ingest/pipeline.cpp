@@ -148,10 +148,9 @@ base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view 
   if (!mapped) return Quarantine(bytes, source, context, mapped.error(), now);
   const domain::Interrogation& in = *mapped;
 
-  // Hashing and sealing the message and its documents needs no database: done here, in parallel
-  // with other messages, not under the write lock.
+  // Hashing and sealing the message (with its documents) needs no database: done here, in
+  // parallel with other messages, not under the write lock.
   const store::SealedBlob raw_blob = store::SealBlob(keys_, "hl7", bytes);
-  const std::vector<store::SealedBlob> attachment_blobs = store::SealAttachments(keys_, in);
   Outcome out;
   auto s = commit_.Run([&](store::Transaction& tx) -> base::Status {
     out = Outcome{};
@@ -166,7 +165,7 @@ base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view 
     if (!raw) return raw.error();
     auto match = store::MatchPatient(tx, keys_, in, now);
     if (!match) return match.error();
-    auto inserted = store::InsertInterrogation(tx, keys_, in, *match, *raw, now, attachment_blobs);
+    auto inserted = store::InsertInterrogation(tx, keys_, in, *match, *raw, now);
     if (!inserted) return inserted.error();
     out.id = inserted->id;
     out.new_patient = match->new_patient;

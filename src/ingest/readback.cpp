@@ -1,6 +1,7 @@
 // Re-mapping stored raw messages for reading.
 #include "ingest/readback.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "hl7/message.h"
@@ -17,6 +18,18 @@ base::Status WriteStoredInterrogationJson(std::string_view raw, base::JsonWriter
   if (!mapped) return mapped.error();
   idco::WriteInterrogationJson(*mapped, out);
   return {};
+}
+
+base::Result<std::string> StoredAttachment(std::string_view raw, std::uint32_t segment) {
+  hl7::Message message;
+  if (auto s = message.Reset(raw, {}); !s) return s.error();
+  // No attachment can be larger than the message that carries it.
+  auto mapped = idco::Map(message, {.max_attachment_bytes = std::max<std::size_t>(raw.size(), 1)});
+  if (!mapped) return mapped.error();
+  for (domain::Attachment& a : mapped->attachments) {
+    if (a.segment == segment && !a.data.empty()) return std::move(a.data);
+  }
+  return base::MakeError(base::ErrorCode::kNotFound, "no attachment in that segment");
 }
 
 std::optional<std::uint32_t> TermCode(std::string_view code_or_name) {

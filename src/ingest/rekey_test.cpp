@@ -6,6 +6,7 @@
 
 #include "demo/generator.h"
 #include "ingest/pipeline.h"
+#include "ingest/readback.h"
 #include "store/blobs.h"
 #include "store/migrations.h"
 #include "store/patients.h"
@@ -26,7 +27,7 @@ TEST(Rekey, ReSealsEverythingUnderTheNewKeyAndResumes) {
   int n = 0;
   ASSERT_TRUE(demo::Generate({.patients = 4, .years = 1, .seed = 3, .pdf = true},
                              [&](const demo::GeneratedMessage& m) {
-                               if (n++ < 12) {
+                               if (n++ < 16) {
                                  EXPECT_TRUE(pipeline.Ingest(m.bytes, "test"));
                                }
                                return base::Status();
@@ -55,6 +56,19 @@ TEST(Rekey, ReSealsEverythingUnderTheNewKeyAndResumes) {
   for (const Row& r : *(*tx)->Query("SELECT id FROM blob")) {
     EXPECT_TRUE(GetBlob(**tx, *keys, r.Int(0)));
   }
+  // Documents are read out of their (re-sealed) raw messages.
+  int documents = 0;
+  for (const Row& r : *(*tx)->Query(
+           "SELECT a.segment, a.size, i.raw_blob_id FROM attachment a "
+           "JOIN interrogation i ON i.id = a.interrogation_id WHERE a.segment IS NOT NULL")) {
+    auto raw = GetBlob(**tx, *keys, r.Int(2));
+    ASSERT_TRUE(raw);
+    auto bytes = ingest::StoredAttachment(*raw, static_cast<std::uint32_t>(r.Int(0)));
+    ASSERT_TRUE(bytes) << bytes.error().Describe();
+    EXPECT_EQ(static_cast<std::int64_t>(bytes->size()), r.Int(1));
+    ++documents;
+  }
+  EXPECT_GT(documents, 0);
   const auto any = (*tx)->Query("SELECT id FROM device LIMIT 1");
   ASSERT_FALSE(any->empty());
 }

@@ -120,26 +120,9 @@ base::Result<std::optional<std::int64_t>> FindByControlId(Transaction& tx, std::
   return std::optional<std::int64_t>{rows->front().Int(0)};
 }
 
-std::vector<SealedBlob> SealAttachments(const crypto::KeyRing& keys,
-                                        const domain::Interrogation& in) {
-  std::vector<SealedBlob> blobs;
-  blobs.reserve(in.attachments.size());
-  for (const domain::Attachment& a : in.attachments) {
-    blobs.push_back(a.data.empty() ? SealedBlob{}
-                                   : SealBlob(keys, a.instance == 0 ? "report" : "egm", a.data));
-  }
-  return blobs;
-}
-
 base::Result<InsertedInterrogation> InsertInterrogation(
     Transaction& tx, const crypto::KeyRing& keys, const domain::Interrogation& in,
-    const PatientMatch& match, std::int64_t raw_blob_id, std::int64_t now,
-    std::span<const SealedBlob> sealed_attachments) {
-  std::vector<SealedBlob> sealed_here;
-  if (sealed_attachments.size() != in.attachments.size()) {
-    sealed_here = SealAttachments(keys, in);
-    sealed_attachments = sealed_here;
-  }
+    const PatientMatch& match, std::int64_t raw_blob_id, std::int64_t now) {
   const DeviceKey device = DeviceKeyOf(in);
   const std::string status(domain::ToString(in.status));
   const std::int64_t session_us = in.session_time ? in.session_time->ToUnixMicros() : now;
@@ -234,27 +217,21 @@ base::Result<InsertedInterrogation> InsertInterrogation(
       return r.error();
     }
   }
-  for (std::size_t i = 0; i < in.attachments.size(); ++i) {
-    const domain::Attachment& a = in.attachments[i];
-    Value blob;
-    if (!a.data.empty()) {
-      auto id = PutSealedBlob(tx, sealed_attachments[i], now);
-      if (!id) return id.error();
-      blob = *id;
-    }
+  for (const domain::Attachment& a : in.attachments) {
+    // The bytes stay in the raw message (sealed once, with it); the row says where they are.
     const Param p[] = {
         {"id", result.id},
         {"instance", static_cast<std::int64_t>(a.instance)},
         {"media", a.media_type},
         {"size", static_cast<std::int64_t>(a.data.size())},
-        {"blob", blob},
+        {"segment", a.data.empty() ? Value() : Value(static_cast<std::int64_t>(a.segment))},
         {"reference",
          a.reference.empty()
              ? Value()
              : Value(Bytes{keys.Seal(a.reference, {"attachment", "reference", result.id})})},
     };
     if (auto r = tx.Execute("INSERT INTO attachment (interrogation_id, instance, media_type, size, "
-                            "blob_id, reference) VALUES (:id, :instance, :media, :size, :blob, "
+                            "segment, reference) VALUES (:id, :instance, :media, :size, :segment, "
                             ":reference)",
                             p);
         !r) {

@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,7 +11,6 @@
 #include "base/result.h"
 #include "crypto/key_ring.h"
 #include "domain/interrogation.h"
-#include "store/blobs.h"
 #include "store/database.h"
 #include "store/patients.h"
 
@@ -32,21 +30,13 @@ struct InsertedInterrogation {
 
 // Stores the interrogation, the trend points of its measurements and statistics (numeric and
 // coded values; everything else is read back from the raw message), its episodes and its
-// attachments (as blobs). A message for the same session (device, OBR-3, session time) as a
-// stored one becomes the current version when its status ranks at least as high (corrected >
-// final > preliminary/stored); the other version is kept as history. Trend points of
-// non-current versions leave the trend table.
-// `attachments`, when given, holds SealAttachments(keys, interrogation), sealed before the
-// transaction; otherwise the attachments are sealed here.
+// attachments (rows pointing at their OBX in the raw message, which holds their bytes). A message
+// for the same session (device, OBR-3, session time) as a stored one becomes the current version
+// when its status ranks at least as high (corrected > final > preliminary/stored); the other
+// version is kept as history. Trend points of non-current versions leave the trend table.
 base::Result<InsertedInterrogation> InsertInterrogation(
     Transaction& tx, const crypto::KeyRing& keys, const domain::Interrogation& interrogation,
-    const PatientMatch& match, std::int64_t raw_blob_id, std::int64_t now_us,
-    std::span<const SealedBlob> attachments = {});
-
-// The blobs of the interrogation's attachments, one per attachment in order (an attachment
-// without data, a reference, gets an empty one).
-std::vector<SealedBlob> SealAttachments(const crypto::KeyRing& keys,
-                                        const domain::Interrogation& interrogation);
+    const PatientMatch& match, std::int64_t raw_blob_id, std::int64_t now_us);
 
 struct TrendPoint {
   std::int64_t time_us;
