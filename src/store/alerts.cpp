@@ -102,26 +102,25 @@ base::Status InsertAlerts(Transaction& tx, const crypto::KeyRing& keys,
                           std::optional<std::int64_t> interrogation_id, std::int64_t patient_id,
                           std::span<const Alert> alerts, std::int64_t now_us) {
   for (const Alert& a : alerts) {
-    // The reason is sealed with the row id as associated data, so the row is made first with an
-    // empty placeholder and the sealed value written once the id is known.
+    // The reason is sealed with the row id as associated data: the id is taken first.
+    auto id = tx.NextId(kTable);
+    if (!id) return id.error();
     const Param p[] = {
+        {"id", *id},
         {"interrogation", interrogation_id ? Value(*interrogation_id) : Value()},
         {"patient", patient_id},
         {"rule", a.rule},
         {"severity", std::string(ToString(a.severity))},
+        {"reason", Bytes{keys.Seal(a.reason, {kTable, kReason, *id})}},
         {"now", now_us},
         {"due", a.due_us},
     };
-    auto rows = tx.Query(
-        "INSERT INTO alert (interrogation_id, patient_id, rule, severity, reason, created_us, "
-        "due_us) VALUES (:interrogation, :patient, :rule, :severity, x'', :now, :due) "
-        "RETURNING id",
-        p);
-    if (!rows) return rows.error();
-    const std::int64_t id = rows->front().Int(0);
-    const Param seal[] = {{"id", id},
-                          {"reason", Bytes{keys.Seal(a.reason, {kTable, kReason, id})}}};
-    if (auto r = tx.Execute("UPDATE alert SET reason = :reason WHERE id = :id", seal); !r) {
+    if (auto r = tx.Execute(
+            "INSERT INTO alert (id, interrogation_id, patient_id, rule, severity, reason, "
+            "created_us, due_us) VALUES (:id, :interrogation, :patient, :rule, :severity, :reason, "
+            ":now, :due)",
+            p);
+        !r) {
       return r.error();
     }
   }

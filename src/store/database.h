@@ -69,6 +69,12 @@ class Transaction {
   // Runs one statement; returns the number of rows it changed.
   virtual base::Result<std::int64_t> Execute(std::string_view sql,
                                              std::span<const Param> params = {}) = 0;
+  // The id a row about to be inserted into `table` (an identifier of this codebase, never input)
+  // may take, so that values sealed with their row id as associated data are written with the
+  // row rather than by a second statement. Only within a write transaction.
+  // SQLite serialises writers, so the table's largest id plus one; a PostgreSQL driver takes the
+  // next value of the table's sequence.
+  virtual base::Result<std::int64_t> NextId(std::string_view table) = 0;
   // Commits durably: when it returns ok, the changes survive a crash or power loss.
   virtual base::Status Commit() = 0;
 };

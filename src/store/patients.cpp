@@ -51,22 +51,23 @@ std::vector<std::int64_t> Ids(const std::vector<Row>& rows) {
 
 base::Result<std::int64_t> CreatePatient(Transaction& tx, const crypto::KeyRing& keys,
                                          const domain::PatientIdentity& p, std::int64_t now) {
-  const Param create[] = {{"now", now}};
-  auto rows =
-      tx.Query("INSERT INTO patient (unmatched, created_us) VALUES (1, :now) RETURNING id", create);
-  if (!rows) return rows.error();
-  const std::int64_t id = rows->front().Int(0);
-  const Param fill[] = {
+  // Identifying values are sealed with the row id as associated data: the id is taken first.
+  auto next = tx.NextId("patient");
+  if (!next) return next.error();
+  const std::int64_t id = *next;
+  const Param create[] = {
       {"id", id},
       {"family", Sealed(keys, p.family_name, "patient", "family_name", id)},
       {"given", Sealed(keys, p.given_name, "patient", "given_name", id)},
       {"birth",
        Sealed(keys, p.birth_date ? p.birth_date->ToIso8601() : "", "patient", "birth_date", id)},
       {"sex", Sealed(keys, p.sex, "patient", "sex", id)},
+      {"now", now},
   };
-  if (auto r = tx.Execute("UPDATE patient SET family_name = :family, given_name = :given, "
-                          "birth_date = :birth, sex = :sex WHERE id = :id",
-                          fill);
+  if (auto r = tx.Execute(
+          "INSERT INTO patient (id, unmatched, family_name, given_name, birth_date, sex, "
+          "created_us) VALUES (:id, 1, :family, :given, :birth, :sex, :now)",
+          create);
       !r) {
     return r.error();
   }
@@ -156,29 +157,28 @@ base::Status RecordLeads(Transaction& tx, const crypto::KeyRing& keys,
       if (!updated) return updated.error();
       if (*updated > 0) continue;
     }
+    auto id = tx.NextId("lead");
+    if (!id) return id.error();
     const Param create[] = {
+        {"id", *id},
         {"patient", patient},
         {"device", device},
         {"instance", static_cast<std::int64_t>(lead.instance)},
         {"mfg", mfg},
+        {"model", Sealed(keys, lead.model, "lead", "model", *id)},
+        {"serial", Sealed(keys, lead.serial, "lead", "serial", *id)},
         {"location", lead.location},
         {"lookup", lookup},
         {"serial_lookup", serial_lookup},
         {"implant", lead.implant_date ? Value(lead.implant_date->ToIso8601()) : Value()},
         {"now", now},
     };
-    auto rows = tx.Query(
-        "INSERT INTO lead (patient_id, device_id, instance, manufacturer, location, lookup, "
-        "serial_lookup, implant_date, first_seen_us, last_seen_us) VALUES (:patient, :device, "
-        ":instance, :mfg, :location, :lookup, :serial_lookup, :implant, :now, :now) RETURNING id",
-        create);
-    if (!rows) return rows.error();
-    const std::int64_t id = rows->front().Int(0);
-    const Param fill[] = {{"id", id},
-                          {"model", Sealed(keys, lead.model, "lead", "model", id)},
-                          {"serial", Sealed(keys, lead.serial, "lead", "serial", id)}};
-    if (auto r =
-            tx.Execute("UPDATE lead SET model = :model, serial = :serial WHERE id = :id", fill);
+    if (auto r = tx.Execute(
+            "INSERT INTO lead (id, patient_id, device_id, instance, manufacturer, model, serial, "
+            "location, lookup, serial_lookup, implant_date, first_seen_us, last_seen_us) VALUES "
+            "(:id, :patient, :device, :instance, :mfg, :model, :serial, :location, :lookup, "
+            ":serial_lookup, :implant, :now, :now)",
+            create);
         !r) {
       return r.error();
     }
@@ -247,31 +247,27 @@ base::Result<PatientMatch> MatchPatient(Transaction& tx, const crypto::KeyRing& 
       match.patient_id = *patient;
       match.new_patient = true;
     }
+    auto id = tx.NextId("device");
+    if (!id) return id.error();
+    match.device_id = *id;
+    const std::string model = in.device.model.empty() ? in.patient.device_model : in.device.model;
     const Param create[] = {
+        {"id", match.device_id},
         {"patient", match.patient_id},
         {"mfg", key.manufacturer},
         {"type", std::string(domain::ToString(in.device.type))},
+        {"model", Sealed(keys, model, "device", "model", match.device_id)},
+        {"serial", Bytes{keys.Seal(key.serial, {"device", "serial", match.device_id})}},
         {"lookup", lookup},
         {"serial_lookup", Index(keys, "serial", key.serial)},
         {"implant", in.device.implant_date ? Value(in.device.implant_date->ToIso8601()) : Value()},
         {"now", now},
-        {"placeholder", Bytes{}},
     };
-    auto created = tx.Query(
-        "INSERT INTO device (patient_id, manufacturer, type, serial, lookup, serial_lookup, "
-        "implant_date, first_seen_us, last_seen_us) VALUES (:patient, :mfg, :type, :placeholder, "
-        ":lookup, :serial_lookup, :implant, :now, :now) RETURNING id",
-        create);
-    if (!created) return created.error();
-    match.device_id = created->front().Int(0);
-    const std::string model = in.device.model.empty() ? in.patient.device_model : in.device.model;
-    const Param fill[] = {
-        {"id", match.device_id},
-        {"model", Sealed(keys, model, "device", "model", match.device_id)},
-        {"serial", Bytes{keys.Seal(key.serial, {"device", "serial", match.device_id})}},
-    };
-    if (auto r =
-            tx.Execute("UPDATE device SET model = :model, serial = :serial WHERE id = :id", fill);
+    if (auto r = tx.Execute(
+            "INSERT INTO device (id, patient_id, manufacturer, type, model, serial, lookup, "
+            "serial_lookup, implant_date, first_seen_us, last_seen_us) VALUES (:id, :patient, "
+            ":mfg, :type, :model, :serial, :lookup, :serial_lookup, :implant, :now, :now)",
+            create);
         !r) {
       return r.error();
     }

@@ -233,6 +233,18 @@ class SqliteTransaction final : public Transaction {
     return static_cast<std::int64_t>(sqlite3_changes64(c_->db()));
   }
 
+  base::Result<std::int64_t> NextId(std::string_view table) override {
+    if (!write_) return MakeError(ErrorCode::kInternal, "NextId outside a write transaction");
+    // The writer holds SQLite's write lock, so nothing else inserts before this transaction
+    // ends. Without AUTOINCREMENT SQLite itself picks the largest rowid plus one.
+    std::vector<Row> rows;
+    if (auto s = Run(fmt::format("SELECT COALESCE(MAX(id), 0) + 1 FROM {}", table), {}, &rows);
+        !s) {
+      return s.error();
+    }
+    return rows.front().Int(0);
+  }
+
   base::Status Commit() override {
     if (done_) return MakeError(ErrorCode::kInternal, "transaction already finished");
     if (auto s = c_->Exec("COMMIT"); !s) return s;

@@ -59,6 +59,49 @@ TEST_P(DatabaseConformance, BindsAndReadsEveryValueType) {
   EXPECT_TRUE(r.IsNull(4));
 }
 
+TEST_P(DatabaseConformance, BindsABlobViewWithoutCopying) {
+  auto tx = db_->Begin(Access::kWrite);
+  ASSERT_TRUE(tx);
+  const std::string binary("\x00sealed\xff", 8);
+  const Param p[] = {{"b", BytesView{binary}}};
+  ASSERT_TRUE((*tx)->Execute("INSERT INTO t (b) VALUES (:b)", p));
+  auto rows = (*tx)->Query("SELECT b FROM t WHERE b = :b", p);
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->front().Blob(0), binary);
+}
+
+// A row inserted with the id NextId gave keeps it, and the next NextId is past it: values sealed
+// with their row id as associated data are written with the row.
+TEST_P(DatabaseConformance, NextIdGivesAnIdTheInsertKeeps) {
+  auto tx = db_->Begin(Access::kWrite);
+  ASSERT_TRUE(tx);
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto id = (*tx)->NextId("t");
+    ASSERT_TRUE(id) << id.error().Describe();
+    const Param p[] = {{"id", *id}, {"i", std::int64_t{i}}};
+    ASSERT_TRUE((*tx)->Execute("INSERT INTO t (id, i) VALUES (:id, :i)", p));
+    ids.push_back(*id);
+  }
+  // Rows inserted without an id in between do not collide with the next one given.
+  ASSERT_TRUE((*tx)->Execute("INSERT INTO t (i) VALUES (9)"));
+  auto next = (*tx)->NextId("t");
+  ASSERT_TRUE(next);
+  const Param p[] = {{"id", *next}};
+  ASSERT_TRUE((*tx)->Execute("INSERT INTO t (id, i) VALUES (:id, 10)", p));
+  EXPECT_LT(ids[0], ids[1]);
+  EXPECT_LT(ids[1], ids[2]);
+  auto rows = (*tx)->Query("SELECT id FROM t WHERE i < 3 ORDER BY i");
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ((*rows)[i].Int(0), ids[i]);
+  ASSERT_TRUE((*tx)->Commit());
+  auto reader = db_->Begin(Access::kRead);
+  ASSERT_TRUE(reader);
+  EXPECT_FALSE((*reader)->NextId("t"));  // only a writer may take one
+}
+
 TEST_P(DatabaseConformance, RejectsUnknownAndMissingParameters) {
   auto tx = db_->Begin(Access::kWrite);
   ASSERT_TRUE(tx);
