@@ -266,6 +266,81 @@ static net::HttpResponse FailureResponse(const Context& ctx, const Route& route,
                        "the request could not be completed");
 }
 
+// The route for the request's method and path (HEAD is served as GET), with its {…} segments in
+// *params; *path_known says whether the path matched with another method.
+static const Route* FindRoute(const net::HttpRequest& request, std::vector<std::string>* params,
+                              bool* path_known) {
+  const std::string_view path = PathOf(request.target);
+  *path_known = false;
+  for (const Route& r : internal::Routes()) {
+    if (Match(r.path, path, params)) {
+      *path_known = true;
+      const bool head_as_get = request.method == "HEAD" && r.method == "GET";
+      if (r.method == request.method || head_as_get) return &r;
+    }
+  }
+  return nullptr;
+}
+
+// A read: on a reader connection, in parallel with other reads. Its audit records and
+// bookkeeping are left in ctx for CommitReadEffects; no response may leave before they commit.
+static base::Status RunRead(Context& ctx, const Route& route, net::HttpResponse* response) {
+  ctx.deferred = true;
+  auto rtx = ctx.services.db.Begin(store::Access::kRead);
+  return rtx ? RunRoute(ctx, route, **rtx, response) : base::Status(rtx.error());
+}
+
+static bool HasReadEffects(const Context& ctx) {
+  return !ctx.pending_audit.empty() || ctx.touch_session || ctx.delete_session || ctx.token_used;
+}
+
+static base::Status CommitReadEffects(const Context& ctx, store::Transaction& tx) {
+  for (const audit::Event& e : ctx.pending_audit) {
+    if (auto s = audit::Append(tx, e); !s) return s;
+  }
+  if (ctx.touch_session) {
+    if (auto s = auth::TouchSession(tx, *ctx.touch_session, ctx.now_us); !s) return s;
+  }
+  if (ctx.delete_session) {
+    if (auto s = auth::DeleteSession(tx, *ctx.delete_session); !s) return s;
+  }
+  if (ctx.token_used) {
+    if (auto s = auth::RecordTokenUse(tx, *ctx.token_used, ctx.now_us); !s) return s;
+  }
+  return {};
+}
+
+void Api::HandleAsync(const net::HttpRequest& request,
+                      std::function<void(net::HttpResponse)> respond) {
+  std::vector<std::string> params;
+  bool path_known = false;
+  const Route* route = FindRoute(request, &params, &path_known);
+  if (route == nullptr || route->own_transaction || !SafeMethod(request.method)) {
+    respond(Handle(request));
+    return;
+  }
+  auto ctx = std::make_shared<Context>(Context{.request = request,
+                                               .services = state_->services,
+                                               .correlation_id = CorrelationId(),
+                                               .now_us = state_->options.now_us(),
+                                               .path_params = std::move(params)});
+  ctx->presented_session = CookieValue(request, kSessionCookie);
+  auto response = std::make_shared<net::HttpResponse>();
+  const base::Status status = RunRead(*ctx, *route, response.get());
+  auto finish = [ctx, route, response, respond = std::move(respond)](const base::Status& s) {
+    if (!s) *response = FailureResponse(*ctx, *route, s.error());
+    SecurityHeaders(response.get(), ctx->correlation_id);
+    if (ctx->request.method == "HEAD") response->body.clear();
+    respond(std::move(*response));
+  };
+  if (!status || !HasReadEffects(*ctx)) {
+    finish(status);
+    return;
+  }
+  state_->commit.RunAsync([ctx](store::Transaction& tx) { return CommitReadEffects(*ctx, tx); },
+                          [finish = std::move(finish)](const base::Status& s) { finish(s); });
+}
+
 net::HttpResponse Api::Handle(const net::HttpRequest& request) {
   Context ctx{.request = request,
               .services = state_->services,
@@ -273,18 +348,8 @@ net::HttpResponse Api::Handle(const net::HttpRequest& request) {
               .now_us = state_->options.now_us()};
   ctx.presented_session = CookieValue(request, kSessionCookie);
   const std::string_view path = PathOf(request.target);
-  const Route* route = nullptr;
   bool path_known = false;
-  for (const Route& r : internal::Routes()) {
-    if (Match(r.path, path, &ctx.path_params)) {
-      path_known = true;
-      const bool head_as_get = request.method == "HEAD" && r.method == "GET";
-      if (r.method == request.method || head_as_get) {
-        route = &r;
-        break;
-      }
-    }
-  }
+  const Route* route = FindRoute(request, &ctx.path_params, &path_known);
   net::HttpResponse response;
   const StaticFiles* site = state_->options.static_files;
   const bool api_path = path == "/api" || path.rfind("/api/", 0) == 0;
@@ -331,28 +396,10 @@ net::HttpResponse Api::Handle(const net::HttpRequest& request) {
     if (SafeMethod(request.method)) {
       // A read: on a reader connection (in parallel with other reads), then its audit records
       // and bookkeeping in one group commit; no response leaves before that commit.
-      ctx.deferred = true;
-      auto rtx = state_->services.db.Begin(store::Access::kRead);
-      status = rtx ? RunRoute(ctx, *route, **rtx, &response) : base::Status(rtx.error());
-      if (rtx) rtx->reset();
-      const bool writes =
-          !ctx.pending_audit.empty() || ctx.touch_session || ctx.delete_session || ctx.token_used;
-      if (status && writes) {
-        status = state_->commit.Run([&](store::Transaction& tx) -> base::Status {
-          for (const audit::Event& e : ctx.pending_audit) {
-            if (auto s = audit::Append(tx, e); !s) return s;
-          }
-          if (ctx.touch_session) {
-            if (auto s = auth::TouchSession(tx, *ctx.touch_session, ctx.now_us); !s) return s;
-          }
-          if (ctx.delete_session) {
-            if (auto s = auth::DeleteSession(tx, *ctx.delete_session); !s) return s;
-          }
-          if (ctx.token_used) {
-            if (auto s = auth::RecordTokenUse(tx, *ctx.token_used, ctx.now_us); !s) return s;
-          }
-          return {};
-        });
+      status = RunRead(ctx, *route, &response);
+      if (status && HasReadEffects(ctx)) {
+        status =
+            state_->commit.Run([&](store::Transaction& tx) { return CommitReadEffects(ctx, tx); });
       }
     } else {
       status = state_->commit.Run([&](store::Transaction& tx) -> base::Status {

@@ -67,6 +67,11 @@ class Api {
   ~Api();
 
   net::HttpResponse Handle(const net::HttpRequest& request);
+  // Handle for the HTTP server: a read's response is given to `respond` once its audit record is
+  // committed, and the calling thread does not wait for that commit (it may serve the next
+  // request meanwhile). `respond` is called exactly once, on this thread or on the thread that
+  // commits. The request must stay valid until then.
+  void HandleAsync(const net::HttpRequest& request, std::function<void(net::HttpResponse)> respond);
   // The largest body the route named by the request head accepts (for the HTTP server, which
   // refuses larger ones before reading them).
   std::size_t BodyLimit(const net::HttpRequest& head) const;

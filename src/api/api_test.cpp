@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -122,6 +123,27 @@ class ApiTest : public ::testing::Test {
   net::HttpResponse As(const std::string& user, std::string method, std::string target) {
     return Call(std::move(method), std::move(target),
                 {{"authorization", "Bearer " + tokens_[user]}});
+  }
+
+  // The request as the HTTP server makes it: HandleAsync, waiting for its response.
+  net::HttpResponse AsAsync(const std::string& user, std::string method, std::string target) {
+    net::HttpRequest r;
+    r.method = std::move(method);
+    r.target = std::move(target);
+    r.headers = {{"authorization", "Bearer " + tokens_[user]}, {"host", "localhost"}};
+    r.peer_address = "127.0.0.1";
+    r.tls = true;
+    std::promise<net::HttpResponse> given;
+    int calls = 0;
+    api_->HandleAsync(r, [&](net::HttpResponse response) {
+      ++calls;
+      given.set_value(std::move(response));
+    });
+    auto future = given.get_future();
+    EXPECT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    net::HttpResponse response = future.get();
+    EXPECT_EQ(calls, 1);
+    return response;
   }
 
   std::int64_t AuditCount() {
@@ -516,6 +538,31 @@ TEST_F(ApiTest, AReadWhoseAuditRecordFailsReturnsNothing) {
     EXPECT_EQ(r.body.find(kCanaryName), std::string::npos) << r.body;
     EXPECT_EQ(r.body.find("PZK600806S"), std::string::npos);
   }
+}
+
+// The path the HTTP server takes: a read answered from the committing thread carries what
+// Handle's does and leaves exactly one audit record; a failed audit write withholds it; routes
+// that are not reads are answered as by Handle.
+TEST_F(ApiTest, AsyncReadsAnswerAfterTheirAuditRecordAndFailClosed) {
+  const std::string target = fmt::format("/api/v1/patients/{}", patient_);
+  const auto before = AuditCount();
+  auto r = AsAsync("physician-1", "GET", target);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find(kCanaryName), std::string::npos);
+  ExpectSecurityHeaders(r);
+  EXPECT_EQ(AuditCount(), before + 1);
+  EXPECT_EQ(AsAsync("physician-2", "GET", target).status, 404);  // another clinic's
+  EXPECT_EQ(AsAsync("physician-1", "POST", "/api/v1/no-such-route").status, 404);
+  EXPECT_EQ(AsAsync("physician-1", "HEAD", target).body, "");
+  ASSERT_TRUE(store::RunUnitOfWork(*db_, store::Access::kWrite, [](store::Transaction& t) {
+    auto c = t.Execute(
+        "CREATE TRIGGER audit_fails BEFORE INSERT ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'injected audit failure'); END");
+    return c ? base::Status() : base::Status(c.error());
+  }));
+  auto refused = AsAsync("physician-1", "GET", target);
+  EXPECT_EQ(refused.status, 500);
+  EXPECT_EQ(refused.body.find(kCanaryName), std::string::npos) << refused.body;
 }
 
 TEST_F(ApiTest, PublicRoutesRevealNothingAndUnknownRoutesAre404) {

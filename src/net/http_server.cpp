@@ -173,7 +173,7 @@ std::string PeerAddress(const tcp::endpoint& endpoint) {
 
 class Server final : public HttpServer {
  public:
-  Server(HttpServerOptions o, HttpHandler h)
+  Server(HttpServerOptions o, HttpAsyncHandler h)
       : options_(std::move(o)),
         handler_(std::move(h)),
         limits_{.max_header_bytes = options_.max_header_bytes,
@@ -467,11 +467,16 @@ class Server final : public HttpServer {
       const bool keep_alive = parser.keep_alive();
       const HttpRequest request = parser.TakeRequest();
 
-      // The handler may block (database), so it runs on the pool; the socket stays here.
+      // The handler may block (database), so it runs on the pool; the socket stays here. It may
+      // also respond later, from another thread; the response comes back to this thread.
       SetPhase(slot, Phase::kBusy);
-      co_await asio::post(asio::bind_executor(pool_, asio::use_awaitable));
-      HttpResponse response = Handle(request);
-      co_await asio::post(asio::bind_executor(io_, asio::use_awaitable));
+      HttpResponse response =
+          co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(HttpResponse)>(
+              [this, &request](auto completion) {
+                auto shared = std::make_shared<decltype(completion)>(std::move(completion));
+                asio::post(pool_, [this, &request, shared] { Dispatch(request, shared); });
+              },
+              asio::use_awaitable);
       if (stopping_ || slot.evict) co_return;
 
       const bool close = !keep_alive;
@@ -486,21 +491,32 @@ class Server final : public HttpServer {
     }
   }
 
-  // Runs on a pool thread.
-  HttpResponse Handle(const HttpRequest& request) const {
+  // Runs on a pool thread: calls the handler, and brings its response (checked) back to the io
+  // thread, where `completion` resumes the session.
+  template <typename Completion>
+  void Dispatch(const HttpRequest& request, const std::shared_ptr<Completion>& completion) {
+    auto once = std::make_shared<std::atomic<bool>>(false);
+    HttpRespond respond = [this, completion, once](HttpResponse response) {
+      if (once->exchange(true)) return;
+      if (!ValidResponse(response)) {
+        base::log::Error("http_handler_invalid_response", {{"status", response.status}});
+        response = ServerError(500);
+      }
+      asio::post(io_, [completion, response = std::move(response)]() mutable {
+        std::move (*completion)(std::move(response));
+      });
+    };
     try {
-      HttpResponse response = handler_(request);
-      if (ValidResponse(response)) return response;
-      base::log::Error("http_handler_invalid_response", {{"status", response.status}});
+      handler_(request, respond);
     } catch (...) {
       // Not the exception's text: it could quote the data the handler was working on.
       base::log::Error("http_handler_threw");
+      respond(ServerError(500));  // ignored if it had responded
     }
-    return ServerError(500);
   }
 
   HttpServerOptions options_;
-  HttpHandler handler_;
+  HttpAsyncHandler handler_;
   HttpLimits limits_;
   // Session state, io thread only. Declared before io_ so that sessions destroyed with io_ can
   // still unregister.
@@ -525,6 +541,14 @@ class Server final : public HttpServer {
 
 base::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
                                                             HttpHandler handler) {
+  return Start(options,
+               [handler = std::move(handler)](const HttpRequest& r, const HttpRespond& respond) {
+                 respond(handler(r));
+               });
+}
+
+base::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
+                                                            HttpAsyncHandler handler) {
   auto server = std::make_unique<Server>(options, std::move(handler));
   if (auto s = server->Bind(); !s) return s.error();
   return std::unique_ptr<HttpServer>(std::move(server));

@@ -53,6 +53,14 @@ struct HttpServerOptions {
 // outside 200–599 or a header with a forbidden character.
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+// Gives a request its response. Call it exactly once, from any thread; later calls are ignored.
+using HttpRespond = std::function<void(HttpResponse)>;
+// Called once per request on a worker thread, like HttpHandler, but it may respond later and from
+// another thread (once a commit it queued is durable), so the worker is free for the next request
+// meanwhile. The request stays valid until it responds. Throwing before responding is answered
+// 500. A handler that never responds holds its connection, and Stop waits for it.
+using HttpAsyncHandler = std::function<void(const HttpRequest&, HttpRespond)>;
+
 // Errors the server answers by itself (400, 408, 413, 414, 431, 500, 501) have a fixed
 // body such as {"error":"request_too_large"}, Content-Type application/json and Cache-Control
 // no-store, never anything from the request or the server's internals; the connection is then
@@ -65,6 +73,8 @@ class HttpServer {
   // address cannot be bound.
   static base::Result<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
                                                          HttpHandler handler);
+  static base::Result<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
+                                                         HttpAsyncHandler handler);
   virtual ~HttpServer() = default;
   // "127.0.0.1:40123" — the bound address (the real port when 0 was asked for).
   virtual std::string local_address() const = 0;

@@ -452,6 +452,75 @@ TEST(HttpServer, HidesHandlerFailuresBehindAFixed500) {
   }
 }
 
+// An asynchronous handler frees its worker at once and responds later from another thread: with
+// one worker, two requests are both waiting for their responses at the same time; a second
+// response, and a throw after responding, change nothing; Stop waits for a pending response.
+TEST(HttpServer, AsyncHandlersRespondLaterFromAnotherThread) {
+  std::mutex m;
+  std::vector<std::pair<std::string, HttpRespond>> waiting;
+  std::condition_variable cv;
+  HttpServerOptions o;
+  o.port = 0;
+  o.workers = 1;
+  auto started = HttpServer::Start(o, [&](const HttpRequest& request, HttpRespond respond) {
+    if (request.target == "/twice") {
+      HttpResponse r;
+      r.body = "first";
+      respond(r);
+      r.body = "second";
+      respond(r);
+      throw std::runtime_error("after responding");
+    }
+    std::lock_guard<std::mutex> g(m);
+    waiting.emplace_back(request.target, std::move(respond));
+    cv.notify_all();
+  });
+  ASSERT_TRUE(started);
+  auto server = std::move(*started);
+  const int a = Connect(server->local_address());
+  const int b = Connect(server->local_address());
+  SendAll(a, Get("/a"));
+  SendAll(b, Get("/b"));
+  {
+    std::unique_lock<std::mutex> g(m);
+    ASSERT_TRUE(cv.wait_for(g, std::chrono::seconds(5), [&] { return waiting.size() == 2; }));
+  }
+  std::thread responder([&] {
+    for (auto& [target, respond] : waiting) {
+      HttpResponse r;
+      r.body = "later " + target;
+      respond(r);
+    }
+  });
+  responder.join();
+  std::map<std::string, std::string> bodies;
+  for (int fd : {a, b}) {
+    const Response r = Read(fd);
+    EXPECT_EQ(r.status, 200);
+    bodies[r.body] = "";
+  }
+  EXPECT_EQ(bodies.count("later /a"), 1u);
+  EXPECT_EQ(bodies.count("later /b"), 1u);
+  SendAll(a, Get("/twice"));
+  EXPECT_EQ(Read(a).body, "first");
+  SendAll(a, Get("/c"));
+  {
+    std::unique_lock<std::mutex> g(m);
+    ASSERT_TRUE(cv.wait_for(g, std::chrono::seconds(5), [&] { return waiting.size() == 3; }));
+  }
+  std::thread late([&] {
+    std::this_thread::sleep_for(milliseconds(200));
+    HttpResponse r;
+    waiting[2].second(r);
+  });
+  const auto before = steady_clock::now();
+  server->Stop();  // returns only once the pending response has been given
+  EXPECT_GE(steady_clock::now() - before, milliseconds(150));
+  late.join();
+  ::close(a);
+  ::close(b);
+}
+
 TEST(HttpServer, RefusesPlaintextOffLoopback) {
   HttpServerOptions o;
   o.host = "0.0.0.0";

@@ -1,10 +1,12 @@
 // Group commit by leader and followers: the first caller that finds no commit in progress becomes
 // the leader, takes everything queued (up to max_batch), runs it in one transaction and wakes the
 // units of that batch, each on its own condition variable. Callers that arrived meanwhile are
-// queued for the next batch; the leader hands the lead to the first of them.
+// queued for the next batch; the leader hands the lead to the first of them. Units of RunAsync have
+// no thread waiting: the committer thread leads for them, and each is told through its callback.
 #include "store/group_commit.h"
 
 #include <chrono>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -12,6 +14,15 @@ namespace heartbase::store {
 
 GroupCommit::GroupCommit(Database& db, GroupCommitOptions options) : db_(db), options_(options) {
   if (options_.max_batch == 0) options_.max_batch = 1;
+}
+
+GroupCommit::~GroupCommit() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  committer_cv_.notify_one();
+  if (committer_.joinable()) committer_.join();
 }
 
 base::Status GroupCommit::Run(const std::function<base::Status(Transaction&)>& work) {
@@ -26,7 +37,46 @@ base::Status GroupCommit::Run(const std::function<base::Status(Transaction&)>& w
     if (unit.done) return unit.result;
   }
   leader_ = true;
-  while (!unit.done) {
+  Lead(lock, &unit);
+  return unit.result;
+}
+
+void GroupCommit::RunAsync(std::function<base::Status(Transaction&)> work,
+                           std::function<void(base::Status)> done) {
+  std::unique_lock lock(mu_);
+  if (!committer_.joinable()) committer_ = std::thread([this] { CommitterLoop(); });
+  if (!leader_) {
+    // Nothing in progress: committed here and now, as Run would (no hand-off to another thread
+    // when the load is light); whatever queues meanwhile is handed to the committer.
+    Unit unit;
+    unit.work = &work;
+    queue_.push_back(&unit);
+    leader_ = true;
+    Lead(lock, &unit);
+    lock.unlock();
+    done(unit.result);
+    return;
+  }
+  auto unit = std::make_unique<Unit>();
+  unit->async = true;
+  unit->owned_work = std::move(work);
+  unit->work = &unit->owned_work;
+  unit->on_done = std::move(done);
+  queue_.push_back(unit.release());  // deleted by the thread that tells it
+}
+
+void GroupCommit::CommitterLoop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    committer_cv_.wait(lock, [&] { return committer_lead_ || stopping_; });
+    if (!committer_lead_) return;  // stopping, and nothing was handed over
+    committer_lead_ = false;
+    Lead(lock, nullptr);
+  }
+}
+
+void GroupCommit::Lead(std::unique_lock<std::mutex>& lock, const Unit* own) {
+  while (!queue_.empty() && (own == nullptr || !own->done)) {
     std::vector<Unit*> batch;
     while (!queue_.empty() && batch.size() < options_.max_batch) {
       batch.push_back(queue_.front());
@@ -35,21 +85,38 @@ base::Status GroupCommit::Run(const std::function<base::Status(Transaction&)>& w
     lock.unlock();
     CommitBatch(batch);
     lock.lock();
+    std::vector<Unit*> told;
     for (Unit* u : batch) {
       u->done = true;
-      // Under the lock: the waiter cannot return (and destroy its unit) before it is notified.
-      if (u != &unit) u->cv.notify_one();
+      if (u->async) {
+        told.push_back(u);
+      } else if (u != own) {
+        // Under the lock: the waiter cannot return (and destroy its unit) before it is notified.
+        u->cv.notify_one();
+      }
     }
     ++batches_;
     units_ += batch.size();
+    if (!told.empty()) {
+      lock.unlock();
+      for (Unit* u : told) {
+        const std::unique_ptr<Unit> owned(u);
+        if (owned->on_done) owned->on_done(owned->result);
+      }
+      lock.lock();
+    }
   }
+  // Whoever arrived meanwhile leads the next batch: its own thread, or the committer for a unit
+  // of RunAsync (which exists, since that unit was queued by RunAsync).
   if (queue_.empty()) {
     leader_ = false;
+  } else if (queue_.front()->async) {
+    committer_lead_ = true;
+    committer_cv_.notify_one();
   } else {
-    queue_.front()->lead = true;  // whoever arrived meanwhile leads the next batch
+    queue_.front()->lead = true;
     queue_.front()->cv.notify_one();
   }
-  return unit.result;
 }
 
 void GroupCommit::CommitBatch(const std::vector<Unit*>& batch) {

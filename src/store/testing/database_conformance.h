@@ -282,6 +282,56 @@ TEST_P(DatabaseConformance, GroupCommitHandsTheLeadOnUnderLoad) {
   EXPECT_EQ((*tx)->Query("SELECT COUNT(DISTINCT i) FROM t")->front().Int(0), kThreads * kUnits);
 }
 
+// Units of RunAsync and of Run, mixed under load with small batches: every unit is committed
+// exactly once and told exactly once, with its own result; a failing unit fails alone; and the
+// destructor waits until every queued unit has been told.
+TEST_P(DatabaseConformance, GroupCommitRunsQueuedUnitsAndTellsEachOnce) {
+  constexpr int kThreads = 6, kUnits = 60;
+  std::atomic<int> told{0}, ok{0}, failed{0};
+  {
+    GroupCommit group(*db_, {.max_batch = 4});
+    std::vector<std::thread> threads;
+    threads.reserve(kThreads);
+    for (int k = 0; k < kThreads; ++k) {
+      threads.emplace_back([&, k] {
+        for (int u = 0; u < kUnits; ++u) {
+          const std::int64_t value = k * 1000 + u;
+          auto work = [value](Transaction& tx) -> base::Status {
+            const Param p[] = {{"i", value}};
+            if (auto r = tx.Execute("INSERT INTO t (i) VALUES (:i)", p); !r) return r.error();
+            if (value % 10 == 3) return base::MakeError(base::ErrorCode::kInvalidArgument, "x");
+            return {};
+          };
+          if (k % 3 == 0) {  // a thread that waits, like ingest, among the asynchronous ones
+            if (group.Run(work))
+              ++ok;
+            else
+              ++failed;
+            ++told;
+            continue;
+          }
+          group.RunAsync(work, [&told, &ok, &failed, value](const base::Status& s) {
+            ++told;
+            if (s) {
+              ++ok;
+            } else {
+              ++failed;
+              EXPECT_EQ(value % 10, 3);
+            }
+          });
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+  }  // the destructor: every unit told
+  EXPECT_EQ(told.load(), kThreads * kUnits);
+  EXPECT_EQ(failed.load(), kThreads * kUnits / 10);
+  auto tx = db_->Begin(Access::kRead);
+  ASSERT_TRUE(tx);
+  EXPECT_EQ((*tx)->Query("SELECT COUNT(DISTINCT i) FROM t")->front().Int(0), ok.load());
+  EXPECT_EQ((*tx)->Query("SELECT COUNT(*) FROM t WHERE i % 10 = 3")->front().Int(0), 0);
+}
+
 TEST_P(DatabaseConformance, GroupCommitRetriesConflictsAndReportsTheLastError) {
   GroupCommit group(*db_, {.retry = {.max_attempts = 3, .first_backoff_ms = 1}});
   int attempts = 0;
