@@ -310,6 +310,16 @@ static base::Status CommitReadEffects(const Context& ctx, store::Transaction& tx
   return {};
 }
 
+// A request's context: a new correlation id, the time, and the session cookie presented.
+static Context NewContext(const net::HttpRequest& request, internal::Services& services) {
+  Context ctx{.request = request,
+              .services = services,
+              .correlation_id = CorrelationId(),
+              .now_us = services.options.now_us()};
+  ctx.presented_session = CookieValue(request, kSessionCookie);
+  return ctx;
+}
+
 void Api::HandleAsync(const net::HttpRequest& request,
                       std::function<void(net::HttpResponse)> respond) {
   std::vector<std::string> params;
@@ -319,12 +329,8 @@ void Api::HandleAsync(const net::HttpRequest& request,
     respond(Handle(request));
     return;
   }
-  auto ctx = std::make_shared<Context>(Context{.request = request,
-                                               .services = state_->services,
-                                               .correlation_id = CorrelationId(),
-                                               .now_us = state_->options.now_us(),
-                                               .path_params = std::move(params)});
-  ctx->presented_session = CookieValue(request, kSessionCookie);
+  auto ctx = std::make_shared<Context>(NewContext(request, state_->services));
+  ctx->path_params = std::move(params);
   auto response = std::make_shared<net::HttpResponse>();
   const base::Status status = RunRead(*ctx, *route, response.get());
   auto finish = [ctx, route, response, respond = std::move(respond)](const base::Status& s) {
@@ -338,15 +344,11 @@ void Api::HandleAsync(const net::HttpRequest& request,
     return;
   }
   state_->commit.RunAsync([ctx](store::Transaction& tx) { return CommitReadEffects(*ctx, tx); },
-                          [finish = std::move(finish)](const base::Status& s) { finish(s); });
+                          std::move(finish));
 }
 
 net::HttpResponse Api::Handle(const net::HttpRequest& request) {
-  Context ctx{.request = request,
-              .services = state_->services,
-              .correlation_id = CorrelationId(),
-              .now_us = state_->options.now_us()};
-  ctx.presented_session = CookieValue(request, kSessionCookie);
+  Context ctx = NewContext(request, state_->services);
   const std::string_view path = PathOf(request.target);
   bool path_known = false;
   const Route* route = FindRoute(request, &ctx.path_params, &path_known);
