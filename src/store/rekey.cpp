@@ -37,7 +37,7 @@ constexpr SealedColumn kSealed[] = {
     {"lead", "model", "id", Ad::kRowId},
     {"lead", "serial", "id", Ad::kRowId},
     {"attachment", "reference", "id, interrogation_id", Ad::kInterrogationId},
-    {"blob", "sealed", "id, lookup", Ad::kBlobAddress},
+    {"blob", "sealed", "id, lookup, encoding", Ad::kBlobAddress},
     {"interrogation_note", "note", "id", Ad::kRowId},
     {"alert", "reason", "id", Ad::kRowId},
     {"break_glass", "reason", "id", Ad::kRowId},
@@ -46,8 +46,6 @@ constexpr SealedColumn kSealed[] = {
 };
 // Audit notes are sealed too, but the audit trail is append-only: the keys that sealed them stay
 // in the key ring (retired keys still open).
-
-using internal::Hex;
 
 // The associated data of the value in `row` (key columns first, the sealed value last).
 crypto::AssociatedData PlaceOf(const SealedColumn& c, const Row& row, std::string* column) {
@@ -58,7 +56,7 @@ crypto::AssociatedData PlaceOf(const SealedColumn& c, const Row& row, std::strin
     case Ad::kInterrogationId:
       return {c.table, c.column, row.Int(1)};
     case Ad::kBlobAddress:
-      *column = "sealed:" + Hex(row.Blob(1));
+      *column = internal::BlobPlace(row.Blob(1), row.Int(2));
       return {c.table, *column, 0};
   }
   return {};

@@ -30,4 +30,10 @@ inline std::string Hex(std::string_view bytes) {
   return out;
 }
 
+// The column named in a blob's associated data: its content address, and its encoding when the
+// plaintext is not the bytes as they are (0), so that the encoding is authenticated too.
+inline std::string BlobPlace(std::string_view address, std::int64_t encoding) {
+  return (encoding == 0 ? "sealed:" : "sealed:" + std::to_string(encoding) + ":") + Hex(address);
+}
+
 }  // namespace heartbase::store::internal
