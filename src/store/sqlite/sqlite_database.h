@@ -26,8 +26,12 @@ struct SqliteOptions {
   // have no shared memory (power-loss simulation); readers cannot be used then.
   bool exclusive_locking = false;
   // WAL size in pages at which a background thread checkpoints it into the database file, off the
-  // committing thread. 0 leaves it to SQLite (the commit that crosses 1,000 pages checkpoints).
-  int checkpoint_pages = 1000;
+  // committing thread (past 8 times as many, the writer checkpoints inline). 0 leaves it to SQLite
+  // (the commit that crosses 1,000 pages checkpoints). 8,000 pages (32 MB of WAL) rather than
+  // SQLite's 1,000: a page rewritten by many commits (an index leaf, the audit table's last page)
+  // is copied once per checkpoint, so fewer checkpoints copy and sync less. Measured A/B on the
+  // trend route at 16 connections: 4-19% more requests per second, 5-15% less CPU per request.
+  int checkpoint_pages = 8000;
 };
 
 // Opens (or creates) the database. Every connection runs with journal_mode=WAL,
