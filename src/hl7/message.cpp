@@ -371,7 +371,26 @@ std::string_view Segment::Component(std::uint32_t n, std::uint32_t component,
     return component == 1 && rep == 1 ? Field(n) : std::string_view{};
   }
   const Delimiters& d = m_->delimiters_;
-  return NthPiece(NthPiece(Field(n), d.repetition, rep), d.component, component);
+  const std::string_view field = Field(n);
+  // The common case, a component of the first repetition of a short field, in one pass that stops
+  // at the component's end (two NthPiece calls would scan the whole field twice).
+  constexpr std::size_t kShort = 64;
+  if (rep == 1 && component > 0 && field.size() <= kShort && d.repetition != '\0' &&
+      d.component != '\0') {
+    const char* p = field.data();
+    const char* const end = p + field.size();
+    const char* start = p;
+    std::uint32_t i = 1;
+    for (; p < end && *p != d.repetition; ++p) {
+      if (*p != d.component) continue;
+      if (i == component) break;
+      ++i;
+      start = p + 1;
+    }
+    if (i != component) return {};
+    return std::string_view(start, static_cast<std::size_t>(p - start));
+  }
+  return NthPiece(NthPiece(field, d.repetition, rep), d.component, component);
 }
 
 std::string_view Segment::Subcomponent(std::uint32_t n, std::uint32_t component, std::uint32_t sub,

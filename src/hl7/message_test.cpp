@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace heartbase::hl7 {
 namespace {
@@ -66,6 +67,26 @@ TEST(Hl7Message, TakesDelimitersFromMsh) {
   EXPECT_EQ(pid.Component(3, 2), "b&c");
   EXPECT_EQ(pid.Subcomponent(3, 2, 2), "c");
   EXPECT_EQ(pid.Component(3, 1, 2), "d");
+}
+
+// Component has a one-pass path for short fields; it must agree with splitting the field twice.
+TEST(Hl7Message, ComponentAgreesWithSplittingTheFieldTwice) {
+  const std::string long_field = std::string(70, 'x') + "^y^" + std::string(10, 'z') + "~w^v";
+  const std::vector<std::string> fields = {"",     "a",        "^",     "^^",   "~",    "a~b",
+                                           "~^b",  "a^~b^c",   "^b~c",  "a^b^", "a^b^c~d^e",
+                                           "a&b^c", long_field};
+  for (const std::string& f : fields) {
+    const std::string text = "MSH|^~\\&|A\rOBX||" + f + "\r";
+    auto m = Message::Parse(text);
+    ASSERT_TRUE(m) << m.error().Describe();
+    const Segment obx = m->segment(1);
+    for (std::uint32_t rep = 1; rep <= 2; ++rep) {
+      for (std::uint32_t c = 0; c <= 4; ++c) {
+        const std::string_view expected = NthPiece(NthPiece(obx.Field(2), '~', rep), '^', c);
+        EXPECT_EQ(obx.Component(2, c, rep), expected) << f << " rep " << rep << " component " << c;
+      }
+    }
+  }
 }
 
 TEST(Hl7Message, ReadsTheV27TruncationCharacter) {

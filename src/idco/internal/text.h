@@ -12,6 +12,7 @@ namespace heartbase::idco::internal {
 
 // The unescaped text of a raw HL7 value.
 inline std::string Text(std::string_view raw, const hl7::Delimiters& d) {
+  if (d.escape == '\0' || raw.find(d.escape) == std::string_view::npos) return std::string(raw);
   std::string s;
   hl7::AppendUnescaped(raw, d, &s);
   return s;
