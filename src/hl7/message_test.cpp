@@ -72,9 +72,9 @@ TEST(Hl7Message, TakesDelimitersFromMsh) {
 // Component has a one-pass path for short fields; it must agree with splitting the field twice.
 TEST(Hl7Message, ComponentAgreesWithSplittingTheFieldTwice) {
   const std::string long_field = std::string(70, 'x') + "^y^" + std::string(10, 'z') + "~w^v";
-  const std::vector<std::string> fields = {"",     "a",        "^",     "^^",   "~",    "a~b",
-                                           "~^b",  "a^~b^c",   "^b~c",  "a^b^", "a^b^c~d^e",
-                                           "a&b^c", long_field};
+  const std::vector<std::string> fields = {"",          "a",     "^",       "^^",   "~",
+                                           "a~b",       "~^b",   "a^~b^c",  "^b~c", "a^b^",
+                                           "a^b^c~d^e", "a&b^c", long_field};
   for (const std::string& f : fields) {
     const std::string text = "MSH|^~\\&|A\rOBX||" + f + "\r";
     auto m = Message::Parse(text);
