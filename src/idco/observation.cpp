@@ -73,14 +73,6 @@ void ReadStructured(std::string_view raw, const hl7::Delimiters& d, Value* v) {
   }
 }
 
-// OBX-4 as a number: its leading digits ("2", "2.1" → 2), 0 when there are none.
-std::uint32_t InstanceOf(const hl7::Segment& obx, const hl7::Delimiters& d, std::string* scratch) {
-  const std::string_view sub = hl7::Unescape(obx.Field(4), d, scratch);
-  std::size_t n = 0;
-  while (n < sub.size() && sub[n] >= '0' && sub[n] <= '9') ++n;
-  return n > 0 && n <= 9 ? ToUint(sub.substr(0, n)) : 0;
-}
-
 }  // namespace
 
 bool IsAttachment(const hl7::Segment& obx) {
@@ -124,13 +116,10 @@ Classification Classify(const hl7::Segment& obx, const hl7::Delimiters& d) {
     c.code = ToUint(c1);
     c.term = FindTerm(c.code);
   }
-  if (c.term != nullptr) {  // the usual case: a code the dictionary knows, no name needed
-    c.category = c.term->category;
-    c.instance = InstanceOf(obx, d, &scratch1);
-    return c;
-  }
-  const std::string_view c2 = hl7::Unescape(obx.Component(3, 2), d, &scratch2);
-  if (!c2.empty()) {
+  // The name (OBX-3.2) is read only when the dictionary does not know the code, the rare case.
+  std::string_view c2;
+  if (c.term == nullptr) c2 = hl7::Unescape(obx.Component(3, 2), d, &scratch2);
+  if (c.term == nullptr && !c2.empty()) {
     c.term = FindTermByName(c2);
     if (c.term != nullptr && c.code == 0) c.code = c.term->code;
     if (c.term != nullptr && c.code != c.term->code) c.term = nullptr;  // code wins over the name
@@ -141,7 +130,10 @@ Classification Classify(const hl7::Segment& obx, const hl7::Delimiters& d) {
     c.category = c.code != 0 ? GuessCategory(c.code) : CategoryFromName(c2);
     if (c.category == domain::Category::kOther && c.code != 0) c.category = CategoryFromName(c2);
   }
-  c.instance = InstanceOf(obx, d, &scratch1);
+  const std::string_view sub = hl7::Unescape(obx.Field(4), d, &scratch1);
+  std::size_t n = 0;
+  while (n < sub.size() && sub[n] >= '0' && sub[n] <= '9') ++n;
+  if (n > 0 && n <= 9) c.instance = ToUint(sub.substr(0, n));
   return c;
 }
 
