@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,17 @@ namespace heartbase::api {
 // What an HL7 upload did (see ApiOptions::upload).
 struct UploadTally {
   std::size_t stored = 0, duplicate = 0, quarantined = 0;
-  std::size_t failed = 0;  // not stored at all: the client should send the file again
+  std::size_t control_id_reused = 0;  // of `stored`: the sender had used the MSH-10 for other bytes
+  std::size_t failed = 0;             // not stored at all: the client should send the file again
+};
+
+// The newest scheduled verification of the store (`serve --verify-interval-hours`), as
+// administrators see it: counts and places, never content.
+struct VerificationStatus {
+  std::int64_t finished_us = 0;
+  bool complete = false;      // the whole database was walked
+  std::int64_t problems = 0;  // damage found
+  std::string first_problem;  // where, e.g. "patient.family_name id=12"
 };
 
 struct ApiOptions {
@@ -54,6 +65,8 @@ struct ApiOptions {
     std::string recipient;
   };
   std::vector<SignoffRecipient> signoff_recipients;
+  // The newest verification of the store; unset or empty = none has finished yet.
+  std::function<std::optional<VerificationStatus>()> last_verification;
   // Microseconds since the epoch; injectable for tests.
   std::function<std::int64_t()> now_us;
 };

@@ -238,6 +238,7 @@ TEST_F(ApiTest, RouteInventoryMatchesThePermissionTable) {
       {"POST /api/v1/auth/mfa/confirm", false},
       {"GET /api/v1/auth/me", false},
       {"GET /api/v1/health", false},
+      {"GET /api/v1/ready", false},
       {"GET /api/v1/openapi.json", false},
       {"GET /api/v1/patients", true},
       {"GET /api/v1/patients/{id}", true},
@@ -264,6 +265,8 @@ TEST_F(ApiTest, RouteInventoryMatchesThePermissionTable) {
       {"POST /api/v1/admin/users/{id}/reset-mfa", false},
       {"GET /api/v1/admin/clinics", false},
       {"GET /api/v1/admin/outbox", false},
+      {"GET /api/v1/admin/feeds", false},
+      {"GET /api/v1/admin/store", false},
       {"GET /api/v1/rules", false},
       {"GET /api/v1/rules/{id}", false},
       {"POST /api/v1/rules", false},
@@ -565,6 +568,20 @@ TEST_F(ApiTest, AsyncReadsAnswerAfterTheirAuditRecordAndFailClosed) {
   EXPECT_EQ(refused.body.find(kCanaryName), std::string::npos) << refused.body;
 }
 
+// Readiness follows the store: a damaged database makes the server not ready (ingest stops), and
+// the public answer says no more than that.
+TEST_F(ApiTest, ReadinessTurnsWhenTheDatabaseIsDamaged) {
+  auto ready = Call("GET", "/api/v1/ready");
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_EQ(ready.body, "{\"status\":\"ready\"}");
+  db_->MarkDamaged(base::MakeError(base::ErrorCode::kDataLoss, "test: page 7 is damaged"));
+  ready = Call("GET", "/api/v1/ready");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_NE(ready.body.find("degraded"), std::string::npos);
+  EXPECT_EQ(ready.body.find("page 7"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/api/v1/health").status, 200);  // liveness: it still answers
+}
+
 TEST_F(ApiTest, PublicRoutesRevealNothingAndUnknownRoutesAre404) {
   auto h = Call("GET", "/api/v1/health");
   EXPECT_EQ(h.status, 200);
@@ -841,6 +858,18 @@ TEST_F(ApiTest, AdministrationNeedsStepUp) {
                  R"({"name":"newdoc","password":"lantern orbit meadow fox"})")
                 .status,
             403);  // disabled
+  // What administrators watch: the feeds and the store.
+  auto feeds = Call("GET", "/api/v1/admin/feeds", h);
+  ASSERT_EQ(feeds.status, 200) << feeds.body;
+  EXPECT_NE(feeds.body.find("\"control_id_reuse\":[]"), std::string::npos) << feeds.body;
+  auto store_status = Call("GET", "/api/v1/admin/store", h);
+  ASSERT_EQ(store_status.status, 200) << store_status.body;
+  EXPECT_NE(store_status.body.find("\"damaged\":false"), std::string::npos) << store_status.body;
+  db_->MarkDamaged(base::MakeError(base::ErrorCode::kDataLoss, "test: page 7 is damaged"));
+  store_status = Call("GET", "/api/v1/admin/store", h);
+  ASSERT_EQ(store_status.status, 200) << store_status.body;
+  EXPECT_NE(store_status.body.find("\"damaged\":true"), std::string::npos) << store_status.body;
+  EXPECT_NE(store_status.body.find("page 7"), std::string::npos) << store_status.body;
   EXPECT_EQ(Call("POST", "/api/v1/admin/clinics", h, R"({"name":"North"})").status, 201);
   EXPECT_NE(Call("GET", "/api/v1/admin/clinics", h).body.find("North"), std::string::npos);
   // Alert rules: a new version must parse; shadow mode shows its effect; activation puts it in
@@ -927,7 +956,8 @@ TEST_F(ApiTest, HL7UploadGoesThroughThePipeline) {
       {"authorization", "Bearer " + tokens_["integration-1"]}};
   auto r = Call("POST", "/api/v1/hl7", h, Message("U1", "UPL000001S", "Upload", "MRN9"));
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(r.body, R"({"stored":1,"duplicate":0,"quarantined":0,"failed":0})");
+  EXPECT_EQ(r.body,
+            R"({"stored":1,"duplicate":0,"control_id_reused":0,"quarantined":0,"failed":0})");
   auto again = Call("POST", "/api/v1/hl7", h, Message("U1", "UPL000001S", "Upload", "MRN9"));
   EXPECT_NE(again.body.find("\"duplicate\":1"), std::string::npos);
   auto junk = Call("POST", "/api/v1/hl7", h, "this is not HL7");

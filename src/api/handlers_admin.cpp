@@ -10,7 +10,6 @@
 #include "auth/password.h"
 #include "auth/sessions.h"
 #include "auth/users.h"
-#include "store/outbox.h"
 
 namespace heartbase::api::internal {
 namespace {
@@ -408,43 +407,6 @@ base::Result<net::HttpResponse> CreateClinic(Context& ctx, store::Transaction* t
     return s.error();
   }
   return Created("id", clinic);
-}
-
-// The messaging queue as administrators watch it: counts, the age of the oldest open job, the
-// newest dead letters (no sealed field is opened), and whether it needs attention.
-base::Result<net::HttpResponse> OutboxStatus(Context& ctx, store::Transaction* tx) {
-  constexpr std::int64_t kAlarmAgeUs = 15LL * 60 * 1'000'000;
-  auto stats = store::ReadOutboxStats(*tx, ctx.now_us);
-  if (!stats) return stats.error();
-  auto dead = store::ListOutboxJobs(*tx, store::OutboxState::kDead, 20);
-  if (!dead) return dead.error();
-  std::string out;
-  base::JsonWriter w(&out);
-  w.BeginObject();
-  w.Field("pending", stats->pending);
-  w.Field("leased", stats->leased);
-  w.Field("sent", stats->sent);
-  w.Field("dead", stats->dead);
-  w.Field("queue_age_us", stats->queue_age_us);
-  w.Field("alarm", stats->dead > 0 || stats->queue_age_us > kAlarmAgeUs);
-  w.Key("dead_letters");
-  w.BeginArray();
-  for (const store::OutboxJobSummary& j : *dead) {
-    w.BeginObject();
-    w.Field("id", j.id);
-    w.Field("kind", store::ToString(j.kind));
-    w.Field("channel", store::ToString(j.channel));
-    w.Field("attempts", static_cast<std::int64_t>(j.attempts));
-    w.Field("last_error", j.last_error);
-    w.Field("updated_us", j.updated_us);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  if (auto s = Audit(ctx, *tx, "outbox.read", "outbox", "", std::nullopt, "success"); !s) {
-    return s.error();
-  }
-  return JsonResponse(200, std::move(out));
 }
 
 }  // namespace heartbase::api::internal

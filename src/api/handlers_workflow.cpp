@@ -463,8 +463,9 @@ base::Result<net::HttpResponse> UploadHl7(Context& ctx, store::Transaction*) {
   auto status = ctx.services.commit.Run([&](store::Transaction& tx) -> base::Status {
     return Audit(ctx, tx, "hl7.upload", "interrogation", "", std::nullopt,
                  t.failed == 0 ? "success" : "failure",
-                 fmt::format("stored={} duplicate={} quarantined={} failed={}", t.stored,
-                             t.duplicate, t.quarantined, t.failed));
+                 fmt::format("stored={} duplicate={} control_id_reused={} quarantined={} "
+                             "failed={}",
+                             t.stored, t.duplicate, t.control_id_reused, t.quarantined, t.failed));
   });
   if (!status) return status.error();
   std::string out;
@@ -472,6 +473,7 @@ base::Result<net::HttpResponse> UploadHl7(Context& ctx, store::Transaction*) {
   w.BeginObject();
   w.Field("stored", static_cast<std::int64_t>(t.stored));
   w.Field("duplicate", static_cast<std::int64_t>(t.duplicate));
+  w.Field("control_id_reused", static_cast<std::int64_t>(t.control_id_reused));
   w.Field("quarantined", static_cast<std::int64_t>(t.quarantined));
   w.Field("failed", static_cast<std::int64_t>(t.failed));
   w.EndObject();

@@ -68,8 +68,18 @@ struct ServeCommand {
   int watch_interval_ms = 1000;
   std::string notify_socket;     // empty = no socket for heartbase notify (docs/notify.md)
   std::int64_t notify_uid = -1;  // the only uid allowed on it; -1 = the uid serve runs as
+  std::int64_t verify_interval_s = 24 * 3600;  // the scheduled store verification; 0 = off
+  std::int64_t verify_first_s = 600;           // its first run after start-up
+  std::int64_t startup_check_ms = 10000;       // budget of the start-up structural check
 };
 int RunServe(const ServeCommand& command);
+
+struct StoreVerifyCommand {
+  std::string data;
+  std::string key_file;
+  bool quick = false;  // quick_check instead of integrity_check for the structure
+};
+int RunStoreVerify(const StoreVerifyCommand& command);
 
 struct KeyRotateCommand {
   std::string data;

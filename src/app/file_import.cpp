@@ -18,6 +18,7 @@ void Count(FileTally* t, const base::Result<ingest::Outcome>& r) {
   switch (r->disposition) {
     case ingest::Disposition::kStored:
       ++t->stored;
+      if (r->control_id_reused) ++t->control_id_reused;
       break;
     case ingest::Disposition::kDuplicate:
       ++t->duplicate;

@@ -13,6 +13,7 @@ namespace heartbase::app {
 
 struct FileTally {
   std::size_t stored = 0, duplicate = 0, quarantined = 0;
+  std::size_t control_id_reused = 0;        // of `stored`: the sender had used the MSH-10 before
   std::size_t failed = 0;                   // messages not stored at all (database unavailable)
   std::optional<base::Error> last_failure;  // why, for the operator
 };

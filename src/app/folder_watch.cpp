@@ -149,6 +149,7 @@ void FolderWatch::Scan() {
                      {{"inode", inode},
                       {"stored", t.stored},
                       {"duplicate", t.duplicate},
+                      {"control_id_reused", t.control_id_reused},
                       {"quarantined", t.quarantined},
                       {"moved", moved ? (clean ? "done/" : "failed/") : "no"}});
   }

@@ -114,6 +114,7 @@ base::Result<std::unique_ptr<HttpsService>> HttpsService::Start(const HttpsServi
   api_options.blocklist = &service->blocklist_;
   api_options.rules = options.rules;
   api_options.signoff_recipients = options.signoff_recipients;
+  api_options.last_verification = options.last_verification;
   if (!options.web_root.empty()) {
     auto site = api::StaticFiles::Load(options.web_root);
     if (!site) return site.error();
@@ -127,6 +128,7 @@ base::Result<std::unique_ptr<HttpsService>> HttpsService::Start(const HttpsServi
       return api::UploadTally{.stored = t.stored,
                               .duplicate = t.duplicate,
                               .quarantined = t.quarantined,
+                              .control_id_reused = t.control_id_reused,
                               .failed = t.failed};
     };
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -30,6 +31,8 @@ struct HttpsServiceOptions {
   std::size_t max_frame_bytes = 32u << 20;  // for MLLP-framed uploads
   std::shared_ptr<rules::RuleBook> rules;   // the rule set in force (rule administration)
   std::vector<api::ApiOptions::SignoffRecipient> signoff_recipients;  // told of each sign-off
+  // The newest background verification of the store (GET /api/v1/admin/store); unset = none.
+  std::function<std::optional<api::VerificationStatus>()> last_verification;
 };
 
 class HttpsService {

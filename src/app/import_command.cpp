@@ -25,6 +25,7 @@ namespace fs = std::filesystem;
 
 struct Tally {
   std::size_t files = 0, stored = 0, duplicate = 0, quarantined = 0, failed = 0, unreadable = 0;
+  std::size_t control_id_reused = 0;  // of `stored`
 };
 
 }  // namespace
@@ -143,6 +144,7 @@ int RunImport(const ImportCommand& command) {
     const FileTally ft = ImportFileBytes(pipeline, bytes, "file", command.max_frame_bytes);
     t.stored += ft.stored;
     t.duplicate += ft.duplicate;
+    t.control_id_reused += ft.control_id_reused;
     t.quarantined += ft.quarantined;
     t.failed += ft.failed;
     if (ft.last_failure) {
@@ -192,6 +194,10 @@ int RunImport(const ImportCommand& command) {
       "imported %zu files: %zu stored, %zu duplicate, %zu quarantined, %zu failed, "
       "%zu unreadable\n",
       t.files, t.stored, t.duplicate, t.quarantined, t.failed, t.unreadable);
+  if (t.control_id_reused > 0) {
+    // Stored, not duplicates: the sender had used these control ids (MSH-10) for other bytes.
+    std::printf("%zu of the stored messages with a reused control id\n", t.control_id_reused);
+  }
   return t.failed == 0 && t.unreadable == 0 ? 0 : 1;
 }
 

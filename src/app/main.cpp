@@ -139,6 +139,23 @@ int Run(int argc, char** argv) {
                         "default; its key is DATA/notify.key)");
   serve_cmd->add_option("--notify-uid", serve.notify_uid,
                         "The only uid allowed on --notify-socket (default: this user)");
+  serve_cmd
+      ->add_option("--verify-interval-s", serve.verify_interval_s,
+                   "Verify the whole store in the background (as `heartbase store verify`, at "
+                   "the lowest CPU priority) this often; 0 = never")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{366} * 24 * 3600));
+  serve_cmd
+      ->add_option("--verify-first-s", serve.verify_first_s,
+                   "The first background verification, this long after start-up")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{366} * 24 * 3600));
+  serve_cmd
+      ->add_option("--startup-check-ms", serve.startup_check_ms,
+                   "Time allowed to the structural check (quick_check) at start-up; what it "
+                   "does not reach is left to the background verification")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3600} * 1000));
   NotifyCommands notify_commands(app);
 
   KeyRotateCommand rotate;
@@ -216,6 +233,20 @@ int Run(int argc, char** argv) {
   verify_cmd->add_option("--signing-key", audit_verify.signing_key,
                          "Audit signing key (default DATA/audit-signing.key)");
 
+  StoreVerifyCommand store_verify;
+  auto* store_cmd = app.add_subcommand("store", "The database");
+  store_cmd->require_subcommand(1);
+  auto* store_verify_cmd = store_cmd->add_subcommand(
+      "verify",
+      "Check the database's structure, every sealed value, every blob's content address and "
+      "every reference; exit 1 naming what is damaged (ids, never content)");
+  store_verify_cmd->add_option("--data", store_verify.data, "Data directory")->required();
+  store_verify_cmd->add_option("--key-file", store_verify.key_file,
+                               "Key file (default DATA/keyring)");
+  store_verify_cmd->add_flag("--quick", store_verify.quick,
+                             "Structure: quick_check (pages and records) instead of "
+                             "integrity_check (also every index entry)");
+
   CLI11_PARSE(app, argc, argv);
   if (auto rc = notify_commands.RunParsed()) return *rc;
   if (add_cmd->parsed()) return RunUserAdd(user_add);
@@ -228,6 +259,7 @@ int Run(int argc, char** argv) {
   if (clinic_add_cmd->parsed()) return RunClinicAdd(clinic_add);
   if (create_cmd->parsed()) return RunTokenCreate(token_create);
   if (verify_cmd->parsed()) return RunAuditVerify(audit_verify);
+  if (store_verify_cmd->parsed()) return RunStoreVerify(store_verify);
   if (rotate_cmd->parsed()) return RunKeyRotate(rotate);
   if (serve_cmd->parsed()) return RunServe(serve);
   if (init_cmd->parsed()) return RunInit(init);

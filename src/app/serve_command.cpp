@@ -21,6 +21,8 @@
 #include "hl7/message.h"
 #include "ingest/pipeline.h"
 #include "net/mllp_server.h"
+#include "store/scheduled_verification.h"
+#include "store/sqlite/sqlite_database.h"
 
 namespace heartbase::app {
 namespace {
@@ -57,6 +59,78 @@ std::string ClaimedSender(std::string_view frame) {
          std::string(hl7::NthPiece(c.sending_facility, sep, 1));
 }
 
+// A fault in a memory-mapped file (SQLite's -shm index on a file that became unwritable or was
+// truncated) raises SIGBUS, which would end the process without a word. The handler writes one
+// line (async-signal-safe) and lets the default action end the process: the state of the shared
+// index is unknown, so going on is not safe; the restart recovers from the WAL.
+void ReportBusError(int) {
+  static constexpr char kLine[] =
+      "heartbase: fatal: SIGBUS: a memory-mapped file (the database's -shm index) could not be "
+      "read or written; check the data directory's file system, free space and attributes "
+      "(lsattr), then restart\n";
+  [[maybe_unused]] const auto n = ::write(STDERR_FILENO, kLine, sizeof(kLine) - 1);
+  ::signal(SIGBUS, SIG_DFL);
+  ::raise(SIGBUS);
+}
+
+void InstallBusErrorReport() {
+  struct sigaction action {};
+  action.sa_handler = &ReportBusError;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESETHAND;
+  ::sigaction(SIGBUS, &action, nullptr);
+}
+
+// A write transaction that changes nothing but commits: a data directory that cannot be written
+// (read-only mount, permissions, an immutable file) is reported at start-up instead of as an AE
+// for every message.
+base::Status CheckWritable(store::Database& db) {
+  return store::RunUnitOfWork(db, store::Access::kWrite, [](store::Transaction& tx) {
+    auto r = tx.Execute("UPDATE schema_version SET version = version");
+    return r ? base::Status() : base::Status(r.error());
+  });
+}
+
+// The start-up structural check: bounded in time, so that a large database does not delay the
+// start; what it does not reach is covered by the scheduled verification. Damage found marks the
+// database damaged: the server starts, answers reads, and acknowledges nothing (AE).
+void CheckStructureAtStart(store::Database& db, const std::string& path,
+                           std::chrono::milliseconds budget) {
+  if (budget.count() == 0) return;
+  const auto started = std::chrono::steady_clock::now();
+  auto check = store::CheckSqliteFile(path, false, budget);
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  if (!check) {
+    base::log::Warn("store.startup_check", {{"ok", "unknown"}, {"reason", check.error()}});
+    return;
+  }
+  if (!check->problems.empty()) {
+    for (const std::string& p : check->problems) {
+      base::log::Error("store.damage", {{"where", "structure"}, {"what", p}});
+    }
+    db.MarkDamaged(base::MakeError(
+        base::ErrorCode::kDataLoss,
+        fmt::format("the start-up check found {} structural problem(s)", check->problems.size())));
+    return;
+  }
+  base::log::Info("store.startup_check",
+                  {{"ok", check->finished ? "yes" : "not finished"}, {"ms", ms}});
+}
+
+std::function<std::optional<api::VerificationStatus>()> LastVerification(
+    const store::ScheduledVerification* verification) {
+  if (verification == nullptr) return {};
+  return [verification]() -> std::optional<api::VerificationStatus> {
+    const std::optional<store::VerificationSummary> last = verification->last();
+    if (!last) return std::nullopt;
+    return api::VerificationStatus{.finished_us = last->finished_us,
+                                   .complete = last->complete,
+                                   .problems = last->problems,
+                                   .first_problem = last->first_problem};
+  };
+}
+
 // One line per message: what happened to it, never what it said.
 void LogOutcome(const ingest::Outcome& out, const std::string& source, const std::string& sender,
                 std::size_t bytes, double ms) {
@@ -73,6 +147,7 @@ void LogOutcome(const ingest::Outcome& out, const std::string& source, const std
   base::log::Info("ingest", {{"disposition", disposition},
                              {"interrogation_id", out.id},
                              {"new_patient", out.new_patient ? "yes" : "no"},
+                             {"control_id_reused", out.control_id_reused ? "yes" : "no"},
                              {"source", source},
                              {"sender", sender},
                              {"bytes", static_cast<std::uint64_t>(bytes)},
@@ -91,11 +166,22 @@ int RunServe(const ServeCommand& command) {
 
   DataDirOptions o{
       .root = command.data, .key_file = command.key_file, .allow_upgrade = command.upgrade};
+  InstallBusErrorReport();
   auto opened = OpenDataDir(o);
   if (!opened) {
     std::fprintf(stderr, "heartbase: serve: %s\n", opened.error().Describe().c_str());
     return 1;
   }
+  if (auto s = CheckWritable(*opened->db); !s) {
+    std::fprintf(stderr,
+                 "heartbase: serve: the database cannot be written (%s): check that the data "
+                 "directory and its files are writable by this user and the file system is "
+                 "mounted read-write and not full\n",
+                 s.error().Describe().c_str());
+    return 1;
+  }
+  CheckStructureAtStart(*opened->db, DatabasePath(o),
+                        std::chrono::milliseconds(command.startup_check_ms));
   ingest::IngestOptions ingest_options;
   for (const std::string& entry : command.ack_modes) {
     const std::size_t eq = entry.rfind('=');
@@ -228,6 +314,14 @@ int RunServe(const ServeCommand& command) {
     }
     watch = std::move(*started);
   }
+  std::unique_ptr<store::ScheduledVerification> verification;
+  if (command.verify_interval_s > 0) {
+    verification = std::make_unique<store::ScheduledVerification>(
+        *opened->db, *opened->keys,
+        store::ScheduledVerificationOptions{
+            .interval = std::chrono::seconds(command.verify_interval_s),
+            .first_after = std::chrono::seconds(command.verify_first_s)});
+  }
   std::unique_ptr<HttpsService> https;
   if (command.https_listen != "none") {
     auto started = HttpsService::Start({.listen = command.https_listen,
@@ -237,7 +331,8 @@ int RunServe(const ServeCommand& command) {
                                         .pipeline = &pipeline,
                                         .max_frame_bytes = mllp.max_frame_bytes,
                                         .rules = *rule_book,
-                                        .signoff_recipients = signoff_recipients},
+                                        .signoff_recipients = signoff_recipients,
+                                        .last_verification = LastVerification(verification.get())},
                                        o, *opened);
     if (!started) {
       std::fprintf(stderr, "heartbase: serve: --https-listen: %s\n",

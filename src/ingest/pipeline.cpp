@@ -25,6 +25,30 @@ std::int64_t SystemNow() {
       .count();
 }
 
+// The next non-empty line of `rest` (CR, LF or CRLF terminated), consumed; empty at the end.
+std::string_view NextLine(std::string_view& rest) {
+  const std::size_t start = rest.find_first_not_of("\r\n");
+  if (start == std::string_view::npos) {
+    rest = {};
+    return {};
+  }
+  rest.remove_prefix(start);
+  const std::size_t end = std::min(rest.find_first_of("\r\n"), rest.size());
+  const std::string_view line = rest.substr(0, end);
+  rest.remove_prefix(end);
+  return line;
+}
+
+// Whether two messages have the same segments, whatever their terminators (CR, LF or CRLF) and
+// blank lines: the same message read from a file and received over MLLP is one message.
+bool SameSegments(std::string_view a, std::string_view b) {
+  for (;;) {
+    const std::string_view x = NextLine(a), y = NextLine(b);
+    if (x != y) return false;
+    if (x.empty()) return true;
+  }
+}
+
 }  // namespace
 
 std::string_view ToString(Disposition d) {
@@ -40,7 +64,7 @@ std::string_view ToString(Disposition d) {
 }
 
 Pipeline::Pipeline(store::Database& db, const crypto::KeyRing& keys, IngestOptions options)
-    : keys_(keys), options_(std::move(options)), commit_(db, options_.commit) {
+    : db_(db), keys_(keys), options_(std::move(options)), commit_(db, options_.commit) {
   if (!options_.now_us) options_.now_us = SystemNow;
 }
 
@@ -73,9 +97,52 @@ std::string Pipeline::NegativeAck(std::string_view bytes, const base::Error& err
   return Ack(hl7::AckContextFromBytes(bytes), hl7::AckOutcome::kError, e);
 }
 
+base::Result<Pipeline::Seen> Pipeline::SeenBefore(store::Transaction& tx,
+                                                  const domain::Interrogation& in,
+                                                  const store::SealedBlob& raw,
+                                                  std::string_view bytes) const {
+  Seen seen;
+  auto stored = store::ListByControlId(tx, store::SenderOf(in), in.control_id);
+  if (!stored) return stored.error();
+  if (stored->empty()) return seen;
+  // The sender's retry of the same bytes: the same content address, so the same blob.
+  auto blob = store::FindBlob(tx, raw.lookup);
+  if (!blob) return blob.error();
+  for (const store::StoredMessage& m : *stored) {
+    if (*blob && m.raw_blob_id == **blob) {
+      seen.same_message = m.interrogation_id;
+      return seen;
+    }
+  }
+  // The same message with other line ends (a file of what MLLP delivered): read the stored
+  // messages under this id (rare: a reused id or such a copy) and compare their segments.
+  for (const store::StoredMessage& m : *stored) {
+    auto earlier = store::GetBlob(tx, keys_, m.raw_blob_id);
+    if (!earlier) return earlier.error();
+    if (SameSegments(*earlier, bytes)) {
+      seen.same_message = m.interrogation_id;
+      return seen;
+    }
+  }
+  seen.reused = true;
+  return seen;
+}
+
+base::Status Pipeline::Damaged() const {
+  // A damaged file may lose what is written next: nothing is acknowledged that may not be
+  // readable. The sender keeps the message and retries (AE) until the store is restored.
+  if (auto d = db_.damage()) {
+    return base::MakeError(
+        base::ErrorCode::kDataLoss,
+        "the database is damaged; ingest is stopped until it is restored (" + d->message + ")");
+  }
+  return {};
+}
+
 base::Result<Outcome> Pipeline::Quarantine(std::string_view bytes, std::string_view source,
                                            const hl7::AckContext& context, base::Error reason,
                                            std::int64_t now) {
+  if (auto damaged = Damaged(); !damaged) return damaged.error();
   Outcome out;
   out.disposition = Disposition::kQuarantined;
   auto s = commit_.Run([&](store::Transaction& tx) -> base::Status {
@@ -151,21 +218,23 @@ base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view 
   // Hashing and sealing the message (with its documents) needs no database: done here, in
   // parallel with other messages, not under the write lock.
   const store::SealedBlob raw_blob = store::SealBlob(keys_, "hl7", bytes);
+  if (auto damaged = Damaged(); !damaged) return damaged.error();
   Outcome out;
   auto s = commit_.Run([&](store::Transaction& tx) -> base::Status {
     out = Outcome{};
-    auto existing = store::FindByControlId(tx, store::SenderOf(in), in.control_id);
-    if (!existing) return existing.error();
-    if (*existing) {
+    auto seen = SeenBefore(tx, in, raw_blob, bytes);
+    if (!seen) return seen.error();
+    if (seen->same_message) {
       out.disposition = Disposition::kDuplicate;
-      out.id = **existing;
+      out.id = *seen->same_message;
       return {};
     }
+    out.control_id_reused = seen->reused;
     auto raw = store::PutSealedBlob(tx, raw_blob, now);
     if (!raw) return raw.error();
     auto match = store::MatchPatient(tx, keys_, in, now);
     if (!match) return match.error();
-    auto inserted = store::InsertInterrogation(tx, keys_, in, *match, *raw, now);
+    auto inserted = store::InsertInterrogation(tx, keys_, in, *match, *raw, now, seen->reused);
     if (!inserted) return inserted.error();
     out.id = inserted->id;
     out.new_patient = match->new_patient;

@@ -18,6 +18,7 @@
 #include "hl7/message.h"
 #include "idco/mapper.h"
 #include "rules/rule_book.h"
+#include "store/blobs.h"
 #include "store/database.h"
 #include "store/group_commit.h"
 #include "store/interrogations.h"
@@ -59,6 +60,9 @@ struct Outcome {
   std::int64_t id = 0;  // the interrogation (stored, duplicate) or quarantine entry
   bool new_patient = false;
   std::optional<std::int64_t> supersedes;
+  // Stored although the sender had sent other bytes under the same MSH-10: a reused control id
+  // (the ACK is still AA/CA, since the message is stored; the flag is kept on the row).
+  bool control_id_reused = false;
   std::optional<base::Error> reason;  // why it was quarantined
   std::string ack;                    // the acknowledgment, empty if the sender asked for none
 };
@@ -73,7 +77,8 @@ class Pipeline {
   // Ingests one message (the bytes of one frame or file entry). When it returns an Outcome the
   // message, or its quarantine record, is committed durably; the ACK says AA/CA (stored or already
   // stored) or AE/AR with an ERR segment (quarantined). When it returns an error nothing was
-  // stored (database unavailable, disk full): answer with NegativeAck so that the sender retries.
+  // stored (database unavailable, disk full, damaged): answer with NegativeAck so that the sender
+  // retries.
   // `source` names the channel for the quarantine list ("file", "mllp 10.1.2.3"), no patient data.
   base::Result<Outcome> Ingest(std::string_view bytes, std::string_view source);
 
@@ -95,6 +100,19 @@ class Pipeline {
                                    const hl7::AckContext& context, base::Error reason,
                                    std::int64_t now);
 
+  // kDataLoss while the database is damaged (store::Database::damage).
+  base::Status Damaged() const;
+  // What the store holds under the message's sender and control id (MSH-10): the same message
+  // (the same bytes, or the same segments with other line ends: a duplicate), or only other
+  // messages (a reused control id).
+  struct Seen {
+    std::optional<std::int64_t> same_message;
+    bool reused = false;
+  };
+  base::Result<Seen> SeenBefore(store::Transaction& tx, const domain::Interrogation& in,
+                                const store::SealedBlob& raw, std::string_view bytes) const;
+
+  store::Database& db_;
   const crypto::KeyRing& keys_;
   IngestOptions options_;
   store::GroupCommit commit_;

@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <thread>
+#include <vector>
 
 #include "base/base64.h"
 #include "hl7/message.h"
@@ -144,6 +147,133 @@ TEST_F(PipelineTest, DuplicateControlIdIsAcknowledgedButNotStoredTwice) {
   auto tx = Read();
   EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM interrogation"))[0].Int(0), 1);
   EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM trend"))[0].Int(0), 1);  // the voltage
+}
+
+// Senders reuse control ids (a counter restarted by a gateway reboot, an id made from a clock with
+// one-second resolution): other bytes under a known MSH-10 are a new message, stored and flagged;
+// only the same bytes again are a retry.
+TEST_F(PipelineTest, ReusedControlIdWithOtherBytesIsStoredAndFlagged) {
+  const Message first;
+  Message next;
+  next.session_id = "S-2";
+  next.session_time = "20260401120000+0000";
+  next.voltage = "2.91";
+  const Outcome a = Ingest(first.Text());
+  const Outcome b = Ingest(next.Text());
+  ASSERT_EQ(b.disposition, Disposition::kStored);
+  EXPECT_NE(b.id, a.id);
+  EXPECT_TRUE(b.control_id_reused);
+  EXPECT_FALSE(a.control_id_reused);
+  EXPECT_FALSE(b.new_patient);  // the same device: the same patient
+  EXPECT_NE(b.ack.find("MSA|CA|C1"), std::string::npos) << b.ack;
+  // Each one's retry is answered as a duplicate of itself.
+  const Outcome b_again = Ingest(next.Text());
+  EXPECT_EQ(b_again.disposition, Disposition::kDuplicate);
+  EXPECT_EQ(b_again.id, b.id);
+  const Outcome a_again = Ingest(first.Text());
+  EXPECT_EQ(a_again.disposition, Disposition::kDuplicate);
+  EXPECT_EQ(a_again.id, a.id);
+  auto tx = Read();
+  EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM interrogation"))[0].Int(0), 2);
+  EXPECT_EQ((*tx->Query("SELECT id FROM interrogation WHERE control_id_reused = 1"))[0].Int(0),
+            b.id);
+  const auto patient = store::FindPatientsBySerial(*tx, *keys_, "PZK600806S")->front();
+  auto trend = *store::ReadTrend(*tx, patient, 721344, 0, INT64_MAX);
+  ASSERT_EQ(trend.size(), 2u);
+  EXPECT_DOUBLE_EQ(trend[0].value, 2.95);
+  EXPECT_DOUBLE_EQ(trend[1].value, 2.91);
+  auto reuse = store::ListControlIdReuse(*tx);
+  ASSERT_TRUE(reuse);
+  ASSERT_EQ(reuse->size(), 1u);
+  EXPECT_EQ((*reuse)[0].sender, "CARELINK|MDT");
+  EXPECT_EQ((*reuse)[0].count, 1);
+  EXPECT_EQ((*reuse)[0].last_interrogation_id, b.id);
+}
+
+// The same message with other line ends (a file of what MLLP delivered) is the same message.
+TEST_F(PipelineTest, TheSameSegmentsWithOtherLineEndsAreADuplicate) {
+  const std::string cr = Message{}.Text();
+  std::string crlf;
+  for (char c : cr) crlf += c == '\r' ? std::string("\r\n") : std::string(1, c);
+  const Outcome first = Ingest(cr);
+  const Outcome again = Ingest("\n" + crlf + "\n");
+  EXPECT_EQ(again.disposition, Disposition::kDuplicate);
+  EXPECT_EQ(again.id, first.id);
+  EXPECT_FALSE(again.control_id_reused);
+  auto tx = Read();
+  EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM interrogation"))[0].Int(0), 1);
+  EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM blob"))[0].Int(0), 1);  // nothing left behind
+}
+
+// A correction of the same session under the reused id follows the superseding rules.
+TEST_F(PipelineTest, ReusedControlIdForACorrectionSupersedesTheFirstVersion) {
+  const Outcome first = Ingest(Message{}.Text());
+  Message corrected;
+  corrected.status = "C";
+  corrected.voltage = "2.99";
+  const Outcome second = Ingest(corrected.Text());
+  ASSERT_EQ(second.disposition, Disposition::kStored);
+  EXPECT_TRUE(second.control_id_reused);
+  ASSERT_TRUE(second.supersedes.has_value());
+  EXPECT_EQ(*second.supersedes, first.id);
+}
+
+// A message without a session id or time cannot be recognised again and is its own session; it
+// used to be named by sender and control id, so a reused id would have replaced another message.
+TEST_F(PipelineTest, ReusedControlIdWithoutSessionIdentityDoesNotReplaceAnotherMessage) {
+  Message one;
+  one.session_id.clear();
+  one.session_time.clear();
+  Message two = one;
+  two.voltage = "2.80";
+  const Outcome a = Ingest(one.Text());
+  const Outcome b = Ingest(two.Text());
+  ASSERT_EQ(a.disposition, Disposition::kStored);
+  ASSERT_EQ(b.disposition, Disposition::kStored);
+  EXPECT_TRUE(b.control_id_reused);
+  EXPECT_FALSE(b.supersedes.has_value());
+  auto tx = Read();
+  EXPECT_EQ(
+      (*tx->Query("SELECT COUNT(*) FROM interrogation WHERE superseded_by IS NULL"))[0].Int(0), 2);
+}
+
+// Sixteen senders at once, each sending the same two messages under one control id: each message
+// is stored exactly once and every other copy is answered as its duplicate.
+TEST_F(PipelineTest, ConcurrentCopiesOfTwoMessagesUnderOneControlIdStoreEachOnce) {
+  const std::string a = Message{}.Text();
+  Message other;
+  other.session_id = "S-9";
+  other.voltage = "2.70";
+  const std::string b = other.Text();
+  constexpr int kSenders = 16;
+  std::vector<std::vector<Outcome>> outcomes(kSenders);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kSenders; ++i) {
+    threads.emplace_back([&, i] {
+      for (const std::string* m : i % 2 == 0 ? std::vector{&a, &b} : std::vector{&b, &a}) {
+        auto r = pipeline_->Ingest(*m, "test");
+        if (r) outcomes[i].push_back(*r);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::map<std::int64_t, int> stored, duplicates;
+  for (const auto& per_sender : outcomes) {
+    ASSERT_EQ(per_sender.size(), 2u);
+    for (const Outcome& o : per_sender) {
+      (o.disposition == Disposition::kStored ? stored : duplicates)[o.id]++;
+      EXPECT_NE(o.disposition, Disposition::kQuarantined);
+    }
+  }
+  ASSERT_EQ(stored.size(), 2u);
+  for (const auto& [id, n] : stored) {
+    EXPECT_EQ(n, 1);
+    EXPECT_EQ(duplicates[id], kSenders - 1);
+  }
+  auto tx = Read();
+  EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM interrogation"))[0].Int(0), 2);
+  EXPECT_EQ(
+      (*tx->Query("SELECT COUNT(*) FROM interrogation WHERE control_id_reused = 1"))[0].Int(0), 1);
 }
 
 TEST_F(PipelineTest, NextSessionOfTheSameDeviceMatchesThePatient) {
@@ -303,6 +433,22 @@ TEST_F(PipelineTest, CorrectedResultSupersedesAndKeepsHistory) {
   EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM interrogation"))[0].Int(0), 3);
   EXPECT_EQ(
       (*tx->Query("SELECT COUNT(*) FROM interrogation WHERE superseded_by IS NULL"))[0].Int(0), 1);
+}
+
+// Once the database is known to be damaged, nothing is stored or quarantined (and so nothing is
+// acknowledged): the caller answers AE and the sender keeps the message.
+TEST_F(PipelineTest, ADamagedDatabaseStoresAndAcknowledgesNothing) {
+  db_->MarkDamaged(base::MakeError(base::ErrorCode::kDataLoss, "test: page 7"));
+  auto out = pipeline_->Ingest(Message{}.Text(), "test");
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().code, base::ErrorCode::kDataLoss);
+  EXPECT_NE(pipeline_->NegativeAck(Message{}.Text(), out.error()).find("MSA|CE|C1"),
+            std::string::npos);
+  auto junk = pipeline_->Ingest("not a message", "test");
+  ASSERT_FALSE(junk);
+  auto tx = Read();
+  EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM interrogation"))[0].Int(0), 0);
+  EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM quarantine"))[0].Int(0), 0);
 }
 
 TEST_F(PipelineTest, UnparseableInputIsQuarantinedAndRejected) {

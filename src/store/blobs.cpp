@@ -86,12 +86,19 @@ SealedBlob SealBlob(const crypto::KeyRing& keys, std::string_view kind, std::str
   return blob;
 }
 
-base::Result<std::int64_t> PutSealedBlob(Transaction& tx, const SealedBlob& blob,
-                                         std::int64_t now_us) {
-  const Param find[] = {{"lookup", BytesView{blob.lookup}}};
+base::Result<std::optional<std::int64_t>> FindBlob(Transaction& tx, std::string_view lookup) {
+  const Param find[] = {{"lookup", BytesView{lookup}}};
   auto existing = tx.Query("SELECT id FROM blob WHERE lookup = :lookup", find);
   if (!existing) return existing.error();
-  if (!existing->empty()) return existing->front().Int(0);
+  if (existing->empty()) return std::optional<std::int64_t>{};
+  return std::optional<std::int64_t>{existing->front().Int(0)};
+}
+
+base::Result<std::int64_t> PutSealedBlob(Transaction& tx, const SealedBlob& blob,
+                                         std::int64_t now_us) {
+  auto existing = FindBlob(tx, blob.lookup);
+  if (!existing) return existing.error();
+  if (*existing) return **existing;
   const Param insert[] = {
       {"lookup", BytesView{blob.lookup}},
       {"kind", blob.kind},

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,9 @@ SealedBlob SealBlob(const crypto::KeyRing& keys, std::string_view kind, std::str
 // Stores a sealed blob once. Returns the blob id (existing or new).
 base::Result<std::int64_t> PutSealedBlob(Transaction& tx, const SealedBlob& blob,
                                          std::int64_t now_us);
+
+// The id of the blob with this address (SealedBlob::lookup), if one is stored.
+base::Result<std::optional<std::int64_t>> FindBlob(Transaction& tx, std::string_view lookup);
 
 // SealBlob and PutSealedBlob in one step, inside the transaction.
 base::Result<std::int64_t> PutBlob(Transaction& tx, const crypto::KeyRing& keys,

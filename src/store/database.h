@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -83,6 +84,12 @@ class Transaction {
 struct Dialect {
   std::string_view name;         // "sqlite", "postgres"
   std::string_view skip_locked;  // " FOR UPDATE SKIP LOCKED" or "" (SQLite serialises writers)
+  // Structural checks of the database files; each row is one problem, or one row "ok". Empty
+  // when the server checks its own files.
+  std::string_view integrity_check;  // thorough: every page, index and constraint
+  std::string_view quick_check;      // bounded: pages and records, not index contents
+  // Rows that refer to a missing row (one row per dangling reference; none when all resolve).
+  std::string_view foreign_key_check;
 };
 
 class Database {
@@ -92,6 +99,12 @@ class Database {
   // Starts a transaction. Write transactions are serialised by the driver (SQLite) or the
   // server (PostgreSQL); read transactions see a consistent snapshot.
   virtual base::Result<std::unique_ptr<Transaction>> Begin(Access access) = 0;
+  // Damage seen in the database (SQLite: SQLITE_CORRUPT or SQLITE_NOTADB from any statement), or
+  // reported by a verification through MarkDamaged; it lasts until the process restarts on a
+  // repaired or restored database. The driver only records it: ingest refuses to store (and so
+  // to acknowledge) anything while it is set, readiness reports it. Thread-safe.
+  virtual std::optional<base::Error> damage() const = 0;
+  virtual void MarkDamaged(const base::Error& why) = 0;
 };
 
 struct RetryOptions {

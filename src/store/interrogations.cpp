@@ -120,17 +120,43 @@ base::Result<std::optional<std::int64_t>> FindByControlId(Transaction& tx, std::
   return std::optional<std::int64_t>{rows->front().Int(0)};
 }
 
+base::Result<std::vector<StoredMessage>> ListByControlId(Transaction& tx, std::string_view sender,
+                                                         std::string_view control_id) {
+  const Param p[] = {{"sender", std::string(sender)}, {"control", std::string(control_id)}};
+  auto rows = tx.Query(
+      "SELECT id, raw_blob_id FROM interrogation WHERE sender = :sender AND control_id = :control "
+      "ORDER BY id",
+      p);
+  if (!rows) return rows.error();
+  std::vector<StoredMessage> out;
+  out.reserve(rows->size());
+  for (const Row& r : *rows) out.push_back({r.Int(0), r.Int(1)});
+  return out;
+}
+
+base::Result<std::vector<ControlIdReuse>> ListControlIdReuse(Transaction& tx) {
+  auto rows = tx.Query(
+      "SELECT sender, count(*), max(id), max(received_us) FROM interrogation "
+      "WHERE control_id_reused = 1 GROUP BY sender ORDER BY sender");
+  if (!rows) return rows.error();
+  std::vector<ControlIdReuse> out;
+  out.reserve(rows->size());
+  for (const Row& r : *rows) out.push_back({std::string(r.Text(0)), r.Int(1), r.Int(2), r.Int(3)});
+  return out;
+}
+
 base::Result<InsertedInterrogation> InsertInterrogation(
     Transaction& tx, const crypto::KeyRing& keys, const domain::Interrogation& in,
-    const PatientMatch& match, std::int64_t raw_blob_id, std::int64_t now) {
+    const PatientMatch& match, std::int64_t raw_blob_id, std::int64_t now, bool control_id_reused) {
   const DeviceKey device = DeviceKeyOf(in);
   const std::string status(domain::ToString(in.status));
   const std::int64_t session_us = in.session_time ? in.session_time->ToUnixMicros() : now;
   // A session is the device plus the reporter's session id and time; without either, the
-  // message cannot be recognised again and is its own session.
+  // message cannot be recognised again and is its own session, named by its bytes (its blob): a
+  // control id may be reused for another message.
   const std::string session_key =
       in.session_id.empty() && !in.session_time
-          ? SenderOf(in) + "|" + in.control_id
+          ? fmt::format("raw|{}", raw_blob_id)
           : fmt::format("{}|{}|{}|{}", device.manufacturer, device.serial, in.session_id,
                         in.session_time ? in.session_time->ToIso8601() : "");
   const Bytes session_lookup = Index(keys, "session", session_key);
@@ -164,12 +190,14 @@ base::Result<InsertedInterrogation> InsertInterrogation(
       {"now", now},
       {"observations", CountObservations(in)},
       {"warnings", static_cast<std::int64_t>(in.warnings.size())},
+      {"reused", std::int64_t{control_id_reused ? 1 : 0}},
   };
   auto rows = tx.Query(
       "INSERT INTO interrogation (patient_id, device_id, sender, control_id, session_lookup, "
       "session_type, session_us, result_status, superseded_by, raw_blob_id, received_us, "
-      "observation_count, warning_count) VALUES (:patient, :device, :sender, :control, :lookup, "
-      ":type, :session, :status, :superseded, :raw, :now, :observations, :warnings) RETURNING id",
+      "observation_count, warning_count, control_id_reused) VALUES (:patient, :device, :sender, "
+      ":control, :lookup, :type, :session, :status, :superseded, :raw, :now, :observations, "
+      ":warnings, :reused) RETURNING id",
       insert);
   if (!rows) return rows.error();
   result.id = rows->front().Int(0);

@@ -1,6 +1,6 @@
-// Key rotation. One table of (table, column, how the associated data is formed) lists every
-// sealed column, so a new sealed column cannot be forgotten silently: rekey_test checks that no
-// value in the database stays under an old key.
+// Key rotation, over the one table of every sealed column (internal/sealed_columns.h): a new
+// sealed column cannot be forgotten silently, since rekey_test checks that no value in the
+// database stays under an old key.
 #include "store/rekey.h"
 
 #include <fmt/format.h>
@@ -8,61 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "store/internal/sealing.h"
+#include "store/internal/sealed_columns.h"
 
 namespace heartbase::store {
-namespace {
 
-enum class Ad { kRowId, kPatientId, kInterrogationId, kBlobAddress };
-
-struct SealedColumn {
-  std::string_view table;
-  std::string_view column;
-  std::string_view key;  // primary key columns selected with the value
-  Ad ad;
-  std::string_view ad_table = {};  // the table named in the associated data, if not `table`
-};
-
-// Every sealed column of the schema and how its associated data is formed (see the writers in
-// patients.cpp, interrogations.cpp, review.cpp, blobs.cpp and
-// auth's users.cpp and break_glass.cpp).
-constexpr SealedColumn kSealed[] = {
-    {"patient", "family_name", "id", Ad::kRowId},
-    {"patient", "given_name", "id", Ad::kRowId},
-    {"patient", "birth_date", "id", Ad::kRowId},
-    {"patient", "sex", "id", Ad::kRowId},
-    {"patient_identifier", "value", "id, patient_id", Ad::kPatientId},
-    {"device", "model", "id", Ad::kRowId},
-    {"device", "serial", "id", Ad::kRowId},
-    {"lead", "model", "id", Ad::kRowId},
-    {"lead", "serial", "id", Ad::kRowId},
-    {"attachment", "reference", "id, interrogation_id", Ad::kInterrogationId},
-    {"blob", "sealed", "id, lookup, encoding", Ad::kBlobAddress},
-    {"interrogation_note", "note", "id", Ad::kRowId},
-    {"alert", "reason", "id", Ad::kRowId},
-    {"break_glass", "reason", "id", Ad::kRowId},
-    {"app_user", "mfa_secret", "id", Ad::kRowId, "user"},
-    {"app_user", "mfa_pending", "id", Ad::kRowId, "user"},
-};
-// Audit notes are sealed too, but the audit trail is append-only: the keys that sealed them stay
-// in the key ring (retired keys still open).
-
-// The associated data of the value in `row` (key columns first, the sealed value last).
-crypto::AssociatedData PlaceOf(const SealedColumn& c, const Row& row, std::string* column) {
-  switch (c.ad) {
-    case Ad::kRowId:
-      return {c.ad_table.empty() ? c.table : c.ad_table, c.column, row.Int(0)};
-    case Ad::kPatientId:  // the owning row's id is the second key column
-    case Ad::kInterrogationId:
-      return {c.table, c.column, row.Int(1)};
-    case Ad::kBlobAddress:
-      *column = internal::BlobPlace(row.Blob(1), row.Int(2));
-      return {c.table, *column, 0};
-  }
-  return {};
-}
-
-}  // namespace
+using internal::kSealed;
+using internal::PlaceOf;
+using internal::SealedColumn;
 
 base::Result<RekeyProgress> Rekey(Database& db, const crypto::KeyRing& keys, int batch,
                                   const std::function<void(const RekeyProgress&)>& progress) {

@@ -158,6 +158,9 @@ base::Result<net::HttpResponse> GetAttachment(Context& ctx, store::Transaction* 
 base::Result<net::HttpResponse> LinkInterrogation(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> UploadHl7(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> OutboxStatus(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> FeedStatus(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> StoreStatus(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> Ready(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> ListRuleSets(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> GetRuleSetSource(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> CreateRuleSet(Context& ctx, store::Transaction* tx);

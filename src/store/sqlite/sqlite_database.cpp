@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -14,13 +15,34 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/log.h"
+
 namespace heartbase::store {
 namespace {
 
 using base::ErrorCode;
 using base::MakeError;
 
-const Dialect kSqliteDialect{.name = "sqlite", .skip_locked = ""};
+const Dialect kSqliteDialect{.name = "sqlite",
+                             .skip_locked = "",
+                             .integrity_check = "PRAGMA integrity_check",
+                             .quick_check = "PRAGMA quick_check",
+                             .foreign_key_check = "PRAGMA foreign_key_check"};
+
+// A connection that saw its file refuse a write (SQLITE_READONLY*: the WAL or the database
+// became unwritable, e.g. a full or remounted file system, or `chattr +i`) or an I/O error keeps
+// the state it fell into: SQLite opens the WAL read-only when it cannot open it for writing and
+// stays so. Such a connection is closed instead of being reused, so the next transaction opens a
+// fresh one and ingest recovers by itself once the fault is gone.
+bool BreaksConnection(int rc) {
+  const int primary = rc & 0xFF;
+  return primary == SQLITE_READONLY || primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN;
+}
+
+bool IsDamage(int rc) {
+  const int primary = rc & 0xFF;
+  return primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB;
+}
 
 base::Error SqliteError(sqlite3* db, int rc, std::string_view what) {
   const int primary = rc & 0xFF;
@@ -247,31 +269,34 @@ class SqliteTransaction final : public Transaction {
 
   base::Status Commit() override {
     if (done_) return MakeError(ErrorCode::kInternal, "transaction already finished");
-    if (auto s = c_->Exec("COMMIT"); !s) return s;
+    if (auto s = Checked(c_->Exec("COMMIT")); !s) return s;
     done_ = true;
     return {};
   }
 
   base::Status Start() {
-    if (auto s = c_->Exec(write_ ? "BEGIN IMMEDIATE" : "BEGIN"); !s) {
+    if (auto s = Checked(c_->Exec(write_ ? "BEGIN IMMEDIATE" : "BEGIN")); !s) {
       done_ = true;  // nothing to roll back
       return s;
     }
     return {};
   }
 
+  // Whether the connection must be closed rather than reused (see BreaksConnection).
+  bool broken() const { return broken_; }
+
  private:
   base::Status Run(std::string_view sql, std::span<const Param> params, std::vector<Row>* rows) {
     if (done_) return MakeError(ErrorCode::kInternal, "transaction already finished");
     auto stmt = c_->Prepare(sql);
-    if (!stmt) return stmt.error();
+    if (!stmt) return Checked(stmt.error());
     sqlite3_stmt* st = (*stmt)->stmt;
     base::Status status = Bind(c_->db(), **stmt, params);
     while (status) {
       const int rc = sqlite3_step(st);
       if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) {
-        status = SqliteError(c_->db(), rc, "step");
+        status = Checked(SqliteError(c_->db(), rc, "step"));
         break;
       }
       if (rows != nullptr) {
@@ -287,11 +312,15 @@ class SqliteTransaction final : public Transaction {
     return status;
   }
 
+  // Notes what a failure says about the connection and the file, and passes it on.
+  base::Status Checked(base::Status status);
+
   SqliteDatabase* owner_;
   std::unique_ptr<Connection> c_;
   bool write_;
   std::unique_lock<std::mutex> lock_;
   bool done_ = false;
+  bool broken_ = false;
 };
 
 // Checkpoints the WAL into the database file on its own thread and connection, so that the commit
@@ -383,6 +412,26 @@ class SqliteDatabase final : public Database {
     if (access == Access::kWrite) {
       lock = std::unique_lock<std::mutex>(writer_mutex_);
       c = std::move(writer_);
+      if (c == nullptr) {
+        // The writer was closed after a fault: open a new one, at most once per backoff period
+        // so that a lasting fault costs a check of the clock, not a failed open, per message.
+        const auto now = std::chrono::steady_clock::now();
+        if (now < writer_retry_at_) return writer_failure_;
+        auto opened = Connection::Open(options_, false);
+        auto probe = opened ? Probe(**opened) : base::Status(opened.error());
+        if (!probe) {
+          writer_backoff_ = std::min(std::max(writer_backoff_ * 2, kMinBackoff), kMaxBackoff);
+          writer_retry_at_ = now + writer_backoff_;
+          writer_failure_ = probe.error();
+          return probe.error();
+        }
+        if (writer_backoff_.count() > 0) {
+          base::log::Info("store.writer_reopened", {{"after_failures", "yes"}});
+        }
+        writer_backoff_ = {};
+        c = std::move(*opened);
+        if (checkpointer_) checkpointer_->Install(c->db());
+      }
     } else {
       std::lock_guard<std::mutex> g(readers_mutex_);
       if (!readers_.empty()) {
@@ -394,7 +443,6 @@ class SqliteDatabase final : public Database {
       auto opened = Connection::Open(options_, false);
       if (!opened) return opened.error();
       c = std::move(*opened);
-      if (access == Access::kWrite && checkpointer_) checkpointer_->Install(c->db());
     }
     auto tx = std::make_unique<SqliteTransaction>(this, std::move(c), access == Access::kWrite,
                                                   std::move(lock));
@@ -402,11 +450,33 @@ class SqliteDatabase final : public Database {
     return std::unique_ptr<Transaction>(std::move(tx));
   }
 
+  std::optional<base::Error> damage() const override {
+    std::lock_guard<std::mutex> g(damage_mutex_);
+    return damage_;
+  }
+
+  void MarkDamaged(const base::Error& why) override {
+    {
+      std::lock_guard<std::mutex> g(damage_mutex_);
+      if (damage_) return;
+      damage_ = why;
+    }
+    base::log::Error("store.damaged", {{"reason", why},
+                                       {"ingest", "stopped"},
+                                       {"next", "heartbase store verify; restore from a backup"}});
+  }
+
+  // A writer connection that cannot be used, and why; the next write transaction opens another.
+  void WriterBroken(const base::Error& why) {
+    base::log::Warn("store.writer_closed", {{"reason", why}, {"next", "reopen on next write"}});
+  }
+
   void Return(std::unique_ptr<Connection> c, bool write) {
     if (write) {
-      writer_ = std::move(c);  // the caller still holds writer_mutex_
+      writer_ = std::move(c);  // the caller still holds writer_mutex_; null when it was broken
       return;
     }
+    if (c == nullptr) return;
     std::lock_guard<std::mutex> g(readers_mutex_);
     if (readers_.size() < options_.max_readers) readers_.push_back(std::move(c));
   }
@@ -414,21 +484,97 @@ class SqliteDatabase final : public Database {
  private:
   SqliteOptions options_;
   std::unique_ptr<Checkpointer> checkpointer_;  // outlives the writer, whose hook points to it
+  // A new writer connection must be able to begin a write: one that opened its WAL read-only
+  // would fail every transaction.
+  static base::Status Probe(Connection& c) {
+    if (auto s = c.Exec("BEGIN IMMEDIATE"); !s) return s;
+    return c.Exec("ROLLBACK");
+  }
+
+  static constexpr std::chrono::milliseconds kMinBackoff{100};
+  static constexpr std::chrono::milliseconds kMaxBackoff{5000};
+
   std::mutex writer_mutex_;
   std::unique_ptr<Connection> writer_;
+  // Guarded by writer_mutex_: when the writer may be opened again after a failed open.
+  std::chrono::steady_clock::time_point writer_retry_at_;
+  std::chrono::milliseconds writer_backoff_{0};
+  base::Error writer_failure_;
+  mutable std::mutex damage_mutex_;
+  std::optional<base::Error> damage_;  // guarded by damage_mutex_
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<Connection>> readers_;
 };
+
+base::Status SqliteTransaction::Checked(base::Status status) {
+  if (status) return status;
+  const int rc = sqlite3_extended_errcode(c_->db());
+  if (IsDamage(rc)) owner_->MarkDamaged(status.error());
+  if (BreaksConnection(rc) && !broken_) {
+    broken_ = true;
+    if (write_) owner_->WriterBroken(status.error());
+  }
+  return status;
+}
 
 SqliteTransaction::~SqliteTransaction() {
   if (!done_) {
     // Rolling back can only fail if the connection is broken; a fresh one replaces it then.
     if (!c_->Exec("ROLLBACK")) c_.reset();
   }
-  if (c_) owner_->Return(std::move(c_), write_);
+  if (broken_) c_.reset();
+  owner_->Return(std::move(c_), write_);
+}
+
+int StopAtDeadline(void* deadline) {
+  return std::chrono::steady_clock::now() >
+                 *static_cast<const std::chrono::steady_clock::time_point*>(deadline)
+             ? 1
+             : 0;
 }
 
 }  // namespace
+
+base::Result<FileCheck> CheckSqliteFile(const std::string& path, bool thorough,
+                                        std::chrono::milliseconds budget) {
+  auto c = Connection::Open({.path = path}, false);
+  FileCheck check;
+  if (!c) {
+    if (c.error().code != ErrorCode::kDataLoss) return c.error();
+    check.finished = true;
+    check.problems.push_back(c.error().message);
+    return check;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  sqlite3_progress_handler((*c)->db(), 1000, &StopAtDeadline,
+                           const_cast<std::chrono::steady_clock::time_point*>(&deadline));
+  sqlite3_stmt* st = nullptr;
+  const char* sql = thorough ? "PRAGMA integrity_check" : "PRAGMA quick_check";
+  int rc = sqlite3_prepare_v2((*c)->db(), sql, -1, &st, nullptr);
+  while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+      const std::string_view row = text == nullptr ? "" : text;
+      if (row != "ok") check.problems.emplace_back(row);
+    }
+  }
+  base::Status status;
+  if (rc == SQLITE_DONE) {
+    check.finished = true;
+  } else if (rc == SQLITE_INTERRUPT) {
+    check.finished = false;
+  } else if (IsDamage(rc)) {
+    check.finished = true;
+    check.problems.push_back(SqliteError((*c)->db(), rc, "check").message);
+  } else {
+    status = SqliteError((*c)->db(), rc, "check");
+  }
+  sqlite3_finalize(st);
+  sqlite3_progress_handler((*c)->db(), 0, nullptr, nullptr);
+  if (!status) return status.error();
+  return check;
+}
 
 base::Result<std::unique_ptr<Database>> OpenSqlite(const SqliteOptions& options) {
   auto db = std::make_unique<SqliteDatabase>(options);

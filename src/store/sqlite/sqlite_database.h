@@ -2,10 +2,12 @@
 // connection and a small pool of reader connections, prepared statements cached per connection.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "store/database.h"
@@ -40,6 +42,15 @@ struct SqliteOptions {
 // trusted_schema=OFF. Fails with kIo if the file cannot be opened, kDataLoss if it is not a
 // database.
 base::Result<std::unique_ptr<Database>> OpenSqlite(const SqliteOptions& options);
+
+// The structural check of a database file on a connection of its own, stopped after `budget`
+// (SQLite's progress handler), so a start-up check of a large file stays bounded in time.
+struct FileCheck {
+  bool finished = false;              // false: the budget ran out first (nothing was found so far)
+  std::vector<std::string> problems;  // as integrity_check / quick_check name them; empty if ok
+};
+base::Result<FileCheck> CheckSqliteFile(const std::string& path, bool thorough,
+                                        std::chrono::milliseconds budget);
 
 // The SQLite schema migrations (src/store/sqlite/migrations/NNNN_*.sql, compiled in).
 std::span<const Migration> SqliteMigrations();

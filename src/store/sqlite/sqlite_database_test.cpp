@@ -104,6 +104,61 @@ TEST(SqliteMigrations, UpgradeToVersion2KeepsCurrentMeasurementsAsTrendPoints) {
   EXPECT_FALSE((*tx)->Query("SELECT 1 FROM observation"));
 }
 
+// Version 11 rebuilds the interrogation table without UNIQUE (sender, control_id): the rows and
+// everything that refers to them survive, foreign keys still hold, and the same sender and control
+// id are refused only for the same raw message (blob).
+TEST(SqliteMigrations, UpgradeToVersion11KeepsInterrogationsAndAllowsAReusedControlId) {
+  TempDir dir;
+  auto db = OpenSqlite({.path = dir.File("t.db"), .create = true});
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(Migrate(**db, SqliteMigrations().first(10), false));
+  {
+    auto tx = (*db)->Begin(Access::kWrite);
+    ASSERT_TRUE(tx);
+    for (const char* sql : {
+             "INSERT INTO blob (id, lookup, kind, size, sealed, created_us) VALUES "
+             "(1, x'01', 'hl7', 1, x'00', 0), (2, x'02', 'hl7', 1, x'00', 0)",
+             "INSERT INTO patient (id, created_us) VALUES (1, 0)",
+             "INSERT INTO device VALUES (1, 1, 'MDT', 'IPG', NULL, x'00', x'01', x'02', NULL, 0, "
+             "0)",
+             "INSERT INTO interrogation VALUES (1, 1, 1, 'A|B', 'C1', x'01', 'remote', 5, "
+             "'final', 2, 1, 0, 3, 0), (2, 1, 1, 'A|B', 'C2', x'01', 'remote', 5, 'corrected', "
+             "NULL, 2, 1, 3, 0)",
+             "INSERT INTO interrogation_review (interrogation_id, state, received_us) VALUES "
+             "(1, 'new', 0), (2, 'new', 1)",
+             "INSERT INTO trend (patient_id, code, observed_us, interrogation_id, seq, instance, "
+             "value_num) VALUES (1, 721344, 5, 2, 5, 0, 2.9)",
+         }) {
+      ASSERT_TRUE((*tx)->Execute(sql)) << sql;
+    }
+    ASSERT_TRUE((*tx)->Commit());
+  }
+  ASSERT_TRUE(Migrate(**db, SqliteMigrations(), true));
+  auto tx = (*db)->Begin(Access::kWrite);
+  ASSERT_TRUE(tx);
+  auto rows = (*tx)->Query(
+      "SELECT id, control_id, superseded_by, raw_blob_id, control_id_reused FROM interrogation "
+      "ORDER BY id");
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].Int(2), 2);
+  EXPECT_EQ((*rows)[1].Text(1), "C2");
+  EXPECT_EQ((*rows)[1].Int(4), 0);
+  EXPECT_TRUE((*tx)->Query("PRAGMA foreign_key_check")->empty());
+  EXPECT_EQ((*tx)->Query("PRAGMA integrity_check")->front().Text(0), "ok");
+  // The same control id with another raw message is a new row; with the same one it is refused.
+  EXPECT_TRUE((*tx)->Execute(
+      "INSERT INTO interrogation VALUES (3, 1, 1, 'A|B', 'C1', x'01', 'remote', 5, 'final', "
+      "NULL, 2, 2, 3, 0, 1)"));
+  EXPECT_FALSE((*tx)->Execute(
+      "INSERT INTO interrogation VALUES (4, 1, 1, 'A|B', 'C1', x'01', 'remote', 5, 'final', "
+      "NULL, 1, 2, 3, 0, 1)"));
+  // Foreign keys are enforced again after the rebuild.
+  EXPECT_FALSE((*tx)->Execute(
+      "INSERT INTO interrogation VALUES (5, 1, 1, 'A|B', 'C9', x'01', 'remote', 5, 'final', "
+      "NULL, 77, 2, 3, 0, 0)"));
+}
+
 // The WAL is copied into the database file by the background checkpointer, not by a commit: with
 // SQLite's automatic checkpoint at 1,000 pages these 800 KB would stay in the WAL.
 TEST(SqliteDatabase, BackgroundCheckpointMovesTheWalIntoTheDatabase) {

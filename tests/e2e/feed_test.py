@@ -1,0 +1,191 @@
+#!/usr/bin/python3
+"""End-to-end tests of what real feeds do that the standard does not promise: senders that reuse
+a control id (MSH-10) for other bytes. Over MLLP (16 connections at once), the watched drop
+folder, `POST /api/v1/hl7` and `heartbase import`, a message with a reused id and other bytes is
+stored and flagged, and only a byte-identical retry is answered as a duplicate.
+Usage: feed_test.py HEARTBASE_BINARY   (run by ctest)."""
+import http.client
+import pathlib
+import re
+import signal
+import socket
+import sqlite3
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+BINARY = None
+VT, FS, CR = b"\x0b", b"\x1c", b"\r"
+
+
+def run(*args, check=0):
+    p = subprocess.run([BINARY, *args], capture_output=True, timeout=600)
+    assert p.returncode == check, (p.returncode, p.stderr.decode(errors="replace")[-2000:])
+    return p
+
+
+def send(port, message):
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        s.sendall(VT + message + FS + CR)
+        data = b""
+        while not data.endswith(FS + CR):
+            chunk = s.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed before ACK")
+            data += chunk
+    return data[1:-2].decode()
+
+
+def control_id(message):
+    return message.split(b"\r", 1)[0].split(b"|")[9].decode()
+
+
+def reuse_id(message, stamp):
+    """The same message under the same control id with other bytes: the gateway's clock (MSH-7)
+    and the battery voltage differ, as when a restarted counter hands out an id again."""
+    head, rest = message.split(b"\r", 1)
+    fields = head.split(b"|")
+    fields[6] = stamp
+    rest = re.sub(rb"(MDC_IDC_MSMT_BATTERY_VOLTAGE[^|]*\|[^|]*\|)([0-9.]+)", rb"\g<1>1.11", rest)
+    return b"|".join(fields) + b"\r" + rest
+
+
+class ControlIdReuseTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = pathlib.Path(self.tmp.name)
+        self.data = self.dir / "data"
+        run("init", "--data", str(self.data))
+        run("user", "add", "--data", str(self.data), "--name", "gateway", "--role",
+            "integration", "--no-password")
+        self.token = run("token", "create", "--data", str(self.data), "--user", "gateway",
+                         "--scope", "hl7.upload").stdout.decode().strip()
+        gen = self.dir / "gen"
+        run("demo-data", "generate", "--patients", "8", "--years", "1", "--seed", "5",
+            "--out", str(gen))
+        files = sorted(gen.rglob("*.hl7"))
+        self.originals = [re.sub(rb"\r\n|\n|\r", b"\r", f.read_bytes()).strip(b"\r") + b"\r"
+                          for f in files[:8]]
+        self.variants = [reuse_id(m, b"20991231235959") for m in self.originals]
+        for o, v in zip(self.originals, self.variants):
+            self.assertNotEqual(o, v)
+            self.assertEqual(control_id(o), control_id(v))
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def start(self, drop):
+        self.log = self.dir / "serve.log"
+        with open(self.log, "wb") as log:
+            proc = subprocess.Popen([BINARY, "serve", "--data", str(self.data), "--mllp-listen",
+                                     "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--watch",
+                                     str(drop), "--watch-interval-ms", "100"],
+                                    stdout=subprocess.PIPE, stderr=log)
+        out = proc.stdout.readline().decode() + proc.stdout.readline().decode()
+        mllp = re.search(r"listening mllp 127\.0\.0\.1:(\d+)", out)
+        https = re.search(r"listening https 127\.0\.0\.1:(\d+)", out)
+        assert mllp and https, (out, self.log.read_text()[-2000:])
+        return proc, int(mllp.group(1)), int(https.group(1))
+
+    def upload(self, port, body):
+        ctx = ssl.create_default_context(cafile=str(self.data / "tls" / "cert.pem"))
+        c = http.client.HTTPSConnection("localhost", port, context=ctx, timeout=60)
+        c.request("POST", "/api/v1/hl7", body=body,
+                  headers={"Authorization": f"Bearer {self.token}",
+                           "Content-Type": "application/hl7-v2"})
+        r = c.getresponse()
+        text = r.read().decode()
+        c.close()
+        self.assertEqual(r.status, 200, text)
+        return text
+
+    def test_other_bytes_under_a_known_control_id_are_stored_on_every_channel(self):
+        drop = self.dir / "drop"
+        drop.mkdir()
+        proc, mllp, https = self.start(drop)
+        try:
+            # MLLP: 16 connections at once, each sending messages 0-3 and their variants, half of
+            # them variants first. Every answer is an acceptance.
+            acks, errors = [], []
+
+            def sender(i):
+                try:
+                    pairs = list(zip(self.originals[:4], self.variants[:4]))
+                    for o, v in pairs:
+                        for m in ((o, v) if i % 2 == 0 else (v, o)):
+                            acks.append((control_id(m), send(mllp, m)))
+                except Exception as e:  # reported below, with the others
+                    errors.append(repr(e))
+
+            threads = [threading.Thread(target=sender, args=(i,)) for i in range(16)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            self.assertEqual(errors, [])
+            self.assertEqual(len(acks), 16 * 8)
+            for cid, ack in acks:
+                self.assertRegex(ack, r"MSA\|[AC]A\|" + re.escape(cid))
+
+            # The drop folder: message 4 and its variant in two files.
+            (drop / "a.hl7").write_bytes(self.originals[4])
+            (drop / "b.hl7").write_bytes(self.variants[4])
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and (drop / "a.hl7").exists() or (
+                    drop / "b.hl7").exists():
+                time.sleep(0.1)
+            self.assertEqual(sorted(p.name for p in (drop / "done").iterdir()),
+                             ["a.hl7", "b.hl7"])
+
+            # POST /api/v1/hl7: message 5, then its variant, then the variant again.
+            self.assertIn('"stored":1', self.upload(https, self.originals[5]))
+            body = self.upload(https, self.variants[5])
+            self.assertIn('"stored":1', body)
+            self.assertIn('"control_id_reused":1', body)
+            body = self.upload(https, self.variants[5])
+            self.assertIn('"stored":0', body)
+            self.assertIn('"duplicate":1', body)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(timeout=60), 0)
+
+        log = self.log.read_text()
+        ingest = re.findall(r"ingest disposition=(\w+) .*?control_id_reused=(\w+)", log)
+        stored = [reused for d, reused in ingest if d == "stored"]
+        self.assertEqual(len(stored), 8, log[-3000:])  # each of the 8 MLLP messages once
+        self.assertEqual(stored.count("yes"), 4)
+        self.assertEqual(sum(1 for d, _ in ingest if d == "duplicate"), 16 * 8 - 8)
+        self.assertRegex(log, r"watch.file inode=\d+ stored=1 duplicate=0 control_id_reused=1")
+
+        # heartbase import: message 6 and its variant; then everything again, all duplicates.
+        a, b = self.dir / "six.hl7", self.dir / "six-again.hl7"
+        a.write_bytes(self.originals[6])
+        b.write_bytes(self.variants[6])
+        out = run("import", "--data", str(self.data), str(a), str(b)).stdout.decode()
+        self.assertIn("2 stored, 0 duplicate", out)
+        self.assertIn("1 of the stored messages with a reused control id", out)
+        every = self.dir / "every"
+        every.mkdir()
+        for i in range(7):
+            (every / f"o{i}.hl7").write_bytes(self.originals[i])
+            (every / f"v{i}.hl7").write_bytes(self.variants[i])
+        out = run("import", "--data", str(self.data), str(every)).stdout.decode()
+        self.assertIn("0 stored, 14 duplicate", out)
+
+        # Both versions of every message are kept; each reuse is flagged once, per sender.
+        db = sqlite3.connect(f"file:{self.data / 'heartbase.db'}?mode=ro", uri=True)
+        self.assertEqual(db.execute("SELECT count(*) FROM interrogation").fetchone()[0], 14)
+        self.assertEqual(db.execute(
+            "SELECT count(*) FROM interrogation WHERE control_id_reused = 1").fetchone()[0], 7)
+        self.assertEqual(db.execute(
+            "SELECT count(DISTINCT sender || control_id) FROM interrogation").fetchone()[0], 7)
+        db.close()
+
+
+if __name__ == "__main__":
+    BINARY = sys.argv.pop(1)
+    unittest.main(verbosity=2)
