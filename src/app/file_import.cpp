@@ -1,8 +1,6 @@
 // File import: detects the framing (MLLP or batch/plain) and counts each outcome.
 #include "app/file_import.h"
 
-#include <fmt/format.h>
-
 #include "hl7/batch.h"
 #include "net/mllp.h"
 
@@ -56,11 +54,8 @@ FileTally ImportFileBytes(ingest::Pipeline& pipeline, std::string_view bytes,
     return t;
   }
   for (const auto& item : batch->messages) Count(&t, pipeline.Ingest(item.bytes, source));
-  if (batch->stray_lines > 0) {
-    Count(&t, pipeline.QuarantineBytes(bytes, source,
-                                       base::MakeError(base::ErrorCode::kMalformed,
-                                                       fmt::format("{} line(s) outside any message",
-                                                                   batch->stray_lines))));
+  if (!batch->orphans.empty()) {
+    Count(&t, pipeline.QuarantineBytes(bytes, source, hl7::OrphanError(batch->orphans.front())));
   }
   return t;
 }

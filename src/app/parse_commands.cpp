@@ -76,6 +76,12 @@ int ForEachMessage(const ParseCommand& command,
                    file.c_str(), static_cast<unsigned long long>(*batch->declared_batch_messages),
                    batch->messages.size());
     }
+    // Lines in no message (e.g. after a BHS nested in a batch) would otherwise vanish without a
+    // word while the file's messages parse: they are the file's error.
+    for (const hl7::Batch::Orphan& orphan : batch->orphans) {
+      ReportError(file, 0, 0, hl7::OrphanError(orphan));
+      status = 1;
+    }
     for (std::size_t i = 0; i < batch->messages.size(); ++i) {
       const auto& item = batch->messages[i];
       if (auto s = message.Reset(item.bytes); !s) {

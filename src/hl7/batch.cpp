@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <string>
 
 namespace heartbase::hl7 {
 namespace {
@@ -25,7 +26,35 @@ std::optional<std::uint64_t> TrailerCount(std::string_view line) {
   return value;
 }
 
+bool IsSegmentId(std::string_view line) {
+  if (line.size() < 3) return false;
+  for (char c : line.substr(0, 3)) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+base::Error OrphanError(const Batch::Orphan& orphan) {
+  const std::string_view first = orphan.bytes.substr(0, orphan.bytes.find_first_of("\r\n"));
+  const bool named = IsSegmentId(first);
+  std::string what = named ? fmt::format("segment {}", first.substr(0, 3)) : "a line";
+  if (orphan.lines > 1) {
+    what += fmt::format(" and the {} line{} after it belong", orphan.lines - 1,
+                        orphan.lines > 2 ? "s" : "");
+  } else {
+    what += " belongs";
+  }
+  base::Position position{.offset = orphan.offset};
+  if (named) std::memcpy(position.segment, first.data(), 3);
+  return base::MakeError(
+      base::ErrorCode::kMalformed,
+      fmt::format("{} to no message: no MSH since the start of the input or the last "
+                  "FHS/BHS/BTS/FTS",
+                  what),
+      position);
+}
 
 base::Result<Batch> SplitBatch(std::string_view bytes, const BatchOptions& options) {
   Batch batch;
@@ -42,6 +71,24 @@ base::Result<Batch> SplitBatch(std::string_view bytes, const BatchOptions& optio
     msg_start = std::string_view::npos;
     return {};
   };
+  std::size_t orphan_start = std::string_view::npos;  // the open run of orphaned lines
+  std::size_t orphan_end = 0;
+  std::uint32_t orphan_lines = 0;
+  auto close_orphans = [&]() -> base::Status {
+    if (orphan_start == std::string_view::npos) return {};
+    if (batch.orphans.size() >= options.max_orphans) {
+      return base::MakeError(
+          base::ErrorCode::kLimitExceeded,
+          fmt::format("input holds more than {} runs of lines outside any message",
+                      options.max_orphans),
+          base::Position{.offset = orphan_start});
+    }
+    batch.orphans.push_back(
+        {bytes.substr(orphan_start, orphan_end - orphan_start), orphan_start, orphan_lines});
+    orphan_start = std::string_view::npos;
+    orphan_lines = 0;
+    return {};
+  };
   std::size_t pos = 0;
   while (pos < bytes.size()) {
     std::size_t end = pos;
@@ -50,6 +97,9 @@ base::Result<Batch> SplitBatch(std::string_view bytes, const BatchOptions& optio
     const std::string_view id = line.substr(0, 3);
     const bool header = id == "FHS" || id == "BHS";
     const bool trailer = id == "BTS" || id == "FTS";
+    if ((id == "MSH" && line.size() > 3) || header || trailer) {
+      if (auto s = close_orphans(); !s) return s.error();
+    }
     if (id == "MSH" && line.size() > 3) {
       if (auto s = close(); !s) return s.error();
       msg_start = pos;
@@ -68,12 +118,15 @@ base::Result<Batch> SplitBatch(std::string_view bytes, const BatchOptions& optio
       if (msg_start != std::string_view::npos) {
         msg_end = end;
       } else {
-        ++batch.stray_lines;
+        if (orphan_start == std::string_view::npos) orphan_start = pos;
+        orphan_end = end;
+        ++orphan_lines;
       }
     }
     pos = end + 1;
   }
   if (auto s = close(); !s) return s.error();
+  if (auto s = close_orphans(); !s) return s.error();
   if (batch.messages.empty()) {
     return base::MakeError(base::ErrorCode::kMalformed, "input holds no MSH segment",
                            base::Position{.offset = 0});

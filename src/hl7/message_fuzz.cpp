@@ -20,6 +20,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.max_components = 50;
   auto batch = SplitBatch(bytes);
   if (!batch) return 0;
+  for (const auto& orphan : batch->orphans) {
+    // Every orphaned run lies inside the input, and its report never fails to build.
+    if (orphan.bytes.data() != bytes.data() + orphan.offset ||
+        orphan.offset + orphan.bytes.size() > bytes.size()) {
+      __builtin_trap();
+    }
+    (void)OrphanError(orphan);
+  }
   for (const auto& item : batch->messages) {
     auto m = Message::Parse(item.bytes, options);
     if (!m) continue;

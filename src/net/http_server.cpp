@@ -5,6 +5,7 @@
 #include "net/http_server.h"
 
 #include <fmt/format.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <array>
@@ -35,6 +36,7 @@ using std::chrono::steady_clock;
 constexpr std::size_t kReadChunk = 16 << 10;  // one TLS record
 constexpr std::chrono::milliseconds kErrorWriteTimeout{5'000};
 constexpr std::chrono::milliseconds kLingerTimeout{1'000};
+constexpr std::chrono::milliseconds kCloseNotifyTimeout{1'000};
 constexpr std::size_t kLingerBytes = 64 << 10;
 constexpr std::chrono::milliseconds kEvictionWait{1'000};
 constexpr std::string_view kHsts = "max-age=63072000; includeSubDomains";
@@ -266,6 +268,10 @@ class Server final : public HttpServer {
     steady_clock::time_point since;  // when the phase began
     bool evict;
     asio::steady_timer* timer;  // cancelling it ends the session's current wait
+    // A read or write failed (the client has gone, or a write stopped part-way through a TLS
+    // record): nothing more may be written, not even a close_notify.
+    bool broken = false;
+    bool write_closed = false;  // CloseWrite has run
   };
 
   enum class Outcome : std::uint8_t { kDone, kTimedOut, kFailed };
@@ -356,6 +362,7 @@ class Server final : public HttpServer {
     } unregister{*this, slot, address};
     if (!use_tls_) {
       co_await Serve(socket, *slot, address);
+      co_await CloseWrite(socket, *slot);
       co_return;
     }
     asio::ssl::stream<tcp::socket> stream(std::move(socket), tls_);
@@ -363,8 +370,9 @@ class Server final : public HttpServer {
     auto result = co_await (stream.async_handshake(asio::ssl::stream_base::server,
                                                    asio::as_tuple(asio::use_awaitable)) ||
                             timer.async_wait(asio::as_tuple(asio::use_awaitable)));
-    if (result.index() == 1 || std::get<0>(std::get<0>(result)) || slot->evict) co_return;
-    co_await Serve(stream, *slot, address);
+    if (result.index() == 1 || std::get<0>(std::get<0>(result))) co_return;  // no session
+    if (!slot->evict) co_await Serve(stream, *slot, address);
+    co_await CloseWrite(stream, *slot);
   }
 
   static void SetPhase(Slot& slot, Phase phase) {
@@ -384,6 +392,7 @@ class Server final : public HttpServer {
     if (result.index() == 1) co_return Outcome::kTimedOut;
     const auto [error, read] = std::get<0>(result);
     n = read;
+    if (error) slot.broken = true;
     co_return error ? Outcome::kFailed : Outcome::kDone;
   }
 
@@ -394,7 +403,35 @@ class Server final : public HttpServer {
     auto result = co_await (
         asio::async_write(stream, asio::buffer(bytes), asio::as_tuple(asio::use_awaitable)) ||
         slot.timer->async_wait(asio::as_tuple(asio::use_awaitable)));
-    co_return result.index() == 0 && !std::get<0>(std::get<0>(result)) && !slot.evict;
+    const bool complete = result.index() == 0 && !std::get<0>(std::get<0>(result));
+    if (!complete) slot.broken = true;
+    co_return complete && !slot.evict;
+  }
+
+  // Ends the server's side of a connection it closes: a TLS close_notify (so that the client can
+  // tell the end of the stream from a truncation), then the TCP FIN. Runs once; skipped when the
+  // connection is broken. Never logs: a client that has gone away is not an event.
+  template <typename Stream>
+  awaitable<void> CloseWrite(Stream& stream, Slot& slot) {
+    if (slot.write_closed) co_return;
+    slot.write_closed = true;
+    if (!slot.broken) co_await SendCloseNotify(stream, slot);
+    boost::system::error_code ignored;
+    stream.lowest_layer().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  static awaitable<void> SendCloseNotify(tcp::socket&, Slot&) { co_return; }
+
+  // RFC 8446 §6.1 (and RFC 5246 §7.2.1 for 1.2) lets the side that closes send its close_notify
+  // without waiting for the peer's. Marking the peer's as received makes SSL_shutdown send ours
+  // and finish, so a client that never answers holds nothing; the timeout covers a client that
+  // does not even read. Whatever the client sends afterwards is drained as TCP bytes (Refuse).
+  static awaitable<void> SendCloseNotify(asio::ssl::stream<tcp::socket>& stream, Slot& slot) {
+    SSL* ssl = stream.native_handle();
+    SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+    slot.timer->expires_after(kCloseNotifyTimeout);
+    co_await (stream.async_shutdown(asio::as_tuple(asio::use_awaitable)) ||
+              slot.timer->async_wait(asio::as_tuple(asio::use_awaitable)));
   }
 
   // Answers an error of the server's own and closes. The connection lingers briefly, reading
@@ -406,8 +443,7 @@ class Server final : public HttpServer {
     const std::string wire = Serialize(ServerError(status), false, true, use_tls_);
     SetPhase(slot, Phase::kIdle);
     if (!co_await Write(stream, slot, steady_clock::now() + kErrorWriteTimeout, wire)) co_return;
-    boost::system::error_code ignored;
-    stream.lowest_layer().shutdown(tcp::socket::shutdown_send, ignored);
+    co_await CloseWrite(stream, slot);
     const auto deadline = steady_clock::now() + kLingerTimeout;
     std::size_t discarded = 0;
     std::size_t n = 0;
@@ -482,11 +518,7 @@ class Server final : public HttpServer {
       const bool close = !keep_alive;
       const std::string wire = Serialize(response, request.method == "HEAD", close, use_tls_);
       const auto write_deadline = steady_clock::now() + options_.request_timeout;
-      if (!co_await Write(stream, slot, write_deadline, wire) || close) {
-        boost::system::error_code ignored;
-        stream.lowest_layer().shutdown(tcp::socket::shutdown_send, ignored);
-        co_return;
-      }
+      if (!co_await Write(stream, slot, write_deadline, wire) || close) co_return;
       first = false;
     }
   }

@@ -1,4 +1,5 @@
-// The HTTPS listener against real OpenSSL clients: protocol versions, cipher suites, HSTS.
+// The HTTPS listener against real OpenSSL clients: protocol versions, cipher suites, HSTS, and
+// the TLS close_notify that must end every connection the server closes.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -10,9 +11,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "net/http_server.h"
 
@@ -69,15 +74,22 @@ struct Exchange {
   int alert_reason = 0;  // OpenSSL reason of the failed handshake
   std::string version;   // "TLSv1.2"
   std::string response;  // everything the server sent after the request
+  // The server's close began with a TLS close_notify (SSL_read ended with ZERO_RETURN), not a
+  // bare TCP close that a client cannot tell from a truncated response.
+  bool close_notify = false;
 };
 
 struct ClientOptions {
   int min_version = TLS1_2_VERSION;
   int max_version = TLS1_3_VERSION;
   const char* tls12_ciphers = nullptr;  // OpenSSL cipher list for TLS ≤ 1.2
+  // Sent after the handshake; nullptr sends nothing and waits for the server to close.
+  const char* request = "GET /secure HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n";
+  bool vanish = false;  // reset the TCP connection right after sending the request
+  std::atomic<bool>* connected = nullptr;  // set once the handshake is done
 };
 
-// Connects with an OpenSSL client limited as asked, sends one request and reads until close.
+// Connects with an OpenSSL client limited as asked, sends the request and reads until close.
 Exchange Talk(const std::string& address, const ClientOptions& o) {
   Exchange out;
   const int port = std::stoi(address.substr(address.rfind(':') + 1));
@@ -102,12 +114,22 @@ Exchange Talk(const std::string& address, const ClientOptions& o) {
   if (SSL_connect(ssl) == 1) {
     out.connected = true;
     out.version = SSL_get_version(ssl);
-    const std::string request = "GET /secure HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n";
-    SSL_write(ssl, request.data(), static_cast<int>(request.size()));
+    if (o.connected != nullptr) *o.connected = true;
+    if (o.request != nullptr) SSL_write(ssl, o.request, static_cast<int>(std::strlen(o.request)));
+    if (o.vanish) {
+      const linger reset{1, 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+      ::close(fd);
+      SSL_free(ssl);
+      SSL_CTX_free(ctx);
+      return out;
+    }
     char buf[4096];
-    for (int n; (n = SSL_read(ssl, buf, sizeof buf)) > 0;) {
+    int n = 0;
+    while ((n = SSL_read(ssl, buf, sizeof buf)) > 0) {
       out.response.append(buf, static_cast<std::size_t>(n));
     }
+    out.close_notify = SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN;
   } else {
     out.alert_reason = ERR_GET_REASON(ERR_peek_error());
   }
@@ -119,8 +141,9 @@ Exchange Talk(const std::string& address, const ClientOptions& o) {
 
 class HttpsServer : public ::testing::Test {
  protected:
-  void SetUp() override {
-    HttpServerOptions o;
+  void SetUp() override { StartServer({}); }
+
+  void StartServer(HttpServerOptions o) {
     o.port = 0;
     o.tls_certificate = pki_.certificate();
     o.tls_private_key = pki_.private_key();
@@ -147,6 +170,7 @@ TEST_F(HttpsServer, ServesTls12WithHsts) {
       e.response.find("\r\nStrict-Transport-Security: max-age=63072000; includeSubDomains\r\n"),
       std::string::npos);
   EXPECT_NE(e.response.find("/secure over tls"), std::string::npos);
+  EXPECT_TRUE(e.close_notify);
 }
 
 TEST_F(HttpsServer, ServesTls13) {
@@ -155,6 +179,72 @@ TEST_F(HttpsServer, ServesTls13) {
   ASSERT_TRUE(e.connected);
   EXPECT_EQ(e.version, "TLSv1.3");
   EXPECT_NE(e.response.find("Strict-Transport-Security"), std::string::npos);
+  EXPECT_TRUE(e.close_notify);
+}
+
+TEST_F(HttpsServer, RefusalsEndWithCloseNotify) {
+  for (const char* request : {"NOT A REQUEST LINE\r\n\r\n", "\r\n\r\n",
+                              "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999\r\n\r\n"}) {
+    SCOPED_TRACE(request);
+    Exchange e = Talk(server_->local_address(), {.request = request});
+    ASSERT_TRUE(e.connected);
+    EXPECT_EQ(e.response.rfind("HTTP/1.1 4", 0), 0u) << e.response;
+    EXPECT_TRUE(e.close_notify);
+  }
+}
+
+TEST_F(HttpsServer, TimeoutsEndWithCloseNotify) {
+  server_->Stop();
+  HttpServerOptions o;
+  o.header_timeout = std::chrono::milliseconds(300);
+  o.idle_timeout = std::chrono::milliseconds(300);
+  StartServer(o);
+  // Nothing sent after the handshake: closed when the head timeout expires, without an answer.
+  Exchange silent = Talk(server_->local_address(), {.request = nullptr});
+  ASSERT_TRUE(silent.connected);
+  EXPECT_EQ(silent.response, "");
+  EXPECT_TRUE(silent.close_notify);
+  // A head that never ends: 408, then the close.
+  Exchange slow = Talk(server_->local_address(), {.request = "GET / HTTP/1.1\r\nHost: h\r\n"});
+  ASSERT_TRUE(slow.connected);
+  EXPECT_EQ(slow.response.rfind("HTTP/1.1 408 ", 0), 0u) << slow.response;
+  EXPECT_TRUE(slow.close_notify);
+  // Kept alive after a response, then idle.
+  Exchange idle = Talk(server_->local_address(), {.request = "GET /a HTTP/1.1\r\nHost: h\r\n\r\n"});
+  ASSERT_TRUE(idle.connected);
+  EXPECT_EQ(idle.response.rfind("HTTP/1.1 200 ", 0), 0u) << idle.response;
+  EXPECT_TRUE(idle.close_notify);
+}
+
+TEST_F(HttpsServer, StopEndsOpenConnectionsWithCloseNotify) {
+  Exchange e;
+  std::atomic<bool> connected{false};
+  std::thread client(
+      [&] { e = Talk(server_->local_address(), {.request = nullptr, .connected = &connected}); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!connected && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  // The server completes its handshake a little after the client (TLS 1.3: the client's
+  // Finished); a connection stopped before that has no session to close.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  server_->Stop();
+  client.join();
+  ASSERT_TRUE(e.connected);
+  EXPECT_TRUE(e.close_notify);
+}
+
+// A client that resets the connection mid-request costs the server nothing: the connection is
+// released at once (no close_notify is attempted on it) and the next client is served.
+TEST_F(HttpsServer, ReleasesAConnectionTheClientReset) {
+  Talk(server_->local_address(), {.request = "GET / HTTP/1.1\r\nHost: h\r\n", .vanish = true});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (server_->connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(server_->connections(), 0u);
+  Exchange e = Talk(server_->local_address(), {});
+  EXPECT_TRUE(e.close_notify);
 }
 
 TEST_F(HttpsServer, RefusesTls11AndTls10) {

@@ -30,6 +30,8 @@ using asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
 using std::chrono::steady_clock;
 
+constexpr std::chrono::milliseconds kCloseNotifyTimeout{1'000};
+
 class Server final : public MllpServer {
  public:
   Server(MllpServerOptions o, MllpHandler h)
@@ -179,6 +181,22 @@ class Server final : public MllpServer {
     co_await Serve(std::move(stream), std::move(peer));
   }
 
+  static awaitable<void> SendCloseNotify(tcp::socket&, asio::steady_timer&) { co_return; }
+
+  // A connection the server closes ends with a TLS close_notify, so that a sender can tell the
+  // close from a truncated ACK. RFC 8446 §6.1 (RFC 5246 §7.2.1 for 1.2) lets the closing side
+  // send it without waiting for the peer's: marking the peer's as received makes SSL_shutdown
+  // send ours and finish, so a sender that never answers holds nothing, and the timeout covers
+  // one that does not even read. Failures mean the sender has gone; they are not logged.
+  static awaitable<void> SendCloseNotify(asio::ssl::stream<tcp::socket>& stream,
+                                         asio::steady_timer& timer) {
+    SSL* ssl = stream.native_handle();
+    SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+    timer.expires_after(kCloseNotifyTimeout);
+    co_await (stream.async_shutdown(asio::as_tuple(asio::use_awaitable)) ||
+              timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+  }
+
   template <typename Stream>
   awaitable<void> Serve(Stream socket, MllpPeer peer) {
     boost::system::error_code ec;
@@ -210,7 +228,7 @@ class Server final : public MllpServer {
           timer.async_wait(asio::as_tuple(asio::use_awaitable)));
       if (result.index() == 1) break;  // timed out or evicted
       auto [read_error, n] = std::get<0>(result);
-      if (read_error) break;  // closed by the peer or reset
+      if (read_error) co_return;  // closed by the peer or reset: nothing more to say
       slot->last = steady_clock::now();
       slot->idle = false;
       const bool was_idle = decoder.idle();
@@ -243,6 +261,9 @@ class Server final : public MllpServer {
       if (!s) break;  // protocol error or oversized frame: nothing more can be trusted
       slot->idle = decoder.idle();
     }
+    // The server closes (timeout, eviction, protocol error, budget): cancelled reads leave the
+    // TLS stream able to write its close_notify.
+    co_await SendCloseNotify(socket, timer);
     boost::system::error_code ignored;
     socket.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
     socket.lowest_layer().close(ignored);

@@ -98,6 +98,35 @@ class Hl7Parse(unittest.TestCase):
             self.assertIn("x.hl7", p.stderr.decode())
             self.assertIn("MSH-2", p.stderr.decode())
 
+    def test_segments_in_no_message_are_an_error_naming_segment_and_offset(self):
+        # Both shapes by hand: the nested BHS of python-hl7's sample_bad_batch1.hl7 and
+        # sample_bad_file1.hl7 (it cut the message after EVN and dropped PID, PD1, NK1, PV1), and
+        # a BHS whose segments have no MSH before the next header.
+        nested_head = (b"FHS|^~\\&|GW\rBHS|^~\\&|GW\r"
+                       b"MSH|^~\\&|LAB|NORTH|||20260101||ADT^A01|7|P|2.5\rEVN|A01|20260101\r"
+                       b"BHS|^~\\&|GW\r")
+        nested = (nested_head + b"PID|||X1||TESTNAME^ONE\rPD1|||CLINIC\rNK1|1|TESTNAME^TWO\r"
+                  b"PV1|1|O\rBTS|1\rFTS|1\r")
+        headless = (b"BHS|^~\\&\rPID|||X2\rOBX|1|NM|x||1\rBHS|^~\\&\r"
+                    b"MSH|^~\\&|A|B|||2026||ORU^R01|9|P|2.5\rPID|||X3\rBTS|1\r")
+        with tempfile.TemporaryDirectory() as d:
+            for name, data, offset, segment, messages in (
+                    ("nested.hl7", nested, len(nested_head), "PID", [["MSH", "EVN"]]),
+                    ("headless.hl7", headless, 9, "PID", [["MSH", "PID"]])):
+                with self.subTest(name):
+                    f = pathlib.Path(d, name)
+                    f.write_bytes(data)
+                    p = run("hl7", "parse", str(f), check=1)
+                    err = p.stderr.decode()
+                    self.assertIn(f"{f}: segment {segment} and the ", err)
+                    self.assertIn(f"belong to no message", err)
+                    self.assertIn(f"byte {offset})", err)
+                    self.assertNotIn("TESTNAME", err)
+                    out = lines(p)
+                    self.assertEqual([[s["id"] for s in m["segments"]] for m in out], messages)
+                    summary = run("hl7", "parse", "--summary", str(f), check=1)
+                    self.assertIn("belong to no message", summary.stderr.decode())
+
 
 class DemoData(unittest.TestCase):
     def generate(self, d, *extra):

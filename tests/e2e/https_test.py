@@ -189,6 +189,43 @@ class HttpsTest(unittest.TestCase):
         r, _ = self.request("GET", "/api/v1/health", headers={"X-Big": "x" * 10000})
         self.assertEqual(r.status, 431)
 
+    def exchange_until_close(self, request):
+        """Sends `request` and reads until the server ends the connection. With
+        suppress_ragged_eofs=False a close without TLS close_notify raises ssl.SSLEOFError
+        instead of reading as a clean end of stream (the truncation a client could not tell
+        from a complete response)."""
+        raw = socket.create_connection(("127.0.0.1", self.server.port), timeout=30)
+        with self.ctx.wrap_socket(raw, server_hostname="localhost",
+                                  suppress_ragged_eofs=False) as s:
+            s.sendall(request)
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+        return data
+
+    def test_server_initiated_closes_end_with_close_notify(self):
+        cases = [
+            (b"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+             b" 200 "),
+            (b"NOT A REQUEST LINE\r\n\r\n", b" 400 "),
+            (b"\r\n\r\n", b" 400 "),
+            (b"GET / HTTP/1.1\r\nHost: localhost\r\nBad Field\r\n\r\n", b" 400 "),
+        ]
+        for request, status in cases:
+            with self.subTest(request=request):
+                reply = self.exchange_until_close(request)
+                self.assertIn(status, reply.split(b"\r\n")[0])
+                self.assertIn(b"\r\nConnection: close\r\n", reply)
+
+    def test_s_client_sees_no_unexpected_eof(self):
+        p = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{self.server.port}",
+                            "-servername", "localhost", "-quiet", "-ign_eof"],
+                           input=b"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\n"
+                                 b"Connection: close\r\n\r\n",
+                           capture_output=True, timeout=60)
+        self.assertIn(b" 200 ", p.stdout.split(b"\r\n")[0])
+        self.assertNotIn(b"unexpected eof", p.stderr)
+
     def test_zz_logs_hold_no_patient_data_passwords_or_tokens(self):
         self.test_sign_in_read_the_patient_and_sign_out()
         log = self.server.log.read_text()

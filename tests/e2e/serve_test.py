@@ -284,6 +284,28 @@ class TlsTest(ServeTest):
         finally:
             server.stop()
 
+    def test_server_closes_with_close_notify(self):
+        # Bytes outside a frame make the server close. With suppress_ragged_eofs=False the client
+        # raises ssl.SSLEOFError unless the close began with a TLS close_notify, so an ACK cut
+        # short could not pass for a complete one.
+        self.make_pki()
+        server = Server(self.data, "--mllp-tls-cert", str(self.dir / "server.pem"),
+                        "--mllp-tls-key", str(self.dir / "server.key"),
+                        "--mllp-client-ca", str(self.dir / "ca.pem"),
+                        "--mllp-sender", "gw.merlin.test=MERLIN.NET|SJM")
+        try:
+            ctx = self.client_context("client")
+            for garbage in (b"no start byte here", VT + b"MSH|" + FS + b"x"):
+                with self.subTest(garbage=garbage):
+                    raw = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+                    with ctx.wrap_socket(raw, server_hostname="localhost",
+                                         suppress_ragged_eofs=False) as s:
+                        s.sendall(garbage)
+                        self.assertEqual(s.recv(100), b"")
+        finally:
+            server.stop()
+        self.assertNotIn("error", server.log.read_text())
+
     # The plaintext tests of the parent class are not repeated here.
     test_mllp_send_gets_an_ack_after_the_message_is_stored = None
     test_protocol_abuse_closes_the_connection_and_others_are_still_served = None

@@ -46,6 +46,7 @@ Mapped MapFile(const std::string& name) {
   EXPECT_TRUE(batch) << name;
   if (!batch) return m;
   EXPECT_EQ(batch->messages.size(), 1u) << name;
+  EXPECT_TRUE(batch->orphans.empty()) << name;
   auto parsed = hl7::Message::Parse(batch->messages[0].bytes);
   EXPECT_TRUE(parsed) << name << ": " << parsed.error().Describe();
   if (!parsed) return m;
