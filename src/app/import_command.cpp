@@ -14,6 +14,7 @@
 #include "app/data_dir.h"
 #include "app/file_import.h"
 #include "audit/trail.h"
+#include "crypto/key_check.h"
 #include "ingest/pipeline.h"
 #include "store/patients.h"
 #include "store/review.h"
@@ -36,11 +37,14 @@ int RunInit(const InitCommand& command) {
     std::fprintf(stderr, "heartbase: init: %s\n", token.error().Describe().c_str());
     return 1;
   }
+  auto keys = crypto::KeyRing::Load(KeyFilePath(o));
+  const std::string fingerprint = keys ? crypto::Fingerprint(keys->Check()) : "unreadable";
   std::printf(
-      "initialized %s\n  database: %s\n  key file: %s (mode 0400)\n  audit signing key: %s "
-      "(mode 0400)\n  TLS certificate (self-signed, for localhost): %s\n",
-      o.root.c_str(), DatabasePath(o).c_str(), KeyFilePath(o).c_str(), AuditKeyPath(o).c_str(),
-      TlsCertificatePath(o).c_str());
+      "initialized %s\n  database: %s\n  key file: %s (mode 0400)\n  key ring fingerprint: %s "
+      "(only this ring opens %s)\n  audit signing key: %s (mode 0400)\n  TLS certificate "
+      "(self-signed, for localhost): %s\n",
+      o.root.c_str(), DatabasePath(o).c_str(), KeyFilePath(o).c_str(), fingerprint.c_str(),
+      o.root.c_str(), AuditKeyPath(o).c_str(), TlsCertificatePath(o).c_str());
   std::printf(
       "Keep a copy of the key file apart from backups of the data: without it the\n"
       "patient data cannot be read, and with it a stolen backup can.\n\n"
