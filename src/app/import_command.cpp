@@ -1,5 +1,6 @@
 // `heartbase init` and `heartbase import`: files or folders (recursive) of HL7 — one message per
 // file, concatenations, batch envelopes or MLLP-framed streams — through the ingest pipeline.
+// Exit status 1 when anything was quarantined, not stored or unreadable; each is named on stderr.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -149,6 +150,23 @@ int RunImport(const ImportCommand& command) {
     t.duplicate += ft.duplicate;
     t.quarantined += ft.quarantined;
     t.failed += ft.failed;
+    // Quarantined input is kept, not lost, but it is not in the record either: the operator must
+    // hear of it, by name, and the exit status says so too.
+    for (const QuarantinedPart& q : ft.quarantined_parts) {
+      const std::string where =
+          q.message == 0 ? std::string("the whole file")
+          : q.offset == SIZE_MAX
+              ? fmt::format("message {}", q.message)
+              : fmt::format("message {} (byte {} of the file)", q.message, q.offset);
+      std::fprintf(stderr, "%sheartbase: import: %s: %s quarantined (%s): %s\n", tty ? "\n" : "",
+                   f.c_str(), where.c_str(),
+                   std::string(base::ErrorCodeName(q.reason.code)).c_str(),
+                   q.reason.Describe().c_str());
+    }
+    if (ft.quarantined > ft.quarantined_parts.size()) {
+      std::fprintf(stderr, "heartbase: import: %s: %zu more quarantined\n", f.c_str(),
+                   ft.quarantined - ft.quarantined_parts.size());
+    }
     if (ft.last_failure) {
       std::fprintf(stderr, "\nheartbase: %s: %zu message(s) not stored: %s\n", f.c_str(), ft.failed,
                    ft.last_failure->Describe().c_str());
@@ -196,7 +214,13 @@ int RunImport(const ImportCommand& command) {
       "imported %zu files: %zu stored, %zu duplicate, %zu quarantined, %zu failed, "
       "%zu unreadable\n",
       t.files, t.stored, t.duplicate, t.quarantined, t.failed, t.unreadable);
-  return t.failed == 0 && t.unreadable == 0 ? 0 : 1;
+  if (t.quarantined > 0) {
+    std::fprintf(stderr,
+                 "heartbase: import: %zu message(s) or file(s) quarantined (kept in the database, "
+                 "not in the record); exit status 1\n",
+                 t.quarantined);
+  }
+  return t.failed == 0 && t.unreadable == 0 && t.quarantined == 0 ? 0 : 1;
 }
 
 }  // namespace heartbase::app

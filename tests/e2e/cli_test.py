@@ -163,9 +163,12 @@ class InitAndImport(unittest.TestCase):
             # A stream whose second frame never ends: the first is stored, the file quarantined.
             (extra / "broken.mllp").write_bytes(b"\x0b" + msgs[0].read_bytes() + b"\x1c\r" +
                                                 b"\x0bMSH|^~\\&|cut off")
-            p = run("import", "--data", str(data), str(gen), str(extra), check=0)
+            p = run("import", "--data", str(data), str(gen), str(extra), check=1)
             summary = p.stdout.decode()
             self.assertIn(f"{n} stored, 3 duplicate, 2 quarantined, 0 failed", summary)
+            err = p.stderr.decode()
+            self.assertIn("junk.txt: the whole file quarantined (malformed)", err)
+            self.assertIn("broken.mllp: the whole file quarantined (malformed): unterminated", err)
             again = run("import", "--data", str(data), str(gen), check=0).stdout.decode()
             self.assertIn(f"0 stored, {n} duplicate, 0 quarantined", again)
             # Key rotation re-seals everything; the data stays readable (duplicates found).
@@ -176,6 +179,44 @@ class InitAndImport(unittest.TestCase):
             self.assertIn("re-sealed 0 values", resumed.stdout.decode())
             again = run("import", "--data", str(data), str(gen), check=0).stdout.decode()
             self.assertIn(f"0 stored, {n} duplicate, 0 quarantined", again)
+
+    def test_a_file_of_random_bytes_larger_than_a_message_is_named_with_exit_status_1(self):
+        with tempfile.TemporaryDirectory() as d:
+            data = pathlib.Path(d, "data")
+            run("init", "--data", str(data), check=0)
+            # Over the 32 MiB message limit. Neither an MLLP start byte first nor "MSH" anywhere,
+            # so that the file is one oversized non-message whatever the random draw.
+            noise = bytearray(os.urandom((32 << 20) + (1 << 20)).replace(b"MSH", b"MSX"))
+            noise[0] = ord("x")
+            f = pathlib.Path(d, "noise.bin")
+            f.write_bytes(noise)
+            p = run("import", "--data", str(data), str(f), check=1)
+            self.assertIn("0 stored, 0 duplicate, 1 quarantined, 0 failed", p.stdout.decode())
+            err = p.stderr.decode()
+            self.assertIn(f"{f}: the whole file quarantined (limit_exceeded)", err)
+
+    def test_of_a_good_and_a_bad_message_the_good_is_stored_and_the_bad_named(self):
+        with tempfile.TemporaryDirectory() as d:
+            data = pathlib.Path(d, "data")
+            run("init", "--data", str(data), check=0)
+            gen = pathlib.Path(d, "gen")
+            run("demo-data", "generate", "--patients", "1", "--years", "1", "--seed", "4",
+                "--out", str(gen), check=0)
+            good = sorted(gen.rglob("*.hl7"))[0].read_bytes().rstrip(b"\r\n") + b"\r"
+            bad = b"MSH|^~\\&|A|B|||2026||ORU^R01|X1|P|2.5\rPID|||serial:b^^^X^U\r"
+            f = pathlib.Path(d, "two.hl7")
+            f.write_bytes(good + bad)
+            p = run("import", "--data", str(data), str(f), check=1)
+            self.assertIn("1 stored, 0 duplicate, 1 quarantined, 0 failed", p.stdout.decode())
+            err = p.stderr.decode()
+            self.assertIn(f"{f}: message 2 (byte {len(good)} of the file) quarantined", err)
+            self.assertIn("no OBR segment", err)
+            self.assertNotIn("message 1", err)
+            # The good message is in the store: importing it alone finds a duplicate.
+            alone = pathlib.Path(d, "good.hl7")
+            alone.write_bytes(good)
+            again = run("import", "--data", str(data), str(alone), check=0).stdout.decode()
+            self.assertIn("0 stored, 1 duplicate, 0 quarantined", again)
 
     def test_import_without_init_says_what_to_do(self):
         with tempfile.TemporaryDirectory() as d:
