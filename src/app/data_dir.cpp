@@ -9,10 +9,13 @@
 #include <filesystem>
 
 #include "auth/bootstrap.h"
+#include "base/log.h"
+#include "crypto/key_check.h"
 #include "crypto/signing_key.h"
 #include "net/self_signed.h"
 #include "store/alerts.h"
 #include "store/migrations.h"
+#include "store/rekey.h"
 #include "store/sqlite/sqlite_database.h"
 
 namespace heartbase::app {
@@ -41,6 +44,13 @@ std::string TlsCertificatePath(const DataDirOptions& o) {
 std::string TlsKeyPath(const DataDirOptions& o) {
   return (fs::path(o.root) / "tls" / "key.pem").string();
 }
+std::string KeyCheckPath(const DataDirOptions& o) {
+  return (fs::path(o.root) / "key-check").string();
+}
+
+base::Status RecordKeyCheck(const DataDirOptions& o, const crypto::KeyRing& keys) {
+  return crypto::SaveKeyCheck(KeyCheckPath(o), keys.Check());
+}
 
 base::Result<std::string> InitDataDir(const DataDirOptions& o) {
   if (o.root.empty())
@@ -61,6 +71,9 @@ base::Result<std::string> InitDataDir(const DataDirOptions& o) {
   auto keys = crypto::KeyRing::Generate();
   if (!keys) return keys.error();
   if (auto s = keys->Save(KeyFilePath(o)); !s) return s.error();
+  // Before the database exists, so that no database here is ever without its key check (one
+  // left by an earlier, failed init is replaced).
+  if (auto s = RecordKeyCheck(o, *keys); !s) return s.error();
   auto db = store::OpenSqlite({.path = DatabasePath(o), .create = true});
   if (!db) return db.error();
   auto v = store::Migrate(**db, store::SqliteMigrations(), false);
@@ -98,9 +111,42 @@ base::Result<OpenStore> OpenDataDir(const DataDirOptions& o) {
         base::ErrorCode::kNotFound,
         fmt::format("no database in {}; run heartbase init --data {} first", o.root, o.root));
   }
+  const crypto::KeyCheck ring = out.keys->Check();
+  auto recorded = crypto::LoadKeyCheck(KeyCheckPath(o));
+  if (!recorded) return recorded.error();
+  if (*recorded) {
+    if (auto s = crypto::VerifyKeyCheck(**recorded, ring); !s) {
+      return base::MakeError(s.error().code,
+                             fmt::format("key file {} does not belong to data directory {}: {}; "
+                                         "nothing was read or written",
+                                         KeyFilePath(o), o.root, s.error().message));
+    }
+    // Verified, so every recorded key is in the ring: more keys means a rotation saved the ring
+    // but stopped before recording it. Record it now, before anything is sealed under them.
+    if (ring.data.size() > (**recorded).data.size()) {
+      if (auto s = RecordKeyCheck(o, *out.keys); !s) return s.error();
+      base::log::Info("key_check.recorded", {{"fingerprint", crypto::Fingerprint(ring)},
+                                             {"data_keys", ring.data.size()}});
+    }
+  }
   auto db = store::OpenSqlite({.path = DatabasePath(o)});
   if (!db) return db.error();
   out.db = std::move(*db);
+  if (!*recorded) {
+    // A directory from before key checks: the stored values are the only witness of its ring.
+    // Sampling them reads but writes nothing, and runs before Migrate may upgrade anything.
+    auto sampled = store::OpenSample(*out.db, *out.keys);
+    if (!sampled) {
+      return base::MakeError(
+          sampled.error().code,
+          fmt::format("key file {} (key ring {}) cannot open the data in {} ({}), and the "
+                      "directory has no key check to name its own ring; nothing was written",
+                      KeyFilePath(o), crypto::Fingerprint(ring), o.root, sampled.error().message));
+    }
+    if (auto s = RecordKeyCheck(o, *out.keys); !s) return s.error();
+    base::log::Info("key_check.recorded",
+                    {{"fingerprint", crypto::Fingerprint(ring)}, {"values_opened", *sampled}});
+  }
   auto v = store::Migrate(*out.db, store::SqliteMigrations(), o.allow_upgrade);
   if (!v) return v.error();
   return out;

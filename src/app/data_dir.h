@@ -22,6 +22,7 @@ std::string KeyFilePath(const DataDirOptions& o);
 std::string AuditKeyPath(const DataDirOptions& o);        // DIR/audit-signing.key (0400)
 std::string TlsCertificatePath(const DataDirOptions& o);  // DIR/tls/cert.pem (self-signed)
 std::string TlsKeyPath(const DataDirOptions& o);          // DIR/tls/key.pem (0600)
+std::string KeyCheckPath(const DataDirOptions& o);        // DIR/key-check (0400, no secrets)
 
 // Microseconds since the epoch (the wall clock every command uses).
 std::int64_t NowUs();
@@ -37,8 +38,22 @@ struct OpenStore {
 // kAlreadyExists if a database is already there (init never overwrites data).
 base::Result<std::string> InitDataDir(const DataDirOptions& o);
 
-// Loads the key ring and opens the database, checking the schema version (see store::Migrate).
+// Loads the key ring, refuses it unless it belongs to this data directory, then opens the
+// database, checking the schema version (see store::Migrate). The one way every command opens
+// a data directory.
+//
+// The key check (DIR/key-check, crypto/key_check.h) is verified before the database is opened,
+// so another directory's ring reads and writes nothing: kInvalidArgument naming the key file and
+// the fingerprints of both rings. A ring holding data keys the check lacks (a rotation
+// interrupted before it recorded its new key) is accepted and recorded. A directory made before
+// key checks has none: its ring is tested by opening a sample of the stored sealed values
+// (store::OpenSample; kDataLoss if one fails, nothing written) and then recorded.
 base::Result<OpenStore> OpenDataDir(const DataDirOptions& o);
+
+// Records `keys` as the data directory's key ring (DIR/key-check, written atomically). Called by
+// init, and by key rotation once the ring with its new key is saved, before anything is sealed
+// under that key; from then on the ring without it is refused.
+base::Status RecordKeyCheck(const DataDirOptions& o, const crypto::KeyRing& keys);
 
 // The alert rules in force: the active stored rule set, or the built-in defaults when none was
 // ever activated. kInvalidArgument if the stored text no longer parses (it was checked when it

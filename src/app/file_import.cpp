@@ -7,7 +7,9 @@
 namespace heartbase::app {
 namespace {
 
-void Count(FileTally* t, const base::Result<ingest::Outcome>& r) {
+// `message` and `offset` say where the ingested bytes were in the file (QuarantinedPart).
+void Count(FileTally* t, const base::Result<ingest::Outcome>& r, std::size_t message,
+           std::size_t offset) {
   if (!r) {
     ++t->failed;
     t->last_failure = r.error();
@@ -23,6 +25,13 @@ void Count(FileTally* t, const base::Result<ingest::Outcome>& r) {
       break;
     case ingest::Disposition::kQuarantined:
       ++t->quarantined;
+      if (t->quarantined_parts.size() < FileTally::kMaxNamed) {
+        t->quarantined_parts.push_back(
+            {.message = message,
+             .offset = offset,
+             .reason = r->reason.value_or(
+                 base::MakeError(base::ErrorCode::kInternal, "quarantined without a reason"))});
+      }
       break;
   }
 }
@@ -35,8 +44,10 @@ FileTally ImportFileBytes(ingest::Pipeline& pipeline, std::string_view bytes,
   const std::size_t first = bytes.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && bytes[first] == net::kMllpStart) {
     net::MllpDecoder decoder(max_frame_bytes);
+    std::size_t frames = 0;
     auto s = decoder.Feed(bytes, [&](std::string_view frame) {
-      Count(&t, pipeline.Ingest(frame, source));
+      // The decoder hands over a copy of the frame, so its offset in the file is not known.
+      Count(&t, pipeline.Ingest(frame, source), ++frames, SIZE_MAX);
       return base::Status();
     });
     if (!s || !decoder.idle()) {
@@ -44,18 +55,23 @@ FileTally ImportFileBytes(ingest::Pipeline& pipeline, std::string_view bytes,
       // so the bytes that did not form a frame are never lost.
       base::Error why =
           s ? base::MakeError(base::ErrorCode::kMalformed, "unterminated MLLP frame") : s.error();
-      Count(&t, pipeline.QuarantineBytes(bytes, source, why));
+      Count(&t, pipeline.QuarantineBytes(bytes, source, why), 0, 0);
     }
     return t;
   }
   auto batch = hl7::SplitBatch(bytes);
   if (!batch) {
-    Count(&t, pipeline.Ingest(bytes, source));  // quarantined with the parser's reason
+    Count(&t, pipeline.Ingest(bytes, source), 0, 0);  // quarantined with the parser's reason
     return t;
   }
-  for (const auto& item : batch->messages) Count(&t, pipeline.Ingest(item.bytes, source));
+  std::size_t index = 0;
+  for (const auto& item : batch->messages) {
+    Count(&t, pipeline.Ingest(item.bytes, source), ++index, item.offset);
+  }
   if (!batch->orphans.empty()) {
-    Count(&t, pipeline.QuarantineBytes(bytes, source, hl7::OrphanError(batch->orphans.front())));
+    Count(&t,
+          pipeline.QuarantineBytes(bytes, source, hl7::OrphanError(batch->orphans.front())), 0,
+          0);
   }
   return t;
 }

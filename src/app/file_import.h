@@ -5,15 +5,26 @@
 #include <cstddef>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 #include "ingest/pipeline.h"
 
 namespace heartbase::app {
 
+// Where a quarantined message was in its file, and why, for the operator.
+struct QuarantinedPart {
+  std::size_t message = 0;        // 1-based index of the message in the file; 0 = the whole file
+  std::size_t offset = SIZE_MAX;  // byte offset of the message in the file, SIZE_MAX = unknown
+  base::Error reason;             // never carries patient data (base::Error's contract)
+};
+
 struct FileTally {
+  static constexpr std::size_t kMaxNamed = 100;  // bounds `quarantined_parts` for huge files
+
   std::size_t stored = 0, duplicate = 0, quarantined = 0;
-  std::size_t control_id_reused = 0;        // of `stored`: the sender had used the MSH-10 before
+  std::size_t control_id_reused = 0;               // of `stored`: the sender had used the MSH-10
+  std::vector<QuarantinedPart> quarantined_parts;  // the first kMaxNamed, in file order
   std::size_t failed = 0;                   // messages not stored at all (database unavailable)
   std::optional<base::Error> last_failure;  // why, for the operator
 };

@@ -1,5 +1,6 @@
 // `heartbase init` and `heartbase import`: files or folders (recursive) of HL7 — one message per
 // file, concatenations, batch envelopes or MLLP-framed streams — through the ingest pipeline.
+// Exit status 1 when anything was quarantined, not stored or unreadable; each is named on stderr.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "app/data_dir.h"
 #include "app/file_import.h"
 #include "audit/trail.h"
+#include "crypto/key_check.h"
 #include "ingest/pipeline.h"
 #include "store/patients.h"
 #include "store/review.h"
@@ -37,11 +39,14 @@ int RunInit(const InitCommand& command) {
     std::fprintf(stderr, "heartbase: init: %s\n", token.error().Describe().c_str());
     return 1;
   }
+  auto keys = crypto::KeyRing::Load(KeyFilePath(o));
+  const std::string fingerprint = keys ? crypto::Fingerprint(keys->Check()) : "unreadable";
   std::printf(
-      "initialized %s\n  database: %s\n  key file: %s (mode 0400)\n  audit signing key: %s "
-      "(mode 0400)\n  TLS certificate (self-signed, for localhost): %s\n",
-      o.root.c_str(), DatabasePath(o).c_str(), KeyFilePath(o).c_str(), AuditKeyPath(o).c_str(),
-      TlsCertificatePath(o).c_str());
+      "initialized %s\n  database: %s\n  key file: %s (mode 0400)\n  key ring fingerprint: %s "
+      "(only this ring opens %s)\n  audit signing key: %s (mode 0400)\n  TLS certificate "
+      "(self-signed, for localhost): %s\n",
+      o.root.c_str(), DatabasePath(o).c_str(), KeyFilePath(o).c_str(), fingerprint.c_str(),
+      o.root.c_str(), AuditKeyPath(o).c_str(), TlsCertificatePath(o).c_str());
   std::printf(
       "Keep a copy of the key file apart from backups of the data: without it the\n"
       "patient data cannot be read, and with it a stolen backup can.\n\n"
@@ -147,6 +152,23 @@ int RunImport(const ImportCommand& command) {
     t.control_id_reused += ft.control_id_reused;
     t.quarantined += ft.quarantined;
     t.failed += ft.failed;
+    // Quarantined input is kept, not lost, but it is not in the record either: the operator must
+    // hear of it, by name, and the exit status says so too.
+    for (const QuarantinedPart& q : ft.quarantined_parts) {
+      const std::string where =
+          q.message == 0 ? std::string("the whole file")
+          : q.offset == SIZE_MAX
+              ? fmt::format("message {}", q.message)
+              : fmt::format("message {} (byte {} of the file)", q.message, q.offset);
+      std::fprintf(stderr, "%sheartbase: import: %s: %s quarantined (%s): %s\n", tty ? "\n" : "",
+                   f.c_str(), where.c_str(),
+                   std::string(base::ErrorCodeName(q.reason.code)).c_str(),
+                   q.reason.Describe().c_str());
+    }
+    if (ft.quarantined > ft.quarantined_parts.size()) {
+      std::fprintf(stderr, "heartbase: import: %s: %zu more quarantined\n", f.c_str(),
+                   ft.quarantined - ft.quarantined_parts.size());
+    }
     if (ft.last_failure) {
       std::fprintf(stderr, "\nheartbase: %s: %zu message(s) not stored: %s\n", f.c_str(), ft.failed,
                    ft.last_failure->Describe().c_str());
@@ -198,7 +220,13 @@ int RunImport(const ImportCommand& command) {
     // Stored, not duplicates: the sender had used these control ids (MSH-10) for other bytes.
     std::printf("%zu of the stored messages with a reused control id\n", t.control_id_reused);
   }
-  return t.failed == 0 && t.unreadable == 0 ? 0 : 1;
+  if (t.quarantined > 0) {
+    std::fprintf(stderr,
+                 "heartbase: import: %zu message(s) or file(s) quarantined (kept in the database, "
+                 "not in the record); exit status 1\n",
+                 t.quarantined);
+  }
+  return t.failed == 0 && t.unreadable == 0 && t.quarantined == 0 ? 0 : 1;
 }
 
 }  // namespace heartbase::app

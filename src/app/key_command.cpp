@@ -5,6 +5,7 @@
 
 #include "app/commands.h"
 #include "app/data_dir.h"
+#include "crypto/key_check.h"
 #include "store/rekey.h"
 
 namespace heartbase::app {
@@ -24,7 +25,15 @@ int RunKeyRotate(const KeyRotateCommand& command) {
       std::fprintf(stderr, "heartbase: key rotate: %s\n", s.error().Describe().c_str());
       return 1;
     }
-    std::printf("data key %u is now active\n", keys.active_key_id());
+    // Recorded before anything is sealed under the new key, so that the ring without it is
+    // refused from now on. Should this fail, the next opening records it (see OpenDataDir).
+    if (auto s = RecordKeyCheck(o, keys); !s) {
+      std::fprintf(stderr, "heartbase: key rotate: %s; run again with --resume\n",
+                   s.error().Describe().c_str());
+      return 1;
+    }
+    std::printf("data key %u is now active; key ring fingerprint %s\n", keys.active_key_id(),
+                crypto::Fingerprint(keys.Check()).c_str());
   }
   auto done = store::Rekey(*opened->db, keys, 500, [](const store::RekeyProgress& p) {
     std::fprintf(stderr, "\rre-sealed %lld of %lld values examined",

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <sstream>
@@ -173,6 +174,33 @@ std::array<std::uint8_t, 32> KeyRing::BlindIndex(std::string_view kind,
                             normalized.size());
   crypto_generichash_final(&state, out.data(), out.size());
   return out;
+}
+
+KeyCheck KeyRing::Check() const {
+  KeyCheck check;
+  // The index key is a BLAKE2b key; its label cannot collide with a blind index, whose domain
+  // always starts "hb-index-1:".
+  constexpr std::string_view kIndexLabel = "hb-key-check-1:index";
+  crypto_generichash(check.index.data(), check.index.size(),
+                     reinterpret_cast<const unsigned char*>(kIndexLabel.data()), kIndexLabel.size(),
+                     index_key_.data(), index_key_.size());
+  // A data key is only ever used by the AEAD, so its check is an AEAD tag too: the empty value
+  // sealed under the all-zero nonce. Stored values use random nonces and their own places, so
+  // this tag says nothing about them; and a tag computed from the key reveals nothing of it.
+  const std::array<unsigned char, kNonce> zero_nonce{};
+  for (const DataKey& k : data_keys_) {
+    const std::string ad =
+        AdBytes({.table = "hb-key-check-1", .column = "data-key", .row = k.id}, k.id);
+    KeyCheck::Value tag{};
+    unsigned long long written = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(tag.data(), &written, nullptr, 0,
+                                               reinterpret_cast<const unsigned char*>(ad.data()),
+                                               ad.size(), nullptr, zero_nonce.data(), k.key.data());
+    check.data.emplace_back(k.id, tag);
+  }
+  std::sort(check.data.begin(), check.data.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return check;
 }
 
 base::Status KeyRing::Save(const std::string& path) const {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -23,6 +24,17 @@ struct AssociatedData {
   std::string_view table;
   std::string_view column;
   std::int64_t row = 0;
+};
+
+// Check values of a ring's keys (crypto/key_check.h compares and stores them). Each shows
+// whether two rings hold the same key without revealing anything about it: for a data key, the
+// XChaCha20-Poly1305 tag of an empty value sealed under a fixed nonce with associated data
+// ("hb-key-check-1", "data-key", key id), which no stored value can have; for the index key, a
+// keyed BLAKE2b of a label outside the blind-index domains.
+struct KeyCheck {
+  using Value = std::array<std::uint8_t, 16>;
+  Value index{};
+  std::vector<std::pair<std::uint32_t, Value>> data;  // (key id, check value), ascending ids
 };
 
 // Thread-safety: all const methods may be called concurrently; AddDataKey needs exclusive access.
@@ -56,6 +68,8 @@ class KeyRing {
   void AddDataKey();
   std::uint32_t active_key_id() const { return active_; }
   std::size_t data_key_count() const { return data_keys_.size(); }
+  // The check values of every key of the ring (see KeyCheck).
+  KeyCheck Check() const;
   // The id of the key that sealed `sealed`, if it looks like a sealed value.
   static std::optional<std::uint32_t> KeyIdOf(std::string_view sealed);
 

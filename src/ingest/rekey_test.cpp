@@ -73,5 +73,39 @@ TEST(Rekey, ReSealsEverythingUnderTheNewKeyAndResumes) {
   ASSERT_FALSE(any->empty());
 }
 
+TEST(Rekey, OpenSampleTellsTheDirectorysRingFromAnother) {
+  testing::TempDir dir;
+  auto db = OpenSqlite({.path = dir.File("heartbase.db"), .create = true});
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(Migrate(**db, SqliteMigrations(), false));
+  auto own = crypto::KeyRing::Generate();
+  auto other = crypto::KeyRing::Generate();
+  ASSERT_TRUE(own && other);
+  // An empty database has nothing to test a ring against.
+  EXPECT_EQ(*OpenSample(**db, *other), 0);
+
+  std::vector<std::string> messages;
+  ASSERT_TRUE(
+      demo::Generate({.patients = 3, .years = 1, .seed = 4}, [&](const demo::GeneratedMessage& m) {
+        if (messages.size() < 6) messages.push_back(m.bytes);
+        return base::Status();
+      }));
+  ingest::Pipeline pipeline(**db, *own);
+  for (std::size_t i = 0; i + 1 < messages.size(); ++i)
+    ASSERT_TRUE(pipeline.Ingest(messages[i], "t"));
+  auto opened = OpenSample(**db, *own);
+  ASSERT_TRUE(opened) << opened.error().Describe();
+  EXPECT_GT(*opened, 10);
+  auto refused = OpenSample(**db, *other);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, base::ErrorCode::kDataLoss);
+
+  // A database already written under two rings (the failure key checks prevent): the newest
+  // values are sampled too, so the directory's own ring no longer passes either.
+  ingest::Pipeline wrong(**db, *other);
+  ASSERT_TRUE(wrong.Ingest(messages.back(), "t"));
+  EXPECT_FALSE(OpenSample(**db, *own));
+}
+
 }  // namespace
 }  // namespace heartbase::store

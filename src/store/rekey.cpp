@@ -60,6 +60,30 @@ base::Result<RekeyProgress> Rekey(Database& db, const crypto::KeyRing& keys, int
   return total;
 }
 
+base::Result<std::int64_t> OpenSample(Database& db, const crypto::KeyRing& keys) {
+  auto tx = db.Begin(Access::kRead);
+  if (!tx) return tx.error();
+  std::int64_t opened = 0;
+  for (const SealedColumn& c : kSealed) {
+    for (std::string_view order : {"ASC", "DESC"}) {
+      auto rows = (*tx)->Query(
+          fmt::format("SELECT {}, {} FROM {} WHERE {} IS NOT NULL ORDER BY id {} LIMIT 1", c.key,
+                      c.column, c.table, c.column, order));
+      // A database at an older schema lacks some tables or columns (kInvalidArgument: no such
+      // table/column); the sample is then taken from the columns it has.
+      if (!rows && rows.error().code == base::ErrorCode::kInvalidArgument) break;
+      if (!rows) return rows.error();
+      for (const Row& row : *rows) {
+        std::string column;
+        auto plain = keys.Open(row.Blob(row.size() - 1), PlaceOf(c, row, &column));
+        if (!plain) return plain.error();
+        ++opened;
+      }
+    }
+  }
+  return opened;
+}
+
 base::Result<std::int64_t> CountStale(Database& db, const crypto::KeyRing& keys) {
   auto tx = db.Begin(Access::kRead);
   if (!tx) return tx.error();

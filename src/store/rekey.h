@@ -22,6 +22,12 @@ struct RekeyProgress {
 base::Result<RekeyProgress> Rekey(Database& db, const crypto::KeyRing& keys, int batch = 500,
                                   const std::function<void(const RekeyProgress&)>& progress = {});
 
+// Opens the first and the last value (by id) of every sealed column the schema has, to tell
+// whether `keys` can read this database without walking it: a data directory made before key
+// checks were recorded is tested this way once. Returns how many values were opened (0 for an
+// empty database); kDataLoss naming the table and column when one does not open. Reads only.
+base::Result<std::int64_t> OpenSample(Database& db, const crypto::KeyRing& keys);
+
 // Sealed values not yet under the active key (0 when a rotation is complete).
 base::Result<std::int64_t> CountStale(Database& db, const crypto::KeyRing& keys);
 

@@ -5,6 +5,8 @@ import hashlib
 import json
 import os
 import pathlib
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -14,7 +16,8 @@ BINARY = CORPUS = None
 
 
 def run(*args, check=None):
-    p = subprocess.run([BINARY, *args], capture_output=True, timeout=300)
+    p = subprocess.run([BINARY, *args], capture_output=True, timeout=300,
+                       stdin=subprocess.DEVNULL)
     if check is not None:
         assert p.returncode == check, (p.returncode, p.stderr.decode(errors="replace")[-2000:])
     return p
@@ -189,9 +192,12 @@ class InitAndImport(unittest.TestCase):
             # A stream whose second frame never ends: the first is stored, the file quarantined.
             (extra / "broken.mllp").write_bytes(b"\x0b" + msgs[0].read_bytes() + b"\x1c\r" +
                                                 b"\x0bMSH|^~\\&|cut off")
-            p = run("import", "--data", str(data), str(gen), str(extra), check=0)
+            p = run("import", "--data", str(data), str(gen), str(extra), check=1)
             summary = p.stdout.decode()
             self.assertIn(f"{n} stored, 3 duplicate, 2 quarantined, 0 failed", summary)
+            err = p.stderr.decode()
+            self.assertIn("junk.txt: the whole file quarantined (malformed)", err)
+            self.assertIn("broken.mllp: the whole file quarantined (malformed): unterminated", err)
             again = run("import", "--data", str(data), str(gen), check=0).stdout.decode()
             self.assertIn(f"0 stored, {n} duplicate, 0 quarantined", again)
             # Key rotation re-seals everything; the data stays readable (duplicates found).
@@ -203,10 +209,141 @@ class InitAndImport(unittest.TestCase):
             again = run("import", "--data", str(data), str(gen), check=0).stdout.decode()
             self.assertIn(f"0 stored, {n} duplicate, 0 quarantined", again)
 
+    def test_a_file_of_random_bytes_larger_than_a_message_is_named_with_exit_status_1(self):
+        with tempfile.TemporaryDirectory() as d:
+            data = pathlib.Path(d, "data")
+            run("init", "--data", str(data), check=0)
+            # Over the 32 MiB message limit. Neither an MLLP start byte first nor "MSH" anywhere,
+            # so that the file is one oversized non-message whatever the random draw.
+            noise = bytearray(os.urandom((32 << 20) + (1 << 20)).replace(b"MSH", b"MSX"))
+            noise[0] = ord("x")
+            f = pathlib.Path(d, "noise.bin")
+            f.write_bytes(noise)
+            p = run("import", "--data", str(data), str(f), check=1)
+            self.assertIn("0 stored, 0 duplicate, 1 quarantined, 0 failed", p.stdout.decode())
+            err = p.stderr.decode()
+            self.assertIn(f"{f}: the whole file quarantined (limit_exceeded)", err)
+
+    def test_of_a_good_and_a_bad_message_the_good_is_stored_and_the_bad_named(self):
+        with tempfile.TemporaryDirectory() as d:
+            data = pathlib.Path(d, "data")
+            run("init", "--data", str(data), check=0)
+            gen = pathlib.Path(d, "gen")
+            run("demo-data", "generate", "--patients", "1", "--years", "1", "--seed", "4",
+                "--out", str(gen), check=0)
+            good = sorted(gen.rglob("*.hl7"))[0].read_bytes().rstrip(b"\r\n") + b"\r"
+            bad = b"MSH|^~\\&|A|B|||2026||ORU^R01|X1|P|2.5\rPID|||serial:b^^^X^U\r"
+            f = pathlib.Path(d, "two.hl7")
+            f.write_bytes(good + bad)
+            p = run("import", "--data", str(data), str(f), check=1)
+            self.assertIn("1 stored, 0 duplicate, 1 quarantined, 0 failed", p.stdout.decode())
+            err = p.stderr.decode()
+            self.assertIn(f"{f}: message 2 (byte {len(good)} of the file) quarantined", err)
+            self.assertIn("no OBR segment", err)
+            self.assertNotIn("message 1", err)
+            # The good message is in the store: importing it alone finds a duplicate.
+            alone = pathlib.Path(d, "good.hl7")
+            alone.write_bytes(good)
+            again = run("import", "--data", str(data), str(alone), check=0).stdout.decode()
+            self.assertIn("0 stored, 1 duplicate, 0 quarantined", again)
+
     def test_import_without_init_says_what_to_do(self):
         with tempfile.TemporaryDirectory() as d:
             p = run("import", "--data", d, d, check=1)
             self.assertIn("key file", p.stderr.decode())
+
+
+def init(data):
+    """Initializes a data directory; returns the fingerprint of its key ring from init's report."""
+    out = run("init", "--data", str(data), check=0).stdout.decode()
+    return re.search(r"key ring fingerprint: (\S+)", out).group(1)
+
+
+def snapshot(data):
+    """Bytes and modification time of every file of a data directory."""
+    return {str(p.relative_to(data)): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(data.rglob("*")) if p.is_file()}
+
+
+class KeyCheck(unittest.TestCase):
+    def commands(self, data, key_file, messages):
+        with_keys = ["--data", str(data), "--key-file", str(key_file)]
+        return [
+            ["serve", *with_keys, "--mllp-listen", "127.0.0.1:0", "--https-listen", "none"],
+            ["import", *with_keys, str(messages)],
+            ["key", "rotate", *with_keys],
+            ["key", "rotate", "--resume", *with_keys],
+            ["user", "add", *with_keys, "--name", "ann", "--role", "clinician", "--no-password"],
+            ["user", "disable", *with_keys, "--name", "ann"],
+            ["user", "enable", *with_keys, "--name", "ann"],
+            ["user", "reset-mfa", *with_keys, "--name", "ann"],
+            ["clinic", "add", *with_keys, "--name", "North"],
+            ["token", "create", *with_keys, "--user", "ann", "--scope", "patient.read"],
+            ["audit", "verify", *with_keys],
+            ["outbox", "status", *with_keys],
+            ["outbox", "enqueue-test", *with_keys, "--to", "a@example.org"],
+        ]
+
+    def test_every_command_refuses_another_directorys_key_ring_and_changes_nothing(self):
+        with tempfile.TemporaryDirectory() as d:
+            a, b = pathlib.Path(d, "a"), pathlib.Path(d, "b")
+            fa, fb = init(a), init(b)
+            self.assertNotEqual(fa, fb)
+            gen = pathlib.Path(d, "gen")
+            run("demo-data", "generate", "--patients", "3", "--years", "1", "--seed", "2",
+                "--out", str(gen), check=0)
+            (gen / "facts.jsonl").unlink()
+            n = len(list(gen.rglob("*.hl7")))
+            run("import", "--data", str(a), str(gen), check=0)
+            before = snapshot(a)
+            for command in self.commands(a, b / "keyring", gen):
+                with self.subTest(command=" ".join(command[:2])):
+                    p = run(*command)
+                    err = p.stderr.decode()
+                    self.assertNotEqual(p.returncode, 0, err)
+                    self.assertIn("does not belong to data directory", err)
+                    self.assertIn(fa, err)
+                    self.assertIn(fb, err)
+                    self.assertEqual(snapshot(a), before)
+            # The directory's own ring still reads everything.
+            again = run("import", "--data", str(a), str(gen), check=0).stdout.decode()
+            self.assertIn(f"0 stored, {n} duplicate", again)
+
+    def test_rotation_refuses_the_ring_from_before_it(self):
+        with tempfile.TemporaryDirectory() as d:
+            a = pathlib.Path(d, "a")
+            init(a)
+            old = pathlib.Path(d, "old-keyring")
+            shutil.copy(a / "keyring", old)
+            os.chmod(old, 0o400)
+            rotated = run("key", "rotate", "--data", str(a), check=0).stdout.decode()
+            new = re.search(r"key ring fingerprint (\S+)", rotated).group(1)
+            p = run("outbox", "status", "--data", str(a), "--key-file", str(old), check=1)
+            self.assertIn("lacks data key 2", p.stderr.decode())
+            self.assertIn(new, p.stderr.decode())
+            run("outbox", "status", "--data", str(a), check=0)
+
+    def test_a_directory_without_key_check_tests_the_ring_on_its_data_then_records_it(self):
+        with tempfile.TemporaryDirectory() as d:
+            a, b = pathlib.Path(d, "a"), pathlib.Path(d, "b")
+            fa, fb = init(a), init(b)
+            gen = pathlib.Path(d, "gen")
+            run("demo-data", "generate", "--patients", "2", "--years", "1", "--seed", "3",
+                "--out", str(gen), check=0)
+            (gen / "facts.jsonl").unlink()
+            run("import", "--data", str(a), str(gen), check=0)
+            (a / "key-check").unlink()  # as made by heartbase before key checks
+            before = snapshot(a)
+            p = run("outbox", "status", "--data", str(a), "--key-file", str(b / "keyring"),
+                    check=1)
+            self.assertIn(fb, p.stderr.decode())
+            self.assertIn("failed authentication", p.stderr.decode())
+            self.assertEqual(snapshot(a), before)
+            run("outbox", "status", "--data", str(a), check=0)
+            self.assertIn(fa, (a / "key-check").read_text())
+            p = run("outbox", "status", "--data", str(a), "--key-file", str(b / "keyring"),
+                    check=1)
+            self.assertIn(fa, p.stderr.decode())
 
 
 if __name__ == "__main__":
