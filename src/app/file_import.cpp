@@ -69,8 +69,7 @@ FileTally ImportFileBytes(ingest::Pipeline& pipeline, std::string_view bytes,
     Count(&t, pipeline.Ingest(item.bytes, source), ++index, item.offset);
   }
   if (!batch->orphans.empty()) {
-    Count(&t,
-          pipeline.QuarantineBytes(bytes, source, hl7::OrphanError(batch->orphans.front())), 0,
+    Count(&t, pipeline.QuarantineBytes(bytes, source, hl7::OrphanError(batch->orphans.front())), 0,
           0);
   }
   return t;

@@ -201,8 +201,11 @@ namespace {
 
 // docs/rules.md: its example parses, and its table names every rule with its default severity.
 TEST(RuleSetDocs, ExampleParsesAndTableListsEveryRule) {
-  // The source file's own path (absolute in this build) locates the repository.
-  std::ifstream file(std::filesystem::path(__FILE__).parent_path() / "../../docs/rules.md");
+  // The module's test data directory (an absolute path set by CMake; __FILE__ is relative when
+  // ccache rewrites paths) locates the repository: src/rules/testdata → the root.
+  std::ifstream file(
+      std::filesystem::path(HB_TESTDATA_DIR).parent_path().parent_path().parent_path() /
+      "docs/rules.md");
   ASSERT_TRUE(file) << "docs/rules.md not found";
   const std::string doc((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   const auto begin = doc.find("```toml\n");

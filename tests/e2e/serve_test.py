@@ -140,8 +140,8 @@ class ServeTest(unittest.TestCase):
         p = run("import", "--data", str(self.data), *map(str, self.files[:3]))
         self.assertIn("0 stored, 3 duplicate", p.stdout.decode())
         log = server.log.read_text()
-        self.assertRegex(log, r"info watch.file inode=\d+ stored=2 duplicate=0 quarantined=0")
-        self.assertRegex(log, r"warn watch.file inode=\d+ stored=0 duplicate=0 quarantined=1")
+        self.assertRegex(log, r"info watch.file inode=\d+ stored=2 duplicate=0 control_id_reused=0 quarantined=0")
+        self.assertRegex(log, r"warn watch.file inode=\d+ stored=0 duplicate=0 control_id_reused=0 quarantined=1")
         # No name, MRN, birth date or serial of any message sent appears in the log.
         for m in self.messages[:4]:
             pid = next(l for l in m.split(b"\r") if l.startswith(b"PID|")).split(b"|")
