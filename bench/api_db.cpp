@@ -513,7 +513,8 @@ int Run(int argc, char** argv) {
                 item.in.session_time ? item.in.session_time->ToUnixMicros() + 3'600'000'000LL : 0;
             auto raw = store::PutBlob(tx, *keys, "hl7", item.raw, received);
             if (!raw) return raw.error();
-            auto match = store::MatchPatient(tx, *keys, item.in, received);
+            auto match = store::MatchPatient(
+                tx, *keys, item.in, store::ClinicScope{.clinics = {1}, .any = true}, received);
             if (!match) return match.error();
             auto inserted = store::InsertInterrogation(tx, *keys, item.in, *match, *raw, received);
             if (!inserted) return inserted.error();

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -51,7 +52,8 @@ struct ApiOptions {
   const auth::Blocklist* blocklist = nullptr;
   // Ingests an uploaded HL7 file (one message, a batch, or MLLP frames) through the same
   // pipeline as MLLP; unset = uploads answer 503.
-  std::function<UploadTally(std::string_view bytes)> upload;
+  // `clinics` are the uploading caller's clinics: the feed delivers for them only.
+  std::function<UploadTally(std::string_view bytes, std::span<const std::int64_t> clinics)> upload;
   // The alert rules in force (shared with ingest); activation replaces them. nullptr = the rule
   // routes answer 503 where they need it.
   std::shared_ptr<rules::RuleBook> rules;

@@ -11,6 +11,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "api/internal/context.h"
@@ -194,6 +195,38 @@ class ApiTest : public ::testing::Test {
     return {{"cookie", session}, {"x-csrf-token", r.body.substr(at, r.body.find('"', at) - at)}};
   }
 
+  // An administrator with TOTP, just signed in (which counts as a fresh re-authentication for a
+  // few minutes): the cookie and CSRF headers of the session.
+  std::vector<std::pair<std::string, std::string>> SteppedUpAdministrator() {
+    const std::string pw = "quartz meadow lantern ninety";
+    AddPerson("root-admin", Role::kAdministrator, pw, true);
+    auto first = SignIn("root-admin", pw);
+    auto enrol =
+        Call("POST", "/api/v1/auth/mfa/enroll", first, fmt::format(R"({{"password":"{}"}})", pw));
+    const auto s0 = enrol.body.find("\"secret\":\"") + 10;
+    const std::string secret =
+        *auth::Base32Decode(enrol.body.substr(s0, enrol.body.find('"', s0) - s0));
+    const auto code_at = [&](std::int64_t t) {
+      return auth::HotpCode(secret, static_cast<std::uint64_t>(auth::TotpStep(t)), 6);
+    };
+    EXPECT_EQ(Call("POST", "/api/v1/auth/mfa/confirm", first,
+                   fmt::format(R"({{"code":"{}"}})", code_at(now_)))
+                  .status,
+              200);
+    now_ += 31'000'000;
+    auto login = Call(
+        "POST", "/api/v1/auth/login", {},
+        fmt::format(R"({{"name":"root-admin","password":"{}","totp":"{}"}})", pw, code_at(now_)));
+    EXPECT_EQ(login.status, 200) << login.body;
+    std::string session;
+    for (const auto& [k, v] : login.headers) {
+      if (k == "Set-Cookie") session = v.substr(0, v.find(';'));
+    }
+    const auto at = login.body.find("\"csrf_token\":\"") + 14;
+    return {{"cookie", session},
+            {"x-csrf-token", login.body.substr(at, login.body.find('"', at) - at)}};
+  }
+
   std::vector<std::string> AuditActions() {
     auto tx = db_->Begin(store::Access::kRead);
     std::vector<std::string> out;
@@ -267,6 +300,8 @@ TEST_F(ApiTest, RouteInventoryMatchesThePermissionTable) {
       {"GET /api/v1/admin/outbox", false},
       {"GET /api/v1/admin/feeds", false},
       {"GET /api/v1/admin/store", false},
+      {"GET /api/v1/admin/unassigned", false},
+      {"POST /api/v1/admin/patients/{id}/move", false},
       {"GET /api/v1/rules", false},
       {"GET /api/v1/rules/{id}", false},
       {"POST /api/v1/rules", false},
@@ -799,6 +834,97 @@ TEST_F(ApiTest, UnmatchedInterrogationIsLinkedToAnExistingPatient) {
             patient_);
 }
 
+// Another clinic cannot take a clinic's unmatched patients: whatever the interrogation's state
+// (unmatched, matched, missing) another clinic's link answers the same 404 and changes nothing;
+// enumerating ids claims nothing. Linking never moves a patient between clinics.
+TEST_F(ApiTest, AnotherClinicCannotClaimUnmatchedInterrogations) {
+  ingest::Pipeline pipeline(*db_, *keys_);
+  const store::ClinicScope clinic1{.clinics = {1}};
+  auto unmatched = pipeline.Ingest(Message("C7", "RNB204511S", "Other", "MRN7"), "test", clinic1);
+  ASSERT_TRUE(unmatched);
+  ASSERT_TRUE(unmatched->new_patient);
+  const auto patient_of = [&](std::int64_t interrogation) {
+    auto tx = db_->Begin(store::Access::kRead);
+    const store::Param p[] = {{"id", interrogation}};
+    return (
+        *(*tx)->Query("SELECT p.id, p.clinic_id, p.unmatched FROM interrogation i JOIN "
+                      "patient p ON p.id = i.patient_id WHERE i.id = :id",
+                      p))[0];
+  };
+  const store::Row before = patient_of(unmatched->id);
+  EXPECT_EQ(before.Int(1), 1);
+  // Clinic 2's physician and device clinician, by token: every id from 1 to 50, both bodies.
+  std::set<std::string> answers;
+  for (const char* user : {"physician-2", "device_clinician-2"}) {
+    for (int id = 1; id <= 50; ++id) {
+      for (const std::string& body :
+           {std::string(R"({"create":true})"), fmt::format(R"({{"patient_id":{}}})", patient_)}) {
+        auto r = Call("POST", fmt::format("/api/v1/interrogations/{}/link", id),
+                      {{"authorization", "Bearer " + tokens_[user]}}, body);
+        EXPECT_EQ(r.status, 404) << user << " " << id << " " << r.body;
+        answers.insert(r.body.substr(0, r.body.find("correlation_id")));
+      }
+    }
+  }
+  EXPECT_EQ(answers.size(), 1u);  // one answer for unmatched, matched and missing alike
+  const store::Row after = patient_of(unmatched->id);
+  EXPECT_EQ(after.Int(0), before.Int(0));
+  EXPECT_EQ(after.Int(1), 1);
+  EXPECT_EQ(after.Int(2), 1);  // still unmatched, still clinic 1's
+  // Clinic 1 may not move it elsewhere by linking or accepting.
+  auto moved = Call("POST", fmt::format("/api/v1/interrogations/{}/link", unmatched->id),
+                    {{"authorization", "Bearer " + tokens_["physician-1"]}},
+                    R"({"create":true,"clinic_id":2})");
+  EXPECT_EQ(moved.status, 400) << moved.body;
+  auto accepted =
+      Call("POST", fmt::format("/api/v1/interrogations/{}/link", unmatched->id),
+           {{"authorization", "Bearer " + tokens_["physician-1"]}}, R"({"create":true})");
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  EXPECT_EQ(patient_of(unmatched->id).Int(1), 1);
+}
+
+// A feed configured with no clinic delivers into the unassigned pool: no clinic's users see it;
+// an administrator lists it and moves the patient, with a reason that is sealed in the trail.
+TEST_F(ApiTest, TheUnassignedPoolIsRoutedOnlyByAnAdministrator) {
+  ingest::Pipeline pipeline(*db_, *keys_);
+  auto pooled =
+      pipeline.Ingest(Message("C8", "RNB204599S", "Pooled", "MRN8"), "test", store::ClinicScope{});
+  ASSERT_TRUE(pooled);
+  for (const char* user : {"physician-1", "physician-2", "device_clinician-1"}) {
+    auto list = As(user, "GET", "/api/v1/interrogations?unmatched=1");
+    EXPECT_EQ(list.body.find(fmt::format("\"id\":{},", pooled->id)), std::string::npos) << user;
+    EXPECT_EQ(As(user, "GET", fmt::format("/api/v1/interrogations/{}", pooled->id)).status, 404);
+  }
+  EXPECT_EQ(As("physician-1", "GET", "/api/v1/admin/unassigned").status, 403);
+  auto tx = db_->Begin(store::Access::kRead);
+  const store::Param p[] = {{"id", pooled->id}};
+  const std::int64_t patient =
+      (*(*tx)->Query("SELECT patient_id FROM interrogation WHERE id = :id", p))[0].Int(0);
+  tx->reset();
+  EXPECT_EQ(
+      As("physician-1", "POST", fmt::format("/api/v1/admin/patients/{}/move", patient)).status,
+      403);
+  const auto h = SteppedUpAdministrator();
+  auto pool = Call("GET", "/api/v1/admin/unassigned", h);
+  ASSERT_EQ(pool.status, 200) << pool.body;
+  EXPECT_NE(pool.body.find(fmt::format("\"id\":{},", pooled->id)), std::string::npos);
+  EXPECT_EQ(pool.body.find("Pooled"), std::string::npos);  // ids and senders, no names
+  const std::string move = fmt::format("/api/v1/admin/patients/{}/move", patient);
+  EXPECT_EQ(Call("POST", move, h, R"({"clinic_id":1})").status, 400);  // no reason
+  EXPECT_EQ(Call("POST", move, h, R"({"clinic_id":77,"reason":"x"})").status, 400);
+  auto moved = Call("POST", move, h, R"({"clinic_id":1,"reason":"Pooled Smith is ours"})");
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  auto list = As("physician-1", "GET", "/api/v1/interrogations?unmatched=1");
+  EXPECT_NE(list.body.find(fmt::format("\"id\":{},", pooled->id)), std::string::npos);
+  auto rtx = db_->Begin(store::Access::kRead);
+  auto audit = (*rtx)->Query(
+      "SELECT detail, note FROM audit_event WHERE action = 'patient.move' ORDER BY seq DESC");
+  ASSERT_TRUE(audit);
+  ASSERT_FALSE(audit->empty());
+  EXPECT_NE((*audit)[0].Text(0).find("from_clinic=0 to_clinic=1"), std::string::npos);
+  EXPECT_EQ((*audit)[0].Blob(1).find("Pooled"), std::string::npos);  // sealed
+}
+
 // Administration needs a fresh re-authentication (with the second factor): without it the
 // answer is step_up_required.
 TEST_F(ApiTest, AdministrationNeedsStepUp) {
@@ -937,8 +1063,9 @@ TEST_F(ApiTest, BootstrapIsRefusedOnceUsersExist) {
 
 TEST_F(ApiTest, HL7UploadGoesThroughThePipeline) {
   ingest::Pipeline pipeline(*db_, *keys_);
-  options_.upload = [&](std::string_view bytes) {
-    auto out = pipeline.Ingest(bytes, "upload");
+  options_.upload = [&](std::string_view bytes, std::span<const std::int64_t> clinics) {
+    auto out = pipeline.Ingest(bytes, "upload",
+                               store::ClinicScope{.clinics = {clinics.begin(), clinics.end()}});
     UploadTally t;
     if (!out) {
       ++t.failed;

@@ -406,31 +406,45 @@ base::Result<net::HttpResponse> LinkInterrogation(Context& ctx, store::Transacti
     if (row.error().code != base::ErrorCode::kNotFound) return row.error();
     return ErrorResponse(ctx, 404, "not_found", "no such resource");
   }
+  // Authorization before any state: another clinic's interrogation is 404 whether it is
+  // unmatched, matched or missing, so ids cannot be enumerated through this route.
+  auto decision =
+      AuthorizeObject(ctx, *tx, Permission::kPatientWrite, row->clinic_id, "unmatched.resolve",
+                      "interrogation", std::to_string(*id), row->patient_id);
+  if (!decision) return decision.error();
+  if (*decision) return std::move(**decision);
   if (!row->unmatched) {
     return ErrorResponse(ctx, 409, "conflict", "the interrogation is already matched");
   }
-  std::int64_t clinic = 0;
+  // Linking and accepting keep the patient in its clinic (the clinic of the feed that delivered
+  // it); moving a patient between clinics is an administrator's act of its own.
+  if (auto clinic = body->Int("clinic_id"); clinic && *clinic != row->clinic_id) {
+    return ErrorResponse(ctx, 400, "bad_request",
+                         "linking does not move patients between clinics; an administrator "
+                         "moves the patient (POST /api/v1/admin/patients/{id}/move)");
+  }
   std::int64_t into = row->patient_id;
   if (target) {
-    auto p = store::GetPatient(*tx, ctx.services.keys, *target);
-    if (!p) {
-      if (p.error().code != base::ErrorCode::kNotFound) return p.error();
+    auto clinic = store::GetPatientClinic(*tx, *target);
+    if (!clinic) {
+      if (clinic.error().code != base::ErrorCode::kNotFound) return clinic.error();
       return ErrorResponse(ctx, 404, "not_found", "no such patient");
     }
-    clinic = p->clinic_id;
+    auto allowed =
+        AuthorizeObject(ctx, *tx, Permission::kPatientWrite, *clinic, "unmatched.resolve",
+                        "patient", std::to_string(*target), *target);
+    if (!allowed) return allowed.error();
+    if (*allowed) return std::move(**allowed);
+    if (*clinic != row->clinic_id) {
+      return ErrorResponse(ctx, 409, "conflict",
+                           "the patients belong to different clinics; an administrator moves a "
+                           "patient between clinics first");
+    }
     into = *target;
-  } else {
-    const auto clinics = VisibleClinics(ctx);
-    clinic = body->Int("clinic_id")
-                 .value_or(clinics.empty() || clinics.front() < 0 ? 0 : clinics.front());
   }
-  auto decision = AuthorizeObject(ctx, *tx, Permission::kPatientWrite, clinic, "unmatched.resolve",
-                                  "patient", std::to_string(into), into);
-  if (!decision) return decision.error();
-  if (*decision) return std::move(**decision);
   const base::Status s =
       target ? store::LinkUnmatchedPatient(*tx, ctx.services.keys, row->patient_id, into)
-             : store::AcceptUnmatchedPatient(*tx, into, clinic);
+             : store::AcceptUnmatchedPatient(*tx, into);
   if (!s) {
     if (s.error().code == base::ErrorCode::kAlreadyExists) {
       return ErrorResponse(ctx, 409, "conflict", "the patient is already matched");
@@ -459,7 +473,12 @@ base::Result<net::HttpResponse> UploadHl7(Context& ctx, store::Transaction*) {
     return ErrorResponse(ctx, 503, "unavailable", "uploads are not enabled on this server");
   }
   if (ctx.request.body.empty()) return ErrorResponse(ctx, 400, "bad_request", "the body is empty");
-  const UploadTally t = ctx.services.options.upload(ctx.request.body);
+  // The caller's own clinics (not a break-glass widening): what an upload may write to.
+  std::vector<std::int64_t> clinics;
+  for (auth::ClinicId c : ctx.caller->subject.clinics) {
+    clinics.push_back(static_cast<std::int64_t>(c));
+  }
+  const UploadTally t = ctx.services.options.upload(ctx.request.body, clinics);
   auto status = ctx.services.commit.Run([&](store::Transaction& tx) -> base::Status {
     return Audit(ctx, tx, "hl7.upload", "interrogation", "", std::nullopt,
                  t.failed == 0 ? "success" : "failure",

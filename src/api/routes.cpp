@@ -106,6 +106,14 @@ constexpr Route kRoutes[] = {
     {"GET", "/api/v1/admin/feeds", Access::kSignedIn, Permission::kUserAdmin,
      "Feed problems: senders that reused a control id for other bytes, newest quarantined input",
      &FeedStatus},
+    {"GET", "/api/v1/admin/unassigned", Access::kSignedIn, Permission::kUserAdmin,
+     "Interrogations in the unassigned pool (from senders configured with no clinic): ids, "
+     "sender, times; route them by moving the patient",
+     &ListUnassigned},
+    {"POST", "/api/v1/admin/patients/{id}/move", Access::kSignedIn, Permission::kUserAdmin,
+     "Move a patient (with its devices, interrogations and alerts) to another clinic: "
+     "{\"clinic_id\", \"reason\"}; the reason is sealed in the audit trail",
+     &MovePatient},
     {"GET", "/api/v1/admin/store", Access::kSignedIn, Permission::kUserAdmin,
      "The store: damaged or not (writes stop when it is), and the newest scheduled verification",
      &StoreStatus},
@@ -192,7 +200,7 @@ net::HttpResponse ErrorResponse(const Context& ctx, int status, std::string_view
 base::Status Audit(Context& ctx, store::Transaction& tx, std::string_view action,
                    std::string_view object_type, std::string_view object_id,
                    std::optional<std::int64_t> patient_id, std::string_view outcome,
-                   std::string_view detail) {
+                   std::string_view detail, std::string_view note) {
   audit::Event e;
   e.time_us = ctx.now_us;
   if (ctx.caller) {
@@ -211,6 +219,11 @@ base::Status Audit(Context& ctx, store::Transaction& tx, std::string_view action
   e.outcome = std::string(outcome);
   e.detail += fmt::format("correlation={}", ctx.correlation_id);
   if (!detail.empty()) e.detail += fmt::format(" {}", detail);
+  if (!note.empty()) {
+    // Free text (a reason typed by a person) may name a patient: it is sealed in the trail.
+    e.note = std::string(note);
+    return audit::Append(tx, e, ctx.services.keys);
+  }
   if (ctx.deferred) {
     ctx.pending_audit.push_back(std::move(e));
     return {};

@@ -47,6 +47,7 @@ struct ImportCommand {
   std::size_t max_frame_bytes = 32u << 20;
   std::string history_before;   // YYYY-MM-DD: earlier sessions were signed in a previous system
   bool known_patients = false;  // patients created by the import are known, not unmatched
+  std::int64_t clinic = 1;      // where new patients land
 };
 int RunImport(const ImportCommand& command);
 
@@ -65,6 +66,7 @@ struct ServeCommand {
   int missed_scan_interval_s = 3600;            // the missed-transmission check
   std::vector<std::string> notify_alerts;       // SEVERITY:CHANNEL:RECIPIENT
   std::vector<std::string> notify_signoffs;     // CHANNEL:RECIPIENT
+  std::vector<std::string> feeds;               // APP|FACILITY=CLINIC[,CLINIC…] or *=CLINIC
   int watch_interval_ms = 1000;
   std::string notify_socket;     // empty = no socket for heartbase notify (docs/notify.md)
   std::int64_t notify_uid = -1;  // the only uid allowed on it; -1 = the uid serve runs as

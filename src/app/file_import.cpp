@@ -36,10 +36,18 @@ void Count(FileTally* t, const base::Result<ingest::Outcome>& r, std::size_t mes
   }
 }
 
+base::Result<ingest::Outcome> IngestOne(ingest::Pipeline& pipeline, std::string_view message,
+                                        std::string_view source, const FeedOf& feed_of) {
+  auto feed = feed_of(message);
+  if (!feed) return pipeline.QuarantineBytes(message, source, feed.error());
+  return pipeline.Ingest(message, source, *feed);
+}
+
 }  // namespace
 
 FileTally ImportFileBytes(ingest::Pipeline& pipeline, std::string_view bytes,
-                          std::string_view source, std::size_t max_frame_bytes) {
+                          std::string_view source, std::size_t max_frame_bytes,
+                          const FeedOf& feed_of) {
   FileTally t;
   const std::size_t first = bytes.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && bytes[first] == net::kMllpStart) {
@@ -47,7 +55,7 @@ FileTally ImportFileBytes(ingest::Pipeline& pipeline, std::string_view bytes,
     std::size_t frames = 0;
     auto s = decoder.Feed(bytes, [&](std::string_view frame) {
       // The decoder hands over a copy of the frame, so its offset in the file is not known.
-      Count(&t, pipeline.Ingest(frame, source), ++frames, SIZE_MAX);
+      Count(&t, IngestOne(pipeline, frame, source, feed_of), ++frames, SIZE_MAX);
       return base::Status();
     });
     if (!s || !decoder.idle()) {
@@ -61,12 +69,12 @@ FileTally ImportFileBytes(ingest::Pipeline& pipeline, std::string_view bytes,
   }
   auto batch = hl7::SplitBatch(bytes);
   if (!batch) {
-    Count(&t, pipeline.Ingest(bytes, source), 0, 0);  // quarantined with the parser's reason
+    Count(&t, IngestOne(pipeline, bytes, source, feed_of), 0, 0);  // quarantined: no message
     return t;
   }
   std::size_t index = 0;
   for (const auto& item : batch->messages) {
-    Count(&t, pipeline.Ingest(item.bytes, source), ++index, item.offset);
+    Count(&t, IngestOne(pipeline, item.bytes, source, feed_of), ++index, item.offset);
   }
   if (!batch->orphans.empty()) {
     Count(&t, pipeline.QuarantineBytes(bytes, source, hl7::OrphanError(batch->orphans.front())), 0,

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
 
 #include "base/error.h"
 #include "ingest/pipeline.h"
+#include "store/patients.h"
 
 namespace heartbase::app {
 
@@ -32,7 +34,12 @@ struct FileTally {
 // Ingests every message in `bytes`. Bytes that form no message (stray lines, an unterminated MLLP
 // frame) are quarantined with the whole file, so nothing is lost. Returns what happened to each
 // message; when `failed` is non-zero the caller should keep the file and try again later.
+// The clinic scope of one message of the file by the channel it came through (app/feeds.h); an
+// error quarantines the message with that reason.
+using FeedOf = std::function<base::Result<store::ClinicScope>(std::string_view message)>;
+
 FileTally ImportFileBytes(ingest::Pipeline& pipeline, std::string_view bytes,
-                          std::string_view source, std::size_t max_frame_bytes);
+                          std::string_view source, std::size_t max_frame_bytes,
+                          const FeedOf& feed_of);
 
 }  // namespace heartbase::app

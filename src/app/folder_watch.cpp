@@ -135,7 +135,8 @@ void FolderWatch::Scan() {
                                             {"moved", moved ? "failed/" : "no"}});
       continue;
     }
-    const FileTally t = ImportFileBytes(pipeline_, bytes, "watch", options_.max_frame_bytes);
+    const FileTally t =
+        ImportFileBytes(pipeline_, bytes, "watch", options_.max_frame_bytes, options_.feed_of);
     if (t.failed > 0) {
       // Not stored: keep the file for the next scan.
       base::log::Error("watch.file_not_stored",

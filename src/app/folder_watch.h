@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "app/file_import.h"
 #include "base/result.h"
 #include "ingest/pipeline.h"
 
@@ -25,6 +26,7 @@ struct FolderWatchOptions {
   std::chrono::milliseconds interval{1000};
   std::uint64_t max_file_bytes = 256u << 20;  // larger files go to failed/ unread
   std::size_t max_frame_bytes = 32u << 20;
+  FeedOf feed_of;  // the clinics each message's sender delivers for (app/feeds.h)
 };
 
 // Outcomes: every message stored or already stored → done/; anything quarantined, unreadable or

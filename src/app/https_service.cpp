@@ -121,10 +121,14 @@ base::Result<std::unique_ptr<HttpsService>> HttpsService::Start(const HttpsServi
     service->site_ = std::move(*site);
     api_options.static_files = &*service->site_;
   }
-  if (options.pipeline != nullptr) {
-    api_options.upload = [pipeline = options.pipeline,
-                          max = options.max_frame_bytes](std::string_view bytes) {
-      const FileTally t = ImportFileBytes(*pipeline, bytes, "upload", max);
+  if (options.pipeline != nullptr && options.feeds != nullptr) {
+    api_options.upload = [pipeline = options.pipeline, feeds = options.feeds,
+                          max = options.max_frame_bytes](std::string_view bytes,
+                                                         std::span<const std::int64_t> clinics) {
+      // An upload delivers for the token's clinics, narrowed to those its sender is mapped to.
+      const FileTally t = ImportFileBytes(
+          *pipeline, bytes, "upload", max,
+          [&](std::string_view message) { return feeds->ForUpload(message, clinics); });
       return api::UploadTally{.stored = t.stored,
                               .duplicate = t.duplicate,
                               .quarantined = t.quarantined,

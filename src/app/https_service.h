@@ -13,6 +13,7 @@
 
 #include "api/api.h"
 #include "app/data_dir.h"
+#include "app/feeds.h"
 #include "auth/login.h"
 #include "base/result.h"
 #include "crypto/signing_key.h"
@@ -28,6 +29,7 @@ struct HttpsServiceOptions {
   std::chrono::seconds checkpoint_interval{10};
   std::string web_root;                     // the built web application; empty = API only
   ingest::Pipeline* pipeline = nullptr;     // HL7 uploads; nullptr = uploads answer 503
+  const FeedMap* feeds = nullptr;           // senders' clinics, for uploads (required with it)
   std::size_t max_frame_bytes = 32u << 20;  // for MLLP-framed uploads
   std::shared_ptr<rules::RuleBook> rules;   // the rule set in force (rule administration)
   std::vector<api::ApiOptions::SignoffRecipient> signoff_recipients;  // told of each sign-off

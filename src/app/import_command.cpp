@@ -109,6 +109,23 @@ int RunImport(const ImportCommand& command) {
                  rule_book.error().Describe().c_str());
     return 1;
   }
+  // The import acts as the system (whoever runs it holds the key file): messages for known
+  // devices go to their patient in whatever clinic, new patients land in --clinic.
+  const store::ClinicScope feed{.clinics = {command.clinic}, .any = true};
+  {
+    auto tx = opened->db->Begin(store::Access::kRead);
+    if (!tx) {
+      std::fprintf(stderr, "heartbase: import: %s\n", tx.error().Describe().c_str());
+      return 1;
+    }
+    const store::Param p[] = {{"id", command.clinic}};
+    auto rows = (*tx)->Query("SELECT 1 FROM clinic WHERE id = :id", p);
+    if (!rows || rows->empty()) {
+      std::fprintf(stderr, "heartbase: import: --clinic %lld: no such clinic\n",
+                   static_cast<long long>(command.clinic));
+      return 1;
+    }
+  }
   ingest::Pipeline pipeline(*opened->db, *opened->keys, {.rules = *rule_book});
   const std::int64_t started_us = NowUs();
   std::vector<fs::path> files;
@@ -146,7 +163,8 @@ int RunImport(const ImportCommand& command) {
       ++t.unreadable;
       continue;
     }
-    const FileTally ft = ImportFileBytes(pipeline, bytes, "file", command.max_frame_bytes);
+    const FileTally ft = ImportFileBytes(pipeline, bytes, "file", command.max_frame_bytes,
+                                         [&](std::string_view) { return feed; });
     t.stored += ft.stored;
     t.duplicate += ft.duplicate;
     t.control_id_reused += ft.control_id_reused;

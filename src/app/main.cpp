@@ -78,6 +78,11 @@ int Run(int argc, char** argv) {
   import_cmd->add_flag("--known-patients", import.known_patients,
                        "Migration: patients first seen in these files are the clinic's own, not "
                        "unmatched");
+  import_cmd
+      ->add_option("--clinic", import.clinic,
+                   "The clinic new patients land in (messages for known devices go to their "
+                   "patient, in whatever clinic)")
+      ->capture_default_str();
 
   ServeCommand serve;
   auto* serve_cmd = app.add_subcommand("serve", "Run the server: MLLP ingest and the HTTPS API");
@@ -95,6 +100,11 @@ int Run(int argc, char** argv) {
   serve_cmd->add_option(
       "--mllp-sender", serve.mllp_senders,
       "Allow certificate CN to send as MSH-3|MSH-4: CN=APP|FACILITY (repeatable)");
+  serve_cmd->add_option(
+      "--feed", serve.feeds,
+      "The clinics a sender delivers for: MSH3|MSH4=CLINIC[,CLINIC…] (new patients land in the "
+      "first), or *=CLINIC for every sender not named (repeatable). A sender not mapped "
+      "delivers into the unassigned pool, which an administrator routes");
   serve_cmd->add_option(
       "--ack-mode", serve.ack_modes,
       "Acknowledgment mode for a sender: MSH3|MSH4=original|enhanced (repeatable)");

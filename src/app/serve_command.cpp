@@ -12,6 +12,7 @@
 
 #include "app/commands.h"
 #include "app/data_dir.h"
+#include "app/feeds.h"
 #include "app/folder_watch.h"
 #include "app/https_service.h"
 #include "app/missed_transmissions.h"
@@ -49,14 +50,6 @@ base::Status ParseHostPort(const std::string& text, std::string* host, std::uint
   }
   *port = static_cast<std::uint16_t>(value);
   return {};
-}
-
-// The sender a message claims to be: "MSH-3.1|MSH-4.1".
-std::string ClaimedSender(std::string_view frame) {
-  const hl7::AckContext c = hl7::AckContextFromBytes(frame);
-  const char sep = c.delimiters.component;
-  return std::string(hl7::NthPiece(c.sending_application, sep, 1)) + "|" +
-         std::string(hl7::NthPiece(c.sending_facility, sep, 1));
 }
 
 // A fault in a memory-mapped file (SQLite's -shm index on a file that became unwritable or was
@@ -262,6 +255,22 @@ int RunServe(const ServeCommand& command) {
     std::fprintf(stderr, "heartbase: serve: MLLP over TLS needs at least one --mllp-sender\n");
     return 1;
   }
+  // Every feed belongs to a clinic: senders are mapped with --feed; one not mapped delivers into
+  // the unassigned pool, which only an administrator routes.
+  auto parsed_feeds = FeedMap::Parse(command.feeds);
+  if (!parsed_feeds) {
+    std::fprintf(stderr, "heartbase: serve: %s\n", parsed_feeds.error().Describe().c_str());
+    return 1;
+  }
+  const FeedMap feeds = std::move(*parsed_feeds);
+  if (auto s = feeds.Validate(*opened->db); !s) {
+    std::fprintf(stderr, "heartbase: serve: %s\n", s.error().Describe().c_str());
+    return 1;
+  }
+  if (feeds.empty()) {
+    base::log::Warn("serve.no_feeds", {{"unassigned", "every sender"},
+                                       {"next", "map senders to clinics with --feed"}});
+  }
   auto server = net::MllpServer::Start(mllp, [&](std::string_view frame,
                                                  const net::MllpPeer& peer) {
     const std::string source = peer.identity.empty()
@@ -285,7 +294,7 @@ int RunServe(const ServeCommand& command) {
       }
     }
     const auto t0 = std::chrono::steady_clock::now();
-    auto out = pipeline.Ingest(frame, source);
+    auto out = pipeline.Ingest(frame, source, feeds.ForMessage(frame));
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (!out) {
@@ -304,10 +313,13 @@ int RunServe(const ServeCommand& command) {
   }
   std::unique_ptr<FolderWatch> watch;
   if (!command.watch_dir.empty()) {
-    auto started =
-        FolderWatch::Start({.dir = command.watch_dir,
-                            .interval = std::chrono::milliseconds(command.watch_interval_ms)},
-                           pipeline);
+    auto started = FolderWatch::Start(
+        {.dir = command.watch_dir,
+         .interval = std::chrono::milliseconds(command.watch_interval_ms),
+         .feed_of = [&feeds](std::string_view message) -> base::Result<store::ClinicScope> {
+           return feeds.ForMessage(message);
+         }},
+        pipeline);
     if (!started) {
       std::fprintf(stderr, "heartbase: serve: --watch: %s\n", started.error().Describe().c_str());
       return 1;
@@ -329,6 +341,7 @@ int RunServe(const ServeCommand& command) {
                                         .private_key = command.https_key,
                                         .web_root = command.web_root,
                                         .pipeline = &pipeline,
+                                        .feeds = &feeds,
                                         .max_frame_bytes = mllp.max_frame_bytes,
                                         .rules = *rule_book,
                                         .signoff_recipients = signoff_recipients,

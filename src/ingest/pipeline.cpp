@@ -97,10 +97,10 @@ std::string Pipeline::NegativeAck(std::string_view bytes, const base::Error& err
   return Ack(hl7::AckContextFromBytes(bytes), hl7::AckOutcome::kError, e);
 }
 
-base::Result<Pipeline::Seen> Pipeline::SeenBefore(store::Transaction& tx,
-                                                  const domain::Interrogation& in,
-                                                  const store::SealedBlob& raw,
-                                                  std::string_view bytes) const {
+base::Result<Pipeline::Seen> Pipeline::FindSame(store::Transaction& tx,
+                                                const domain::Interrogation& in,
+                                                const store::SealedBlob& raw,
+                                                std::string_view bytes) const {
   Seen seen;
   auto stored = store::ListByControlId(tx, store::SenderOf(in), in.control_id);
   if (!stored) return stored.error();
@@ -125,6 +125,25 @@ base::Result<Pipeline::Seen> Pipeline::SeenBefore(store::Transaction& tx,
     }
   }
   seen.reused = true;
+  return seen;
+}
+
+base::Result<Pipeline::Seen> Pipeline::SeenBefore(store::Transaction& tx,
+                                                  const domain::Interrogation& in,
+                                                  const store::SealedBlob& raw,
+                                                  std::string_view bytes,
+                                                  const store::ClinicScope& feed) const {
+  auto seen = FindSame(tx, in, raw, bytes);
+  if (!seen || !seen->same_message || feed.any) return seen;
+  // "Duplicate" would tell a feed that another clinic holds this message: such a copy is refused
+  // with the same reason as any other write outside the feed's clinics.
+  auto clinic = store::GetInterrogationClinic(tx, *seen->same_message);
+  if (!clinic) return clinic.error();
+  if (!feed.Allows(*clinic)) {
+    return base::MakeError(base::ErrorCode::kPermissionDenied,
+                           "the message's device or leads belong to a patient outside the clinics "
+                           "this feed delivers for; not applied");
+  }
   return seen;
 }
 
@@ -204,7 +223,8 @@ base::Status Pipeline::Evaluate(store::Transaction& tx, const domain::Interrogat
   return {};
 }
 
-base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view source) {
+base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view source,
+                                       const store::ClinicScope& feed) {
   const std::int64_t now = options_.now_us();
   hl7::Message message;
   if (auto s = message.Reset(bytes, options_.parse); !s) {
@@ -222,7 +242,7 @@ base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view 
   Outcome out;
   auto s = commit_.Run([&](store::Transaction& tx) -> base::Status {
     out = Outcome{};
-    auto seen = SeenBefore(tx, in, raw_blob, bytes);
+    auto seen = SeenBefore(tx, in, raw_blob, bytes, feed);
     if (!seen) return seen.error();
     if (seen->same_message) {
       out.disposition = Disposition::kDuplicate;
@@ -232,7 +252,7 @@ base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view 
     out.control_id_reused = seen->reused;
     auto raw = store::PutSealedBlob(tx, raw_blob, now);
     if (!raw) return raw.error();
-    auto match = store::MatchPatient(tx, keys_, in, now);
+    auto match = store::MatchPatient(tx, keys_, in, feed, now);
     if (!match) return match.error();
     auto inserted = store::InsertInterrogation(tx, keys_, in, *match, *raw, now, seen->reused);
     if (!inserted) return inserted.error();

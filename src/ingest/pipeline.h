@@ -23,6 +23,7 @@
 #include "store/group_commit.h"
 #include "store/interrogations.h"
 #include "store/outbox.h"
+#include "store/patients.h"
 
 namespace heartbase::ingest {
 
@@ -80,7 +81,15 @@ class Pipeline {
   // stored (database unavailable, disk full, damaged): answer with NegativeAck so that the sender
   // retries.
   // `source` names the channel for the quarantine list ("file", "mllp 10.1.2.3"), no patient data.
-  base::Result<Outcome> Ingest(std::string_view bytes, std::string_view source);
+  // `feed` is the clinic scope of the channel the message came by (store::ClinicScope): matches
+  // outside it, including a copy of a message stored for another clinic, are not applied but
+  // quarantined (AR), with one reason whatever the other clinic holds.
+  base::Result<Outcome> Ingest(std::string_view bytes, std::string_view source,
+                               const store::ClinicScope& feed);
+  // As the system (trusted, new patients in clinic 1): tools and tests.
+  base::Result<Outcome> Ingest(std::string_view bytes, std::string_view source) {
+    return Ingest(bytes, source, store::ClinicScope{.clinics = {1}, .any = true});
+  }
 
   // Quarantines bytes that are not a message at all (e.g. lines outside any message in a batch
   // file), with the reason given. Same durability as Ingest.
@@ -104,13 +113,17 @@ class Pipeline {
   base::Status Damaged() const;
   // What the store holds under the message's sender and control id (MSH-10): the same message
   // (the same bytes, or the same segments with other line ends: a duplicate), or only other
-  // messages (a reused control id).
+  // messages (a reused control id). SeenBefore refuses (kPermissionDenied) a copy of a message
+  // stored for a clinic outside the feed.
   struct Seen {
     std::optional<std::int64_t> same_message;
     bool reused = false;
   };
+  base::Result<Seen> FindSame(store::Transaction& tx, const domain::Interrogation& in,
+                              const store::SealedBlob& raw, std::string_view bytes) const;
   base::Result<Seen> SeenBefore(store::Transaction& tx, const domain::Interrogation& in,
-                                const store::SealedBlob& raw, std::string_view bytes) const;
+                                const store::SealedBlob& raw, std::string_view bytes,
+                                const store::ClinicScope& feed) const;
 
   store::Database& db_;
   const crypto::KeyRing& keys_;

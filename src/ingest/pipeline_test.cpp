@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -40,6 +41,7 @@ struct Message {
   std::string status = "F";
   std::string voltage = "2.95";
   std::string implanter = "Dr. Miller";
+  std::string lead = "LEADSER77";
 
   std::string Text() const {
     return "MSH|^~\\&|CARELINK|MDT|||20260101120500+0000||ORU^R01^ORU_R01|" + control +
@@ -65,7 +67,8 @@ struct Message {
            voltage +
            "|V\r"
            "OBX|6|ST|720961^MDC_IDC_LEAD_MODEL^MDC|1|5076\r"
-           "OBX|7|ST|720962^MDC_IDC_LEAD_SERIAL^MDC|1|LEADSER77\r";
+           "OBX|7|ST|720962^MDC_IDC_LEAD_SERIAL^MDC|1|" +
+           lead + "\r";
   }
 };
 
@@ -274,6 +277,72 @@ TEST_F(PipelineTest, ConcurrentCopiesOfTwoMessagesUnderOneControlIdStoreEachOnce
   EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM interrogation"))[0].Int(0), 2);
   EXPECT_EQ(
       (*tx->Query("SELECT COUNT(*) FROM interrogation WHERE control_id_reused = 1"))[0].Int(0), 1);
+}
+
+// Every feed belongs to a clinic: its new patients land there, unmatched; a feed with no clinic
+// delivers into the unassigned pool.
+TEST_F(PipelineTest, NewPatientsLandInTheFeedsClinicOrTheUnassignedPool) {
+  auto in_two = pipeline_->Ingest(Message{}.Text(), "test", store::ClinicScope{.clinics = {2, 3}});
+  ASSERT_TRUE(in_two);
+  Message other;
+  other.control = "C2";
+  other.serial = "RNB204511S";
+  other.lead = "LEADSER88";
+  other.session_id = "S-9";
+  auto pooled = pipeline_->Ingest(other.Text(), "test", store::ClinicScope{});
+  ASSERT_TRUE(pooled);
+  ASSERT_EQ(pooled->disposition, Disposition::kStored);
+  auto tx = Read();
+  const auto clinic_of = [&](std::int64_t id) {
+    const store::Param p[] = {{"id", id}};
+    return (
+        *tx->Query("SELECT p.clinic_id, p.unmatched FROM interrogation i JOIN patient p ON "
+                   "p.id = i.patient_id WHERE i.id = :id",
+                   p))[0];
+  };
+  EXPECT_EQ(clinic_of(in_two->id).Int(0), 2);
+  EXPECT_EQ(clinic_of(in_two->id).Int(1), 1);
+  EXPECT_EQ(clinic_of(pooled->id).Int(0), store::kUnassignedClinic);
+}
+
+// A feed of clinic 2 cannot write to clinic 1's patient: a forged correction (new control id,
+// status C, another voltage) is quarantined, not applied; clinic 1's trend and current version
+// stay; a copy of clinic 1's message is not answered "duplicate" (which would reveal it), and a
+// new generator on clinic 1's lead is refused too. The reason is the same for all three.
+TEST_F(PipelineTest, AFeedCannotWriteToAnotherClinicsPatients) {
+  const store::ClinicScope clinic1{.clinics = {1}}, clinic2{.clinics = {2}};
+  const Outcome original = *pipeline_->Ingest(Message{}.Text(), "test", clinic1);
+  ASSERT_EQ(original.disposition, Disposition::kStored);
+  Message forged;
+  forged.control = "X1";
+  forged.status = "C";
+  forged.voltage = "0.11";
+  Message replacement;  // a new generator on clinic 1's lead
+  replacement.control = "X2";
+  replacement.serial = "NEWGEN0001";
+  std::set<std::string> reasons;
+  for (const std::string& text : {forged.Text(), Message{}.Text(), replacement.Text()}) {
+    auto out = pipeline_->Ingest(text, "upload", clinic2);
+    ASSERT_TRUE(out) << out.error().Describe();
+    EXPECT_EQ(out->disposition, Disposition::kQuarantined);
+    ASSERT_TRUE(out->reason);
+    EXPECT_EQ(out->reason->code, base::ErrorCode::kPermissionDenied);
+    reasons.insert(out->reason->message);
+    EXPECT_NE(out->ack.find("MSA|CR|"), std::string::npos) << out->ack;
+  }
+  EXPECT_EQ(reasons.size(), 1u);
+  auto tx = Read();
+  EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM interrogation"))[0].Int(0), 1);
+  EXPECT_EQ((*tx->Query("SELECT COUNT(*) FROM device"))[0].Int(0), 1);
+  const auto patient = store::FindPatientsBySerial(*tx, *keys_, "PZK600806S")->front();
+  auto trend = *store::ReadTrend(*tx, patient, 721344, 0, INT64_MAX);
+  ASSERT_EQ(trend.size(), 1u);
+  EXPECT_DOUBLE_EQ(trend[0].value, 2.95);
+  // The same forged correction from clinic 1's own feed is applied.
+  auto own = pipeline_->Ingest(forged.Text(), "test", clinic1);
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->disposition, Disposition::kStored);
+  EXPECT_EQ(own->supersedes, original.id);
 }
 
 TEST_F(PipelineTest, NextSessionOfTheSameDeviceMatchesThePatient) {

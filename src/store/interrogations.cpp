@@ -134,6 +134,17 @@ base::Result<std::vector<StoredMessage>> ListByControlId(Transaction& tx, std::s
   return out;
 }
 
+base::Result<std::int64_t> GetInterrogationClinic(Transaction& tx, std::int64_t interrogation_id) {
+  const Param p[] = {{"id", interrogation_id}};
+  auto rows = tx.Query(
+      "SELECT p.clinic_id FROM interrogation i JOIN patient p ON p.id = i.patient_id "
+      "WHERE i.id = :id",
+      p);
+  if (!rows) return rows.error();
+  if (rows->empty()) return base::MakeError(base::ErrorCode::kNotFound, "no such interrogation");
+  return rows->front().Int(0);
+}
+
 base::Result<std::vector<ControlIdReuse>> ListControlIdReuse(Transaction& tx) {
   auto rows = tx.Query(
       "SELECT sender, count(*), max(id), max(received_us) FROM interrogation "

@@ -31,6 +31,9 @@ struct StoredMessage {
 base::Result<std::vector<StoredMessage>> ListByControlId(Transaction& tx, std::string_view sender,
                                                          std::string_view control_id);
 
+// The clinic of an interrogation's patient, without decrypting anything. kNotFound if absent.
+base::Result<std::int64_t> GetInterrogationClinic(Transaction& tx, std::int64_t interrogation_id);
+
 std::string SenderOf(const domain::Interrogation& interrogation);
 
 struct InsertedInterrogation {

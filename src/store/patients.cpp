@@ -50,7 +50,8 @@ std::vector<std::int64_t> Ids(const std::vector<Row>& rows) {
 }
 
 base::Result<std::int64_t> CreatePatient(Transaction& tx, const crypto::KeyRing& keys,
-                                         const domain::PatientIdentity& p, std::int64_t now) {
+                                         const domain::PatientIdentity& p, std::int64_t clinic,
+                                         std::int64_t now) {
   // Identifying values are sealed with the row id as associated data: the id is taken first.
   auto next = tx.NextId("patient");
   if (!next) return next.error();
@@ -62,11 +63,12 @@ base::Result<std::int64_t> CreatePatient(Transaction& tx, const crypto::KeyRing&
       {"birth",
        Sealed(keys, p.birth_date ? p.birth_date->ToIso8601() : "", "patient", "birth_date", id)},
       {"sex", Sealed(keys, p.sex, "patient", "sex", id)},
+      {"clinic", clinic},
       {"now", now},
   };
   if (auto r = tx.Execute(
           "INSERT INTO patient (id, unmatched, family_name, given_name, birth_date, sex, "
-          "created_us) VALUES (:id, 1, :family, :given, :birth, :sex, :now)",
+          "clinic_id, created_us) VALUES (:id, 1, :family, :given, :birth, :sex, :clinic, :now)",
           create);
       !r) {
     return r.error();
@@ -217,8 +219,30 @@ DeviceKey DeviceKeyOf(const domain::Interrogation& in) {
   return k;
 }
 
+bool ClinicScope::Allows(std::int64_t clinic) const {
+  return any || std::find(clinics.begin(), clinics.end(), clinic) != clinics.end() ||
+         (clinics.empty() && clinic == kUnassignedClinic);
+}
+
+namespace {
+
+// kPermissionDenied unless `patient` belongs to a clinic of the scope. The message says only that
+// the feed may not write there, never whose patient it is.
+base::Status CheckScope(Transaction& tx, const ClinicScope& scope, std::int64_t patient) {
+  if (scope.any) return {};
+  auto clinic = GetPatientClinic(tx, patient);
+  if (!clinic) return clinic.error();
+  if (scope.Allows(*clinic)) return {};
+  return base::MakeError(ErrorCode::kPermissionDenied,
+                         "the message's device or leads belong to a patient outside the clinics "
+                         "this feed delivers for; not applied");
+}
+
+}  // namespace
+
 base::Result<PatientMatch> MatchPatient(Transaction& tx, const crypto::KeyRing& keys,
-                                        const domain::Interrogation& in, std::int64_t now) {
+                                        const domain::Interrogation& in, const ClinicScope& scope,
+                                        std::int64_t now) {
   const DeviceKey key = DeviceKeyOf(in);
   if (key.serial.empty()) {
     return base::MakeError(ErrorCode::kInvalidArgument, "interrogation has no device identity");
@@ -231,6 +255,7 @@ base::Result<PatientMatch> MatchPatient(Transaction& tx, const crypto::KeyRing& 
   if (!rows->empty()) {
     match.device_id = rows->front().Int(0);
     match.patient_id = rows->front().Int(1);
+    if (auto s = CheckScope(tx, scope, match.patient_id); !s) return s.error();
     const Param seen[] = {{"id", match.device_id}, {"now", now}};
     if (auto r = tx.Execute("UPDATE device SET last_seen_us = :now WHERE id = :id", seen); !r) {
       return r.error();
@@ -241,8 +266,9 @@ base::Result<PatientMatch> MatchPatient(Transaction& tx, const crypto::KeyRing& 
     if (!by_lead) return by_lead.error();
     if (*by_lead) {
       match.patient_id = **by_lead;
+      if (auto s = CheckScope(tx, scope, match.patient_id); !s) return s.error();
     } else {
-      auto patient = CreatePatient(tx, keys, in.patient, now);
+      auto patient = CreatePatient(tx, keys, in.patient, scope.home(), now);
       if (!patient) return patient.error();
       match.patient_id = *patient;
       match.new_patient = true;
@@ -276,6 +302,14 @@ base::Result<PatientMatch> MatchPatient(Transaction& tx, const crypto::KeyRing& 
     return s.error();
   }
   return match;
+}
+
+base::Status MovePatient(Transaction& tx, std::int64_t patient_id, std::int64_t clinic_id) {
+  const Param p[] = {{"id", patient_id}, {"clinic", clinic_id}};
+  auto r = tx.Execute("UPDATE patient SET clinic_id = :clinic WHERE id = :id", p);
+  if (!r) return r.error();
+  if (*r == 0) return base::MakeError(ErrorCode::kNotFound, "no such patient");
+  return {};
 }
 
 base::Result<std::int64_t> GetPatientClinic(Transaction& tx, std::int64_t id) {
@@ -432,12 +466,10 @@ base::Result<std::int64_t> AcceptPatientsCreatedSince(Transaction& tx, std::int6
                     p);
 }
 
-base::Status AcceptUnmatchedPatient(Transaction& tx, std::int64_t id, std::int64_t clinic) {
+base::Status AcceptUnmatchedPatient(Transaction& tx, std::int64_t id) {
   if (auto s = CheckUnmatched(tx, id); !s) return s;
-  const Param p[] = {{"id", id}, {"clinic", clinic}};
-  if (auto r =
-          tx.Execute("UPDATE patient SET unmatched = 0, clinic_id = :clinic WHERE id = :id", p);
-      !r) {
+  const Param p[] = {{"id", id}};
+  if (auto r = tx.Execute("UPDATE patient SET unmatched = 0 WHERE id = :id", p); !r) {
     return r.error();
   }
   return {};

@@ -28,12 +28,31 @@ struct DeviceKey {
 };
 DeviceKey DeviceKeyOf(const domain::Interrogation& interrogation);
 
-// Finds the patient who carries the device; otherwise creates a patient flagged unmatched (with
-// the message's sealed name, birth date, sex and identifiers) and the device. Records the leads.
-// kInvalidArgument if the interrogation has no device identity.
+// The patients a feed may write to. Every feed belongs to a clinic: what it delivers matches only
+// patients of its clinics, and a new patient lands, unmatched, in its first clinic. Clinic 0 is
+// the unassigned pool: patients from senders configured with no clinic, visible to no clinic's
+// users until an administrator routes them. The system's own import (`heartbase import`, run by
+// whoever holds the key file) is trusted: it matches patients in any clinic.
+inline constexpr std::int64_t kUnassignedClinic = 0;
+struct ClinicScope {
+  std::vector<std::int64_t> clinics;  // the first receives new patients; empty = unassigned pool
+  bool any = false;                   // trusted: matches patients of every clinic
+  std::int64_t home() const { return clinics.empty() ? kUnassignedClinic : clinics.front(); }
+  bool Allows(std::int64_t clinic) const;
+};
+
+// Finds the patient who carries the device (or, for a new generator, one of its known leads);
+// otherwise creates a patient flagged unmatched in the scope's home clinic (with the message's
+// sealed name, birth date, sex and identifiers) and the device. Records the leads.
+// kInvalidArgument if the interrogation has no device identity; kPermissionDenied, before
+// anything is written, if the device or lead belongs to a patient outside `scope`.
 base::Result<PatientMatch> MatchPatient(Transaction& tx, const crypto::KeyRing& keys,
                                         const domain::Interrogation& interrogation,
-                                        std::int64_t now_us);
+                                        const ClinicScope& scope, std::int64_t now_us);
+
+// Moves a patient (with everything that hangs off it) to another clinic: an administrator's act,
+// never a side effect of linking. kNotFound if the patient is absent.
+base::Status MovePatient(Transaction& tx, std::int64_t patient_id, std::int64_t clinic_id);
 
 struct PatientRecord {
   std::int64_t id = 0;
@@ -68,12 +87,13 @@ base::Result<std::vector<std::int64_t>> FindPatientsByName(Transaction& tx,
 // Resolving an unmatched patient (one created from a message whose device matched nobody).
 // Link: its devices, leads, interrogations, trend points, episodes and identifiers move to
 // `into`, and the unmatched record is deleted; future messages from those devices match `into`.
-// kNotFound if either is absent; kAlreadyExists if `from` is not unmatched or is `into`.
+// kNotFound if either is absent; kAlreadyExists if `from` is not unmatched or is `into`. The
+// caller checks that both are of the same clinic (linking never moves data between clinics).
 base::Status LinkUnmatchedPatient(Transaction& tx, const crypto::KeyRing& keys, std::int64_t from,
                                   std::int64_t into);
-// Accept: the record becomes an ordinary patient of `clinic`. kNotFound / kAlreadyExists as
-// above.
-base::Status AcceptUnmatchedPatient(Transaction& tx, std::int64_t id, std::int64_t clinic);
+// Accept: the record becomes an ordinary patient of its clinic (the clinic of the feed that
+// delivered it; moving it elsewhere is MovePatient). kNotFound / kAlreadyExists as above.
+base::Status AcceptUnmatchedPatient(Transaction& tx, std::int64_t id);
 
 // Migration: every unmatched patient created at or after `since_us` is accepted (the import
 // brought a known patient list). Returns how many.

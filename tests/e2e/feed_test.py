@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""End-to-end tests of what real feeds do that the standard does not promise: senders that reuse
-a control id (MSH-10) for other bytes. Over MLLP (16 connections at once), the watched drop
-folder, `POST /api/v1/hl7` and `heartbase import`, a message with a reused id and other bytes is
-stored and flagged, and only a byte-identical retry is answered as a duplicate.
+"""End-to-end tests of feeds. Over MLLP (16 connections at once), the watched drop folder,
+`POST /api/v1/hl7` and `heartbase import`, a message with a reused control id (MSH-10) and other
+bytes is stored and flagged, and only a retry of the same message is answered as a duplicate.
+Every feed belongs to a clinic: another clinic's upload token can neither change nor detect a
+clinic's interrogation.
 Usage: feed_test.py HEARTBASE_BINARY   (run by ctest)."""
 import http.client
 import pathlib
@@ -54,7 +55,7 @@ def reuse_id(message, stamp):
     return b"|".join(fields) + b"\r" + rest
 
 
-class ControlIdReuseTest(unittest.TestCase):
+class FeedTestBase(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.dir = pathlib.Path(self.tmp.name)
@@ -78,12 +79,11 @@ class ControlIdReuseTest(unittest.TestCase):
     def tearDown(self):
         self.tmp.cleanup()
 
-    def start(self, drop):
-        self.log = self.dir / "serve.log"
+    def start(self, *extra):
+        self.log = self.dir / f"serve-{time.monotonic_ns()}.log"
         with open(self.log, "wb") as log:
             proc = subprocess.Popen([BINARY, "serve", "--data", str(self.data), "--mllp-listen",
-                                     "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--watch",
-                                     str(drop), "--watch-interval-ms", "100"],
+                                     "127.0.0.1:0", "--https-listen", "127.0.0.1:0", *extra],
                                     stdout=subprocess.PIPE, stderr=log)
         out = proc.stdout.readline().decode() + proc.stdout.readline().decode()
         mllp = re.search(r"listening mllp 127\.0\.0\.1:(\d+)", out)
@@ -91,11 +91,11 @@ class ControlIdReuseTest(unittest.TestCase):
         assert mllp and https, (out, self.log.read_text()[-2000:])
         return proc, int(mllp.group(1)), int(https.group(1))
 
-    def upload(self, port, body):
+    def upload(self, port, body, token=None):
         ctx = ssl.create_default_context(cafile=str(self.data / "tls" / "cert.pem"))
         c = http.client.HTTPSConnection("localhost", port, context=ctx, timeout=60)
         c.request("POST", "/api/v1/hl7", body=body,
-                  headers={"Authorization": f"Bearer {self.token}",
+                  headers={"Authorization": f"Bearer {token or self.token}",
                            "Content-Type": "application/hl7-v2"})
         r = c.getresponse()
         text = r.read().decode()
@@ -103,10 +103,13 @@ class ControlIdReuseTest(unittest.TestCase):
         self.assertEqual(r.status, 200, text)
         return text
 
+
+class ControlIdReuseTest(FeedTestBase):
     def test_other_bytes_under_a_known_control_id_are_stored_on_every_channel(self):
         drop = self.dir / "drop"
         drop.mkdir()
-        proc, mllp, https = self.start(drop)
+        proc, mllp, https = self.start("--watch", str(drop), "--watch-interval-ms", "100",
+                                       "--feed", "*=1")
         try:
             # MLLP: 16 connections at once, each sending messages 0-3 and their variants, half of
             # them variants first. Every answer is an acceptance.
@@ -184,6 +187,52 @@ class ControlIdReuseTest(unittest.TestCase):
         self.assertEqual(db.execute(
             "SELECT count(DISTINCT sender || control_id) FROM interrogation").fetchone()[0], 7)
         db.close()
+
+
+class ClinicFeedTest(FeedTestBase):
+    """Every feed belongs to a clinic: MLLP senders by --feed, upload tokens by their user's
+    clinics. A clinic's feed cannot write to another clinic's patients, nor learn of them."""
+
+    def test_feeds_deliver_only_for_their_clinics(self):
+        run("clinic", "add", "--data", str(self.data), "--name", "North")  # clinic 2
+        run("user", "add", "--data", str(self.data), "--name", "gateway-b", "--role",
+            "integration", "--no-password", "--clinic", "2")
+        token_b = run("token", "create", "--data", str(self.data), "--user", "gateway-b",
+                      "--scope", "hl7.upload").stdout.decode().strip()
+        sender = self.originals[0].split(b"|")
+        mapped = f"{sender[2].split(b'^')[0].decode()}|{sender[3].split(b'^')[0].decode()}"
+        proc, mllp, https = self.start("--feed", f"{mapped}=1")
+        try:
+            # Clinic 1's sender delivers message 0 over MLLP: its patient is clinic 1's.
+            self.assertRegex(send(mllp, self.originals[0]), r"MSA\|[AC]A\|")
+            # Clinic 2's token: a forged correction of it (new control id, status C, another
+            # voltage), a copy of the original, and the original under a new control id: none is
+            # applied, and the three answers are alike.
+            forged = self.originals[0].replace(b"|" + control_id(self.originals[0]).encode() + b"|",
+                                               b"|FORGED1|", 1)
+            forged = reuse_id(forged, b"20991231235959")
+            answers = {self.upload(https, m, token_b)
+                       for m in (forged, self.originals[0], self.variants[0])}
+            self.assertEqual(len(answers), 1, answers)
+            self.assertIn('"stored":0', answers.pop())
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(timeout=60), 0)
+        db = sqlite3.connect(f"file:{self.data / 'heartbase.db'}?mode=ro", uri=True)
+        self.assertEqual(db.execute("SELECT count(*) FROM interrogation").fetchone()[0], 1)
+        self.assertEqual(db.execute(
+            "SELECT p.clinic_id FROM interrogation i JOIN patient p ON p.id = i.patient_id"
+        ).fetchone()[0], 1)
+        self.assertEqual(db.execute("SELECT count(*) FROM quarantine WHERE code = "
+                                    "'permission_denied'").fetchone()[0], 3)
+        db.close()
+
+    def test_a_feed_naming_a_missing_clinic_is_refused_at_start(self):
+        p = subprocess.run([BINARY, "serve", "--data", str(self.data), "--mllp-listen",
+                            "127.0.0.1:0", "--https-listen", "none", "--feed", "APP|FAC=9"],
+                           capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("there is no clinic 9", p.stderr.decode())
 
 
 if __name__ == "__main__":

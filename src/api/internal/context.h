@@ -90,11 +90,12 @@ net::HttpResponse ErrorResponse(const Context& ctx, int status, std::string_view
                                 std::string_view message);
 
 // Writes the audit record of this request for the caller (user, role, clinic, address), or keeps
-// it for the commit that precedes the response (ctx.deferred).
+// it for the commit that precedes the response (ctx.deferred). A `note` (free text such as a
+// reason) is sealed in the record and written at once.
 base::Status Audit(Context& ctx, store::Transaction& tx, std::string_view action,
                    std::string_view object_type, std::string_view object_id,
                    std::optional<std::int64_t> patient_id, std::string_view outcome,
-                   std::string_view detail = {});
+                   std::string_view detail = {}, std::string_view note = {});
 
 // Decides access to one object of `clinic` (a patient's clinic). On denial writes the audit record
 // (outcome denied) and returns the response to send: 404 for an object of another clinic (its
@@ -159,6 +160,8 @@ base::Result<net::HttpResponse> LinkInterrogation(Context& ctx, store::Transacti
 base::Result<net::HttpResponse> UploadHl7(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> OutboxStatus(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> FeedStatus(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ListUnassigned(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> MovePatient(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> StoreStatus(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> Ready(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> ListRuleSets(Context& ctx, store::Transaction* tx);

@@ -164,7 +164,8 @@ class StoreFixture : public ::testing::Test {
     const std::int64_t now = in.session_time->ToUnixMicros();
     auto raw = store::PutBlob(tx, *keys_, "hl7", in.control_id, now);
     EXPECT_TRUE(raw) << raw.error().Describe();
-    auto match = store::MatchPatient(tx, *keys_, in, now);
+    auto match =
+        store::MatchPatient(tx, *keys_, in, store::ClinicScope{.clinics = {1}, .any = true}, now);
     EXPECT_TRUE(match) << match.error().Describe();
     auto inserted = store::InsertInterrogation(tx, *keys_, in, *match, *raw, now);
     EXPECT_TRUE(inserted) << inserted.error().Describe();
