@@ -1046,5 +1046,149 @@ TEST_F(ApiTest, WebApplicationFilesAreCompressedForClientsThatAcceptGzip) {
   EXPECT_TRUE(headers(health)["Content-Encoding"].empty());
 }
 
+// One page of a list: the id that opens each item, each item's clinic, and the cursor ("" when
+// the list is done).
+struct ListPage {
+  std::vector<std::int64_t> ids;
+  std::vector<std::int64_t> clinics;
+  std::string cursor;
+};
+
+ListPage ReadListPage(const std::string& body, std::string_view id_key) {
+  ListPage page;
+  const std::string opens = fmt::format("{{\"{}\":", id_key);
+  for (auto at = body.find(opens); at != std::string::npos; at = body.find(opens, at + 1)) {
+    page.ids.push_back(std::stoll(body.substr(at + opens.size())));
+  }
+  const std::string clinic = "\"clinic_id\":";
+  for (auto at = body.find(clinic); at != std::string::npos; at = body.find(clinic, at + 1)) {
+    page.clinics.push_back(std::stoll(body.substr(at + clinic.size())));
+  }
+  if (const auto c = body.find("\"next_cursor\":\""); c != std::string::npos) {
+    page.cursor = body.substr(c + 15, body.find('"', c + 15) - c - 15);
+  }
+  return page;
+}
+
+// Every list of clinic objects, paged with limits 1, 3 and 20 by a physician of each of two
+// clinics whose patients are interleaved: the pages visit exactly the caller's rows, each once and
+// in the list's order; the other clinic's rows never appear, never take room on a page (every page
+// but the last is full) and are never counted in the audit record.
+TEST_F(ApiTest, ListsPageThroughTheCallersClinicOnly) {
+  ingest::Pipeline pipeline(*db_, *keys_);
+  std::vector<std::int64_t> interrogations = {interrogation_};
+  for (int i = 0; i < 30; ++i) {
+    now_ += 1'000'000;
+    auto out = pipeline.Ingest(Message(fmt::format("L{}", i), fmt::format("PZK7{:05}S", i),
+                                       fmt::format("Family{}", i), fmt::format("MRN9{:05}", i)),
+                               "test");
+    ASSERT_TRUE(out);
+    ASSERT_EQ(out->disposition, ingest::Disposition::kStored);
+    interrogations.push_back(out->id);
+  }
+  std::int64_t other = 0;
+  ASSERT_TRUE(store::RunUnitOfWork(*db_, store::Access::kWrite, [&](store::Transaction& t) {
+    auto c = t.Query("SELECT id FROM clinic WHERE name = 'Other clinic'");
+    if (!c) return base::Status(c.error());
+    other = (*c)[0].Int(0);
+    // 12 of the 31 patients move to the other clinic, spread among the first clinic's.
+    const store::Param p[] = {{"other", other}};
+    if (auto s = t.Execute("UPDATE patient SET clinic_id = :other WHERE id % 5 IN (1, 3)", p); !s) {
+      return base::Status(s.error());
+    }
+    // Some work is urgent, so the queue's order is not the order of arrival.
+    for (std::size_t i = 0; i < interrogations.size(); i += 4) {
+      if (auto s = store::SetPriority(t, interrogations[i], 2, now_); !s) return s;
+    }
+    return base::Status();
+  }));
+
+  struct List {
+    std::string path;
+    std::string id_key;
+    std::string expected_sql;  // the caller's rows in the list's order, :clinic bound
+  };
+  const List lists[] = {
+      {"/api/v1/patients", "id",
+       "SELECT id FROM patient WHERE clinic_id = :clinic ORDER BY id DESC"},
+      {"/api/v1/interrogations", "id",
+       "SELECT i.id FROM interrogation i JOIN patient p ON p.id = i.patient_id "
+       "WHERE p.clinic_id = :clinic AND i.superseded_by IS NULL ORDER BY i.id DESC"},
+      {"/api/v1/queue", "interrogation_id",
+       "SELECT r.interrogation_id FROM interrogation_review r "
+       "JOIN interrogation i ON i.id = r.interrogation_id JOIN patient p ON p.id = i.patient_id "
+       "WHERE p.clinic_id = :clinic AND r.state <> 'signed' AND i.superseded_by IS NULL "
+       "ORDER BY r.severity DESC, r.received_us, r.interrogation_id"},
+  };
+  for (const auto& [user, clinic] :
+       {std::pair<std::string, std::int64_t>{"physician-1", 1}, {"physician-2", other}}) {
+    for (const List& list : lists) {
+      std::vector<std::int64_t> expected;
+      {
+        auto tx = db_->Begin(store::Access::kRead);
+        ASSERT_TRUE(tx);
+        const store::Param p[] = {{"clinic", clinic}};
+        auto rows = (*tx)->Query(list.expected_sql, p);
+        ASSERT_TRUE(rows);
+        for (const store::Row& r : *rows) expected.push_back(r.Int(0));
+      }
+      ASSERT_GE(expected.size(), 12u);
+      for (int limit : {1, 3, 20}) {
+        SCOPED_TRACE(fmt::format("{} {} limit={}", user, list.path, limit));
+        std::vector<std::int64_t> seen;
+        std::string cursor;
+        for (std::size_t pages = 0; pages <= expected.size(); ++pages) {
+          auto r = As(user, "GET",
+                      fmt::format("{}?limit={}{}", list.path, limit,
+                                  cursor.empty() ? "" : "&cursor=" + cursor));
+          ASSERT_EQ(r.status, 200) << r.body;
+          const ListPage page = ReadListPage(r.body, list.id_key);
+          EXPECT_EQ(page.clinics, std::vector<std::int64_t>(page.ids.size(), clinic)) << r.body;
+          if (!page.cursor.empty()) {
+            EXPECT_EQ(page.ids.size(), static_cast<std::size_t>(limit)) << r.body;
+          } else {
+            EXPECT_LE(page.ids.size(), static_cast<std::size_t>(limit));
+            EXPECT_FALSE(page.ids.empty()) << "an empty last page";
+          }
+          // The audit record counts what the caller was shown, nothing more.
+          auto tx = db_->Begin(store::Access::kRead);
+          ASSERT_TRUE(tx);
+          auto newest = (*tx)->Query("SELECT detail FROM audit_event ORDER BY seq DESC LIMIT 1");
+          ASSERT_TRUE(newest);
+          const std::string detail((*newest)[0].Text(0));
+          EXPECT_NE(detail.find(fmt::format("results={}", page.ids.size())), std::string::npos)
+              << detail;
+          seen.insert(seen.end(), page.ids.begin(), page.ids.end());
+          cursor = page.cursor;
+          if (cursor.empty()) break;
+        }
+        EXPECT_EQ(seen, expected);
+      }
+    }
+  }
+  // A cursor that is not one is refused rather than read as "from the start".
+  EXPECT_EQ(As("physician-1", "GET", "/api/v1/patients?cursor=garbage").status, 400);
+  EXPECT_EQ(As("physician-1", "GET", "/api/v1/interrogations?cursor=garbage").status, 400);
+}
+
+// A page of the largest size still says whether another follows (the one row more that tells is
+// not cut off by the page-size cap).
+TEST_F(ApiTest, AFullPageOfTheLargestSizeStillHasACursor) {
+  ASSERT_TRUE(store::RunUnitOfWork(*db_, store::Access::kWrite, [&](store::Transaction& t) {
+    auto n = t.Execute(
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 1000) "
+        "INSERT INTO patient (created_us, clinic_id) SELECT 0, 1 FROM n");
+    return n ? base::Status() : base::Status(n.error());
+  }));
+  auto first = As("physician-1", "GET", "/api/v1/patients?limit=1000");
+  ASSERT_EQ(first.status, 200);
+  const ListPage page = ReadListPage(first.body, "id");
+  EXPECT_EQ(page.ids.size(), 1000u);
+  ASSERT_FALSE(page.cursor.empty());
+  auto rest = As("physician-1", "GET", "/api/v1/patients?limit=1000&cursor=" + page.cursor);
+  ASSERT_EQ(rest.status, 200);
+  EXPECT_EQ(ReadListPage(rest.body, "id").ids, std::vector<std::int64_t>{patient_});
+}
+
 }  // namespace
 }  // namespace heartbase::api
