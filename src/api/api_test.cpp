@@ -854,10 +854,19 @@ TEST_F(ApiTest, AdministrationNeedsStepUp) {
   const auto id_at = created.body.find("\"id\":") + 5;
   const std::string id = created.body.substr(id_at, created.body.find('}') - id_at);
   EXPECT_EQ(Call("POST", "/api/v1/admin/users/" + id + "/disable", h).status, 200);
-  EXPECT_EQ(Call("POST", "/api/v1/auth/login", {},
-                 R"({"name":"newdoc","password":"lantern orbit meadow fox"})")
-                .status,
-            403);  // disabled
+  // Disabled: the right password is answered as a wrong one (the answer must not confirm it).
+  auto without_correlation = [](std::string body) {
+    const auto at = body.find("\"correlation_id\"");
+    return at == std::string::npos ? body : body.substr(0, at);
+  };
+  auto right = Call("POST", "/api/v1/auth/login", {},
+                    R"({"name":"newdoc","password":"lantern orbit meadow fox"})");
+  auto wrong = Call("POST", "/api/v1/auth/login", {},
+                    R"({"name":"newdoc","password":"lantern orbit meadow cat"})");
+  EXPECT_EQ(right.status, 401);
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(without_correlation(right.body), without_correlation(wrong.body)) << right.body;
+  EXPECT_NE(right.body.find("bad_credentials"), std::string::npos) << right.body;
   // What administrators watch: the feeds and the store.
   auto feeds = Call("GET", "/api/v1/admin/feeds", h);
   ASSERT_EQ(feeds.status, 200) << feeds.body;

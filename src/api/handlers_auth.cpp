@@ -75,8 +75,6 @@ base::Result<net::HttpResponse> Login(Context& ctx, store::Transaction*) {
       r.Set("Retry-After", std::to_string(result->retry_after_s));
       return r;
     }
-    case auth::LoginOutcome::kDisabled:
-      return ErrorResponse(ctx, 403, "disabled", "this account is disabled");
     case auth::LoginOutcome::kBadCredentials:
       break;
   }
