@@ -503,7 +503,8 @@ TEST_F(ApiTest, AdministratorEnrolsTotpAndEachCodeWorksOnce) {
   // The restricted session reads nothing.
   EXPECT_EQ(Call("GET", "/api/v1/users", h).status, 404);
   EXPECT_EQ(Call("GET", "/api/v1/audit", h).status, 403);
-  auto enrol = Call("POST", "/api/v1/auth/mfa/enroll", h);
+  auto enrol =
+      Call("POST", "/api/v1/auth/mfa/enroll", h, fmt::format(R"({{"password":"{}"}})", password));
   ASSERT_EQ(enrol.status, 200) << enrol.body;
   const auto s0 = enrol.body.find("\"secret\":\"") + 10;
   const std::string secret_b32 = enrol.body.substr(s0, enrol.body.find('"', s0) - s0);
@@ -805,7 +806,8 @@ TEST_F(ApiTest, AdministrationNeedsStepUp) {
   const std::string pw = "harbour glacier tulip engine";
   AddPerson("root", Role::kAdministrator, pw, true);
   auto first = SignIn("root", pw);
-  auto enrol = Call("POST", "/api/v1/auth/mfa/enroll", first);
+  auto enrol =
+      Call("POST", "/api/v1/auth/mfa/enroll", first, fmt::format(R"({{"password":"{}"}})", pw));
   const auto s0 = enrol.body.find("\"secret\":\"") + 10;
   const std::string secret =
       *auth::Base32Decode(enrol.body.substr(s0, enrol.body.find('"', s0) - s0));
@@ -1197,6 +1199,45 @@ TEST_F(ApiTest, AFullPageOfTheLargestSizeStillHasACursor) {
   auto rest = As("physician-1", "GET", "/api/v1/patients?limit=1000&cursor=" + page.cursor);
   ASSERT_EQ(rest.status, 200);
   EXPECT_EQ(ReadListPage(rest.body, "id").ids, std::vector<std::int64_t>{patient_});
+}
+
+// Enrolling a second factor asks for the password again, so a stolen session cannot bind the
+// thief's authenticator to the account. Refused attempts reveal no secret and count toward the
+// account's throttle like any password attempt.
+TEST_F(ApiTest, MfaEnrolmentAsksForThePasswordAgain) {
+  const std::string pw = "copper lantern drifting north";
+  AddPerson("nurse", Role::kDeviceClinician, pw);  // loopback: signed in without a factor
+  const auto h = SignIn("nurse", pw);
+  for (const std::string& body :
+       {std::string(), std::string("{}"), std::string(R"({"password":"not the password"})"),
+        fmt::format(R"({{"password":"x","password":"{}"}})", pw)}) {
+    SCOPED_TRACE(body);
+    auto r = Call("POST", "/api/v1/auth/mfa/enroll", h, body);
+    EXPECT_TRUE(r.status == 400 || r.status == 401) << r.status << " " << r.body;
+    EXPECT_EQ(r.body.find("secret"), std::string::npos);
+    EXPECT_EQ(r.body.find("otpauth"), std::string::npos);
+  }
+  auto wrong =
+      Call("POST", "/api/v1/auth/mfa/enroll", h, R"({"password":"still not the password"})");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_NE(wrong.body.find("reauth_failed"), std::string::npos) << wrong.body;
+  // Tokens cannot enrol; the CSRF token is still needed.
+  EXPECT_EQ(Call("POST", "/api/v1/auth/mfa/enroll",
+                 {{"authorization", "Bearer " + tokens_["physician-1"]}},
+                 fmt::format(R"({{"password":"{}"}})", pw))
+                .status,
+            400);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/auth/mfa/enroll", {h[0]}, fmt::format(R"({{"password":"{}"}})", pw))
+          .status,
+      403);
+  auto enrol =
+      Call("POST", "/api/v1/auth/mfa/enroll", h, fmt::format(R"({{"password":"{}"}})", pw));
+  ASSERT_EQ(enrol.status, 200) << enrol.body;
+  EXPECT_NE(enrol.body.find("\"otpauth_uri\":\"otpauth://totp/"), std::string::npos);
+  const auto actions = AuditActions();
+  EXPECT_NE(std::find(actions.begin(), actions.end(), "reauthenticate:denied"), actions.end());
+  EXPECT_NE(std::find(actions.begin(), actions.end(), "mfa.enroll:success"), actions.end());
 }
 
 }  // namespace
