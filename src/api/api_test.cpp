@@ -538,7 +538,8 @@ TEST_F(ApiTest, AdministratorEnrolsTotpAndEachCodeWorksOnce) {
   // The restricted session reads nothing.
   EXPECT_EQ(Call("GET", "/api/v1/users", h).status, 404);
   EXPECT_EQ(Call("GET", "/api/v1/audit", h).status, 403);
-  auto enrol = Call("POST", "/api/v1/auth/mfa/enroll", h);
+  auto enrol =
+      Call("POST", "/api/v1/auth/mfa/enroll", h, fmt::format(R"({{"password":"{}"}})", password));
   ASSERT_EQ(enrol.status, 200) << enrol.body;
   const auto s0 = enrol.body.find("\"secret\":\"") + 10;
   const std::string secret_b32 = enrol.body.substr(s0, enrol.body.find('"', s0) - s0);
@@ -931,7 +932,8 @@ TEST_F(ApiTest, AdministrationNeedsStepUp) {
   const std::string pw = "harbour glacier tulip engine";
   AddPerson("root", Role::kAdministrator, pw, true);
   auto first = SignIn("root", pw);
-  auto enrol = Call("POST", "/api/v1/auth/mfa/enroll", first);
+  auto enrol =
+      Call("POST", "/api/v1/auth/mfa/enroll", first, fmt::format(R"({{"password":"{}"}})", pw));
   const auto s0 = enrol.body.find("\"secret\":\"") + 10;
   const std::string secret =
       *auth::Base32Decode(enrol.body.substr(s0, enrol.body.find('"', s0) - s0));
@@ -980,10 +982,19 @@ TEST_F(ApiTest, AdministrationNeedsStepUp) {
   const auto id_at = created.body.find("\"id\":") + 5;
   const std::string id = created.body.substr(id_at, created.body.find('}') - id_at);
   EXPECT_EQ(Call("POST", "/api/v1/admin/users/" + id + "/disable", h).status, 200);
-  EXPECT_EQ(Call("POST", "/api/v1/auth/login", {},
-                 R"({"name":"newdoc","password":"lantern orbit meadow fox"})")
-                .status,
-            403);  // disabled
+  // Disabled: the right password is answered as a wrong one (the answer must not confirm it).
+  auto without_correlation = [](std::string body) {
+    const auto at = body.find("\"correlation_id\"");
+    return at == std::string::npos ? body : body.substr(0, at);
+  };
+  auto right = Call("POST", "/api/v1/auth/login", {},
+                    R"({"name":"newdoc","password":"lantern orbit meadow fox"})");
+  auto wrong = Call("POST", "/api/v1/auth/login", {},
+                    R"({"name":"newdoc","password":"lantern orbit meadow cat"})");
+  EXPECT_EQ(right.status, 401);
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(without_correlation(right.body), without_correlation(wrong.body)) << right.body;
+  EXPECT_NE(right.body.find("bad_credentials"), std::string::npos) << right.body;
   // What administrators watch: the feeds and the store.
   auto feeds = Call("GET", "/api/v1/admin/feeds", h);
   ASSERT_EQ(feeds.status, 200) << feeds.body;
@@ -1171,6 +1182,189 @@ TEST_F(ApiTest, WebApplicationFilesAreCompressedForClientsThatAcceptGzip) {
           .empty());
   auto health = Call("GET", "/api/v1/health", {{"accept-encoding", "gzip"}});
   EXPECT_TRUE(headers(health)["Content-Encoding"].empty());
+}
+
+// One page of a list: the id that opens each item, each item's clinic, and the cursor ("" when
+// the list is done).
+struct ListPage {
+  std::vector<std::int64_t> ids;
+  std::vector<std::int64_t> clinics;
+  std::string cursor;
+};
+
+ListPage ReadListPage(const std::string& body, std::string_view id_key) {
+  ListPage page;
+  const std::string opens = fmt::format("{{\"{}\":", id_key);
+  for (auto at = body.find(opens); at != std::string::npos; at = body.find(opens, at + 1)) {
+    page.ids.push_back(std::stoll(body.substr(at + opens.size())));
+  }
+  const std::string clinic = "\"clinic_id\":";
+  for (auto at = body.find(clinic); at != std::string::npos; at = body.find(clinic, at + 1)) {
+    page.clinics.push_back(std::stoll(body.substr(at + clinic.size())));
+  }
+  if (const auto c = body.find("\"next_cursor\":\""); c != std::string::npos) {
+    page.cursor = body.substr(c + 15, body.find('"', c + 15) - c - 15);
+  }
+  return page;
+}
+
+// Every list of clinic objects, paged with limits 1, 3 and 20 by a physician of each of two
+// clinics whose patients are interleaved: the pages visit exactly the caller's rows, each once and
+// in the list's order; the other clinic's rows never appear, never take room on a page (every page
+// but the last is full) and are never counted in the audit record.
+TEST_F(ApiTest, ListsPageThroughTheCallersClinicOnly) {
+  ingest::Pipeline pipeline(*db_, *keys_);
+  std::vector<std::int64_t> interrogations = {interrogation_};
+  for (int i = 0; i < 30; ++i) {
+    now_ += 1'000'000;
+    auto out = pipeline.Ingest(Message(fmt::format("L{}", i), fmt::format("PZK7{:05}S", i),
+                                       fmt::format("Family{}", i), fmt::format("MRN9{:05}", i)),
+                               "test");
+    ASSERT_TRUE(out);
+    ASSERT_EQ(out->disposition, ingest::Disposition::kStored);
+    interrogations.push_back(out->id);
+  }
+  std::int64_t other = 0;
+  ASSERT_TRUE(store::RunUnitOfWork(*db_, store::Access::kWrite, [&](store::Transaction& t) {
+    auto c = t.Query("SELECT id FROM clinic WHERE name = 'Other clinic'");
+    if (!c) return base::Status(c.error());
+    other = (*c)[0].Int(0);
+    // 12 of the 31 patients move to the other clinic, spread among the first clinic's.
+    const store::Param p[] = {{"other", other}};
+    if (auto s = t.Execute("UPDATE patient SET clinic_id = :other WHERE id % 5 IN (1, 3)", p); !s) {
+      return base::Status(s.error());
+    }
+    // Some work is urgent, so the queue's order is not the order of arrival.
+    for (std::size_t i = 0; i < interrogations.size(); i += 4) {
+      if (auto s = store::SetPriority(t, interrogations[i], 2, now_); !s) return s;
+    }
+    return base::Status();
+  }));
+
+  struct List {
+    std::string path;
+    std::string id_key;
+    std::string expected_sql;  // the caller's rows in the list's order, :clinic bound
+  };
+  const List lists[] = {
+      {"/api/v1/patients", "id",
+       "SELECT id FROM patient WHERE clinic_id = :clinic ORDER BY id DESC"},
+      {"/api/v1/interrogations", "id",
+       "SELECT i.id FROM interrogation i JOIN patient p ON p.id = i.patient_id "
+       "WHERE p.clinic_id = :clinic AND i.superseded_by IS NULL ORDER BY i.id DESC"},
+      {"/api/v1/queue", "interrogation_id",
+       "SELECT r.interrogation_id FROM interrogation_review r "
+       "JOIN interrogation i ON i.id = r.interrogation_id JOIN patient p ON p.id = i.patient_id "
+       "WHERE p.clinic_id = :clinic AND r.state <> 'signed' AND i.superseded_by IS NULL "
+       "ORDER BY r.severity DESC, r.received_us, r.interrogation_id"},
+  };
+  for (const auto& [user, clinic] :
+       {std::pair<std::string, std::int64_t>{"physician-1", 1}, {"physician-2", other}}) {
+    for (const List& list : lists) {
+      std::vector<std::int64_t> expected;
+      {
+        auto tx = db_->Begin(store::Access::kRead);
+        ASSERT_TRUE(tx);
+        const store::Param p[] = {{"clinic", clinic}};
+        auto rows = (*tx)->Query(list.expected_sql, p);
+        ASSERT_TRUE(rows);
+        for (const store::Row& r : *rows) expected.push_back(r.Int(0));
+      }
+      ASSERT_GE(expected.size(), 12u);
+      for (int limit : {1, 3, 20}) {
+        SCOPED_TRACE(fmt::format("{} {} limit={}", user, list.path, limit));
+        std::vector<std::int64_t> seen;
+        std::string cursor;
+        for (std::size_t pages = 0; pages <= expected.size(); ++pages) {
+          auto r = As(user, "GET",
+                      fmt::format("{}?limit={}{}", list.path, limit,
+                                  cursor.empty() ? "" : "&cursor=" + cursor));
+          ASSERT_EQ(r.status, 200) << r.body;
+          const ListPage page = ReadListPage(r.body, list.id_key);
+          EXPECT_EQ(page.clinics, std::vector<std::int64_t>(page.ids.size(), clinic)) << r.body;
+          if (!page.cursor.empty()) {
+            EXPECT_EQ(page.ids.size(), static_cast<std::size_t>(limit)) << r.body;
+          } else {
+            EXPECT_LE(page.ids.size(), static_cast<std::size_t>(limit));
+            EXPECT_FALSE(page.ids.empty()) << "an empty last page";
+          }
+          // The audit record counts what the caller was shown, nothing more.
+          auto tx = db_->Begin(store::Access::kRead);
+          ASSERT_TRUE(tx);
+          auto newest = (*tx)->Query("SELECT detail FROM audit_event ORDER BY seq DESC LIMIT 1");
+          ASSERT_TRUE(newest);
+          const std::string detail((*newest)[0].Text(0));
+          EXPECT_NE(detail.find(fmt::format("results={}", page.ids.size())), std::string::npos)
+              << detail;
+          seen.insert(seen.end(), page.ids.begin(), page.ids.end());
+          cursor = page.cursor;
+          if (cursor.empty()) break;
+        }
+        EXPECT_EQ(seen, expected);
+      }
+    }
+  }
+  // A cursor that is not one is refused rather than read as "from the start".
+  EXPECT_EQ(As("physician-1", "GET", "/api/v1/patients?cursor=garbage").status, 400);
+  EXPECT_EQ(As("physician-1", "GET", "/api/v1/interrogations?cursor=garbage").status, 400);
+}
+
+// A page of the largest size still says whether another follows (the one row more that tells is
+// not cut off by the page-size cap).
+TEST_F(ApiTest, AFullPageOfTheLargestSizeStillHasACursor) {
+  ASSERT_TRUE(store::RunUnitOfWork(*db_, store::Access::kWrite, [&](store::Transaction& t) {
+    auto n = t.Execute(
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 1000) "
+        "INSERT INTO patient (created_us, clinic_id) SELECT 0, 1 FROM n");
+    return n ? base::Status() : base::Status(n.error());
+  }));
+  auto first = As("physician-1", "GET", "/api/v1/patients?limit=1000");
+  ASSERT_EQ(first.status, 200);
+  const ListPage page = ReadListPage(first.body, "id");
+  EXPECT_EQ(page.ids.size(), 1000u);
+  ASSERT_FALSE(page.cursor.empty());
+  auto rest = As("physician-1", "GET", "/api/v1/patients?limit=1000&cursor=" + page.cursor);
+  ASSERT_EQ(rest.status, 200);
+  EXPECT_EQ(ReadListPage(rest.body, "id").ids, std::vector<std::int64_t>{patient_});
+}
+
+// Enrolling a second factor asks for the password again, so a stolen session cannot bind the
+// thief's authenticator to the account. Refused attempts reveal no secret and count toward the
+// account's throttle like any password attempt.
+TEST_F(ApiTest, MfaEnrolmentAsksForThePasswordAgain) {
+  const std::string pw = "copper lantern drifting north";
+  AddPerson("nurse", Role::kDeviceClinician, pw);  // loopback: signed in without a factor
+  const auto h = SignIn("nurse", pw);
+  for (const std::string& body :
+       {std::string(), std::string("{}"), std::string(R"({"password":"not the password"})"),
+        fmt::format(R"({{"password":"x","password":"{}"}})", pw)}) {
+    SCOPED_TRACE(body);
+    auto r = Call("POST", "/api/v1/auth/mfa/enroll", h, body);
+    EXPECT_TRUE(r.status == 400 || r.status == 401) << r.status << " " << r.body;
+    EXPECT_EQ(r.body.find("secret"), std::string::npos);
+    EXPECT_EQ(r.body.find("otpauth"), std::string::npos);
+  }
+  auto wrong =
+      Call("POST", "/api/v1/auth/mfa/enroll", h, R"({"password":"still not the password"})");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_NE(wrong.body.find("reauth_failed"), std::string::npos) << wrong.body;
+  // Tokens cannot enrol; the CSRF token is still needed.
+  EXPECT_EQ(Call("POST", "/api/v1/auth/mfa/enroll",
+                 {{"authorization", "Bearer " + tokens_["physician-1"]}},
+                 fmt::format(R"({{"password":"{}"}})", pw))
+                .status,
+            400);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/auth/mfa/enroll", {h[0]}, fmt::format(R"({{"password":"{}"}})", pw))
+          .status,
+      403);
+  auto enrol =
+      Call("POST", "/api/v1/auth/mfa/enroll", h, fmt::format(R"({{"password":"{}"}})", pw));
+  ASSERT_EQ(enrol.status, 200) << enrol.body;
+  EXPECT_NE(enrol.body.find("\"otpauth_uri\":\"otpauth://totp/"), std::string::npos);
+  const auto actions = AuditActions();
+  EXPECT_NE(std::find(actions.begin(), actions.end(), "reauthenticate:denied"), actions.end());
+  EXPECT_NE(std::find(actions.begin(), actions.end(), "mfa.enroll:success"), actions.end());
 }
 
 }  // namespace

@@ -75,8 +75,6 @@ base::Result<net::HttpResponse> Login(Context& ctx, store::Transaction*) {
       r.Set("Retry-After", std::to_string(result->retry_after_s));
       return r;
     }
-    case auth::LoginOutcome::kDisabled:
-      return ErrorResponse(ctx, 403, "disabled", "this account is disabled");
     case auth::LoginOutcome::kBadCredentials:
       break;
   }
@@ -135,30 +133,49 @@ base::Result<net::HttpResponse> Me(Context& ctx, store::Transaction* tx) {
 }
 
 // MFA enrolment for an account that has none yet (an administrator's first sign-in gets a session
-// that can do nothing else). Resetting an enrolled factor is an administrator's job
+// that can do nothing else). The password is asked again: a session alone, perhaps stolen, must
+// not be able to bind its holder's authenticator to the account. The route runs outside the shared
+// transaction so that the re-authentication (Argon2id, throttled and audited like a step-up) never
+// holds the write lock. Resetting an enrolled factor is an administrator's job
 // (`heartbase user reset-mfa`).
-base::Result<net::HttpResponse> MfaEnroll(Context& ctx, store::Transaction* tx) {
+base::Result<net::HttpResponse> MfaEnroll(Context& ctx, store::Transaction*) {
   if (!ctx.caller->session) return ErrorResponse(ctx, 400, "bad_request", "sign in with a session");
-  auto user = auth::GetUser(*tx, ctx.caller->subject.user_id);
-  if (!user) return user.error();
-  if (user->mfa_enrolled) {
-    return ErrorResponse(ctx, 409, "conflict", "a second factor is already enrolled");
+  auto body = JsonBody::Parse(ctx.request.body,
+                              {.max_bytes = 16u << 10, .max_depth = 2, .max_string_bytes = 1024});
+  if (!body) return ErrorResponse(ctx, 400, "bad_request", body.error().message);
+  if (auto refused = StepUp(ctx, *body); !refused) {
+    return refused.error();
+  } else if (*refused) {
+    return std::move(**refused);
   }
-  auto e =
-      auth::EnrollMfa(*tx, ctx.services.keys, user->id, ctx.services.options.auth.totp, ctx.now_us);
-  if (!e) return e.error();
-  if (auto s =
-          Audit(ctx, *tx, "mfa.enroll", "user", std::to_string(user->id), std::nullopt, "success");
-      !s) {
-    return s.error();
-  }
-  std::string out;
-  base::JsonWriter w(&out);
-  w.BeginObject();
-  w.Field("secret", e->secret_base32);
-  w.Field("otpauth_uri", e->uri);
-  w.EndObject();
-  return JsonResponse(200, std::move(out));
+  const std::int64_t user_id = ctx.caller->subject.user_id;
+  net::HttpResponse response;
+  auto status = ctx.services.commit.Run([&](store::Transaction& tx) -> base::Status {
+    auto user = auth::GetUser(tx, user_id);
+    if (!user) return user.error();
+    if (user->mfa_enrolled) {
+      response = ErrorResponse(ctx, 409, "conflict", "a second factor is already enrolled");
+      return {};
+    }
+    auto e =
+        auth::EnrollMfa(tx, ctx.services.keys, user_id, ctx.services.options.auth.totp, ctx.now_us);
+    if (!e) return e.error();
+    if (auto s =
+            Audit(ctx, tx, "mfa.enroll", "user", std::to_string(user_id), std::nullopt, "success");
+        !s) {
+      return s;
+    }
+    std::string out;
+    base::JsonWriter w(&out);
+    w.BeginObject();
+    w.Field("secret", e->secret_base32);
+    w.Field("otpauth_uri", e->uri);
+    w.EndObject();
+    response = JsonResponse(200, std::move(out));
+    return {};
+  });
+  if (!status) return status.error();
+  return response;
 }
 
 // Step 2: a code proves the app holds the secret. The session is then ended: the user signs in

@@ -112,19 +112,22 @@ base::Result<std::optional<std::int64_t>> AuthorizedPatientId(
 base::Result<net::HttpResponse> SearchPatients(Context& ctx, store::Transaction* tx) {
   const std::string q = ctx.Query("q").value_or("");
   const int limit = PageSize(ctx);
-  const std::int64_t before = ParseId(ctx.Query("cursor").value_or("")).value_or(0);
+  std::int64_t before = 0;
+  if (auto c = ctx.Query("cursor")) {
+    // A cursor that does not parse must not silently restart the list from the top.
+    const auto id = ParseId(*c);
+    if (!id) return ErrorResponse(ctx, 400, "bad_request", "bad cursor");
+    before = *id;
+  }
   const std::vector<std::int64_t> clinics = VisibleClinics(ctx);
+  // The caller's patients only, newest first, one more than a page: whether it is there says
+  // whether another page follows. Other clinics' patients are left out before counting.
   std::vector<std::int64_t> ids;
+  const auto wanted = static_cast<std::size_t>(limit) + 1;
   if (q.empty()) {
-    std::vector<store::Param> params = {
-        {"before", before > 0 ? store::Value(before) : store::Value()},
-        {"limit", static_cast<std::int64_t>(limit)}};
-    auto rows = tx->Query(
-        "SELECT id, clinic_id FROM patient WHERE (:before IS NULL OR id < :before) "
-        "ORDER BY id DESC LIMIT :limit",
-        params);
-    if (!rows) return rows.error();
-    for (const store::Row& r : *rows) ids.push_back(r.Int(0));
+    auto page = store::ListPatientIds(*tx, clinics, limit + 1, before);
+    if (!page) return page.error();
+    ids = std::move(*page);
   } else {
     // Name tokens, an identifier under any authority, or a device/lead serial: the union.
     std::set<std::int64_t> found;
@@ -134,46 +137,41 @@ base::Result<net::HttpResponse> SearchPatients(Context& ctx, store::Transaction*
       if (!r) return r.error();
       found.insert(r->begin(), r->end());
     }
-    for (auto it = found.rbegin(); it != found.rend(); ++it) {
-      if (before == 0 || *it < before) ids.push_back(*it);
+    for (auto it = found.rbegin(); it != found.rend() && ids.size() < wanted; ++it) {
+      if (before != 0 && *it >= before) continue;
+      if (!clinics.empty()) {
+        auto clinic = store::GetPatientClinic(*tx, *it);
+        if (!clinic) return clinic.error();
+        if (std::find(clinics.begin(), clinics.end(), *clinic) == clinics.end()) continue;
+      }
+      ids.push_back(*it);
     }
   }
+  const bool more = ids.size() > static_cast<std::size_t>(limit);
+  if (more) ids.pop_back();
   std::string out;
   base::JsonWriter w(&out);
   w.BeginObject();
   w.Key("items");
   w.BeginArray();
-  int n = 0;
-  std::int64_t last = 0;
-  bool more = false;
   for (std::int64_t id : ids) {
     auto p = store::GetPatient(*tx, ctx.services.keys, id);
     if (!p) return p.error();
-    if (!clinics.empty() &&
-        std::find(clinics.begin(), clinics.end(), p->clinic_id) == clinics.end()) {
-      continue;
-    }
-    if (n == limit) {
-      more = true;
-      break;
-    }
     w.BeginObject();
     WritePatient(w, *p);
     w.EndObject();
-    last = id;
-    ++n;
   }
   w.EndArray();
   w.Key("next_cursor");
   if (more) {
-    w.String(std::to_string(last));
+    w.String(std::to_string(ids.back()));
   } else {
     w.Null();
   }
   w.EndObject();
   // The query may be a name: the record says what kind of search it was, never its text.
   if (auto s = Audit(ctx, *tx, "patient.search", "patient", "", std::nullopt, "success",
-                     fmt::format("query={} results={}", q.empty() ? "none" : "given", n));
+                     fmt::format("query={} results={}", q.empty() ? "none" : "given", ids.size()));
       !s) {
     return s.error();
   }
@@ -331,7 +329,12 @@ base::Result<net::HttpResponse> ListInterrogations(Context& ctx, store::Transact
   }
   if (auto v = ctx.Query("status")) filter.result_status = *v;
   if (auto v = ctx.Query("unmatched")) filter.unmatched = *v == "true" || *v == "1";
-  const std::int64_t before = ParseId(ctx.Query("cursor").value_or("")).value_or(0);
+  std::int64_t before = 0;
+  if (auto c = ctx.Query("cursor")) {
+    const auto id = ParseId(*c);
+    if (!id) return ErrorResponse(ctx, 400, "bad_request", "bad cursor");
+    before = *id;
+  }
   const int limit = PageSize(ctx);
   auto rows = store::ListInterrogations(*tx, filter, limit + 1, before);
   if (!rows) return rows.error();

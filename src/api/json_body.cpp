@@ -1,7 +1,11 @@
 // Boost.JSON, compiled header-only in this one translation unit.
 #include "api/json_body.h"
 
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/src.hpp>
+#include <set>
+#include <string>
+#include <vector>
 
 namespace heartbase::api {
 
@@ -31,6 +35,77 @@ bool StringsWithin(const boost::json::value& v, std::size_t max) {
   }
 }
 
+// A second pass over the bytes that only looks for a key repeated within one object. The DOM
+// parser keeps the last of repeated keys, so a body like {"password":"a","password":"b"} would be
+// read one way here and perhaps another way by whatever else reads it; such a body is refused.
+// Keys are compared after unescaping ("\u0061" is "a"). Memory is bounded by the body's size.
+class DuplicateKeyCheck {
+ public:
+  static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+
+  bool duplicate() const { return duplicate_; }
+
+  bool on_document_begin(boost::json::error_code&) { return true; }
+  bool on_document_end(boost::json::error_code&) { return true; }
+  // Arrays get a frame too, so the frame on top is always the innermost container.
+  bool on_array_begin(boost::json::error_code&) {
+    frames_.emplace_back();
+    return true;
+  }
+  bool on_array_end(std::size_t, boost::json::error_code&) {
+    frames_.pop_back();
+    return true;
+  }
+  bool on_object_begin(boost::json::error_code&) {
+    frames_.emplace_back();
+    return true;
+  }
+  bool on_object_end(std::size_t, boost::json::error_code&) {
+    frames_.pop_back();
+    return true;
+  }
+  bool on_string_part(boost::json::string_view, std::size_t, boost::json::error_code&) {
+    return true;
+  }
+  bool on_string(boost::json::string_view, std::size_t, boost::json::error_code&) { return true; }
+  bool on_key_part(boost::json::string_view s, std::size_t, boost::json::error_code&) {
+    key_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(boost::json::string_view s, std::size_t, boost::json::error_code& ec) {
+    key_.append(s.data(), s.size());
+    const bool fresh = frames_.back().insert(std::move(key_)).second;
+    key_.clear();
+    if (fresh) return true;
+    duplicate_ = true;
+    ec = boost::json::error::syntax;  // stops the parser; duplicate() says why
+    return false;
+  }
+  bool on_number_part(boost::json::string_view, boost::json::error_code&) { return true; }
+  bool on_int64(std::int64_t, boost::json::string_view, boost::json::error_code&) { return true; }
+  bool on_uint64(std::uint64_t, boost::json::string_view, boost::json::error_code&) { return true; }
+  bool on_double(double, boost::json::string_view, boost::json::error_code&) { return true; }
+  bool on_bool(bool, boost::json::error_code&) { return true; }
+  bool on_null(boost::json::error_code&) { return true; }
+  bool on_comment_part(boost::json::string_view, boost::json::error_code&) { return true; }
+  bool on_comment(boost::json::string_view, boost::json::error_code&) { return true; }
+
+ private:
+  std::vector<std::set<std::string>> frames_;
+  std::string key_;
+  bool duplicate_ = false;
+};
+
+bool HasDuplicateKey(std::string_view body, const boost::json::parse_options& options) {
+  boost::json::basic_parser<DuplicateKeyCheck> parser(options);
+  boost::json::error_code ec;
+  parser.write_some(false, body.data(), body.size(), ec);
+  return parser.handler().duplicate();
+}
+
 }  // namespace
 
 JsonBody::JsonBody(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -55,6 +130,10 @@ base::Result<JsonBody> JsonBody::Parse(std::string_view body, const JsonLimits& 
   }
   if (!StringsWithin(v, limits.max_string_bytes)) {
     return base::MakeError(base::ErrorCode::kLimitExceeded, "a JSON string is too long");
+  }
+  // Only a document that parsed within the limits is walked a second time.
+  if (HasDuplicateKey(body, options)) {
+    return base::MakeError(base::ErrorCode::kMalformed, "a key appears twice in one JSON object");
   }
   auto impl = std::make_unique<Impl>();
   impl->object = std::move(v.get_object());

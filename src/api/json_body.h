@@ -23,8 +23,8 @@ struct JsonLimits {
 
 class JsonBody {
  public:
-  // kMalformed (not JSON, or not an object at the top), kLimitExceeded (too large or too deep,
-  // or a string over max_string_bytes).
+  // kMalformed (not JSON, not an object at the top, or a key repeated within one object, at any
+  // depth), kLimitExceeded (too large or too deep, or a string over max_string_bytes).
   static base::Result<JsonBody> Parse(std::string_view body, const JsonLimits& limits = {});
 
   // Members of the top-level object; nullopt when absent or of another type.

@@ -23,8 +23,9 @@ constexpr Route kRoutes[] = {
     {"GET", "/api/v1/auth/me", Access::kSignedIn, std::nullopt,
      "The signed-in user, role, clinics and CSRF token", &Me},
     {"POST", "/api/v1/auth/mfa/enroll", Access::kSignedIn, std::nullopt,
-     "Start TOTP enrolment (accounts without a second factor): returns the secret once",
-     &MfaEnroll},
+     "Start TOTP enrolment (accounts without a second factor) with the password again: returns "
+     "the secret once",
+     &MfaEnroll, true},
     {"POST", "/api/v1/auth/mfa/confirm", Access::kSignedIn, std::nullopt,
      "Finish TOTP enrolment with a code; the session ends and the user signs in again",
      &MfaConfirm},

@@ -49,8 +49,6 @@ std::string_view LoginOutcomeName(LoginOutcome outcome) {
       return "mfa_bad";
     case LoginOutcome::kThrottled:
       return "throttled";
-    case LoginOutcome::kDisabled:
-      return "disabled";
   }
   return "unknown";
 }
@@ -79,6 +77,8 @@ std::string_view LoginDetailName(LoginDetail detail) {
       return "totp_replayed";
     case LoginDetail::kMfaEnrollmentRequired:
       return "mfa_enrollment_required";
+    case LoginDetail::kAccountDisabled:
+      return "account_disabled";
   }
   return "unknown";
 }
@@ -117,12 +117,15 @@ base::Result<LoginResult> Authenticator::Attempt(const LoginRequest& request, co
   std::optional<Credentials> creds;
   std::string account_key;
   std::optional<LoginResult> early;
-  std::int64_t account_wait = 0;
-  bool bypass = false;  // the account is blocked; a TOTP code may still open it
+  std::int64_t blocked_wait = 0;
+  LoginDetail blocked_detail = LoginDetail::kNone;
+  bool bypass = false;           // the account or address is blocked; a TOTP code may open it
+  bool account_counted = false;  // the attempt counts against the account bucket
   auto counted = RunUnitOfWork(*db_, Access::kWrite, [&](Transaction& tx) -> base::Status {
     creds.reset();
     early.reset();
     bypass = false;
+    account_counted = false;
     base::Result<std::optional<Credentials>> loaded = std::optional<Credentials>();
     if (reauth != nullptr) {
       loaded = internal::LoadCredentialsById(tx, *keys_, reauth->user_id);
@@ -136,31 +139,35 @@ base::Result<LoginResult> Authenticator::Attempt(const LoginRequest& request, co
 
     auto address_wait = RetryAfter(tx, *keys_, ThrottleKind::kAddress, address_key, now);
     if (!address_wait) return address_wait.error();
-    if (*address_wait > 0) {
-      early = Outcome(LoginOutcome::kThrottled, LoginDetail::kAddressThrottled, user_id);
-      early->retry_after_s = *address_wait;
-      return Record(record, tx, *early);
-    }
-    auto wait = RetryAfter(tx, *keys_, ThrottleKind::kAccount, account_key, now);
-    if (!wait) return wait.error();
-    account_wait = *wait;
-    if (account_wait > 0) {
+    auto account_wait = RetryAfter(tx, *keys_, ThrottleKind::kAccount, account_key, now);
+    if (!account_wait) return account_wait.error();
+    blocked_wait = std::max(*address_wait, *account_wait);
+    blocked_detail =
+        *address_wait > 0 ? LoginDetail::kAddressThrottled : LoginDetail::kAccountThrottled;
+    if (blocked_wait > 0) {
+      // A blocked address (many users may share it) or account: only both factors get through,
+      // the code checked before the password and each such attempt counted per account.
       auto mfa_wait = RetryAfter(tx, *keys_, ThrottleKind::kMfa, account_key, now);
       if (!mfa_wait) return mfa_wait.error();
       bypass = creds && !creds->mfa_secret.empty() && request.totp && *mfa_wait == 0;
       if (!bypass) {
-        early = Outcome(LoginOutcome::kThrottled, LoginDetail::kAccountThrottled, user_id);
-        early->retry_after_s = account_wait;
+        early = Outcome(LoginOutcome::kThrottled, blocked_detail, user_id);
+        early->retry_after_s = blocked_wait;
         return Record(record, tx, *early);
       }
       if (auto s = RecordFailure(tx, *keys_, ThrottleKind::kMfa, account_key, limits.mfa, now);
           !s) {
         return s;
       }
-    } else if (auto s = RecordFailure(tx, *keys_, ThrottleKind::kAccount, account_key,
-                                      limits.account, now);
-               !s) {
-      return s;
+    }
+    // The account bucket counts every attempt it does not already block, the address bypass's too.
+    if (*account_wait == 0) {
+      account_counted = true;
+      if (auto s =
+              RecordFailure(tx, *keys_, ThrottleKind::kAccount, account_key, limits.account, now);
+          !s) {
+        return s;
+      }
     }
     return RecordFailure(tx, *keys_, ThrottleKind::kAddress, address_key, limits.address, now);
   });
@@ -187,7 +194,9 @@ base::Result<LoginResult> Authenticator::Attempt(const LoginRequest& request, co
     } else {
       (void)VerifyPassword(decoy_hash_, request.password, options_.password);
     }
-    if (password_ok && NeedsRehash(creds->password_hash, options_.password)) {
+    // A disabled account is not rehashed: its right password must cost what a wrong one does.
+    if (password_ok && !creds->user.disabled &&
+        NeedsRehash(creds->password_hash, options_.password)) {
       auto h = HashPassword(request.password, options_.password);
       if (h) rehash = std::move(*h);  // best effort: the old hash still works
     }
@@ -198,8 +207,9 @@ base::Result<LoginResult> Authenticator::Attempt(const LoginRequest& request, co
   LoginResult result;
   auto decided = RunUnitOfWork(*db_, Access::kWrite, [&](Transaction& tx) -> base::Status {
     if (!totp_precheck) {
-      result = Outcome(LoginOutcome::kThrottled, LoginDetail::kAccountThrottled, user_id);
-      result.retry_after_s = account_wait;
+      // A wrong code while blocked is answered as if nothing had been tried.
+      result = Outcome(LoginOutcome::kThrottled, blocked_detail, user_id);
+      result.retry_after_s = blocked_wait;
       return Record(record, tx, result);
     }
     if (!password_ok) {
@@ -218,12 +228,14 @@ base::Result<LoginResult> Authenticator::Attempt(const LoginRequest& request, co
     }
     const Credentials& account = **current;
     if (account.user.disabled) {
-      result = Outcome(LoginOutcome::kDisabled, LoginDetail::kNone, user_id);
+      // Answered (and counted) as a wrong password: a different answer for the right one would
+      // confirm it to whoever guessed it.
+      result = Outcome(LoginOutcome::kBadCredentials, LoginDetail::kAccountDisabled, user_id);
       return Record(record, tx, result);
     }
     // The password was right: an attempt that stops at the second factor is not a failure of it.
     const auto forgive = [&]() -> base::Status {
-      if (!bypass) {
+      if (account_counted) {
         if (auto s = ForgiveFailure(tx, *keys_, ThrottleKind::kAccount, account_key); !s) return s;
       }
       return ForgiveFailure(tx, *keys_, ThrottleKind::kAddress, address_key);

@@ -18,15 +18,15 @@
 
 namespace heartbase::auth {
 
-// What the client is told. Unknown user and wrong password are one answer (and take the same
-// time); "disabled" is said only to someone who knows the password.
+// What the client is told. Unknown user, wrong password and a disabled account are one answer
+// (and take the same time): saying "disabled" only when the password was right would confirm the
+// password to whoever tried it.
 enum class LoginOutcome : std::uint8_t {
   kOk,
   kBadCredentials,
   kMfaRequired,  // the password was right; send it again with a TOTP code
   kMfaBad,       // wrong, expired or already used code
-  kThrottled,    // try again after retry_after_s; nothing was evaluated
-  kDisabled,
+  kThrottled,    // try again after retry_after_s; nothing was evaluated (or only a wrong code)
 };
 
 // Why, for the audit record only (never for the client).
@@ -42,6 +42,7 @@ enum class LoginDetail : std::uint8_t {
   kTotpWrong,
   kTotpReplayed,           // a code whose step was already used
   kMfaEnrollmentRequired,  // signed in to a restricted session that may only enrol MFA
+  kAccountDisabled,        // the account is disabled (whether the password was right is not kept)
 };
 
 struct LoginRequest {
@@ -80,10 +81,15 @@ class Authenticator {
 
   // Sign-in. Counts the attempt against the account name and the address before the password is
   // evaluated (so concurrent attempts cannot exceed the limits), evaluates it outside any
-  // transaction (Argon2id must not hold the write lock), then records the outcome. An account
-  // that is throttled can still be entered by a user who sends the right TOTP code with the
-  // password (soft lockout; that path has its own, tighter bucket); a throttled address has no
-  // such way round it. Errors are database or recorder failures; every refusal is a LoginResult.
+  // transaction (Argon2id must not hold the write lock), then records the outcome. While the
+  // account or the address is throttled, a user with an enrolled second factor who sends a TOTP
+  // code with the password still gets in: the code is checked first, and only a right one lets
+  // the password be evaluated; such attempts count against the account's own, tighter MFA bucket
+  // (and against the account bucket when that is not yet blocked), so one client blocking a
+  // shared address (a clinic's NAT, a reverse proxy on loopback) cannot lock everyone out, and
+  // the address bucket is no way round the account's limits. Accounts without a second factor
+  // wait until the block ends (soft lockout). Errors are database or recorder failures; every
+  // refusal is a LoginResult.
   base::Result<LoginResult> Login(const LoginRequest& request,
                                   const LoginRecorder& record = {}) const;
 

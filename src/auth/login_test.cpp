@@ -177,14 +177,22 @@ TEST_F(Login, IntegrationAccountsCannotSignInInteractively) {
   EXPECT_EQ(r.detail, LoginDetail::kNoPassword);
 }
 
-TEST_F(Login, DisabledIsSaidOnlyToWhoKnowsThePassword) {
+// A disabled account answers the right password as it answers a wrong one, so the answer does not
+// confirm a guessed password; only the audit detail tells them apart.
+TEST_F(Login, DisabledAccountAnswersTheRightPasswordAsAWrongOne) {
   const std::int64_t id = AddUser("jsmith");
   ASSERT_TRUE(Write([&](store::Transaction& tx) { return DisableUser(tx, id, kT0); }));
-  EXPECT_EQ(Try("jsmith", "purple tractor sings quietly", kT0).outcome,
-            LoginOutcome::kBadCredentials);
-  const LoginResult r = Try("jsmith", kPassword, kT0);
-  EXPECT_EQ(r.outcome, LoginOutcome::kDisabled);
-  EXPECT_FALSE(r.session);
+  const LoginResult wrong = Try("jsmith", "purple tractor sings quietly", kT0);
+  const LoginResult right = Try("jsmith", kPassword, kT0);
+  EXPECT_EQ(wrong.outcome, LoginOutcome::kBadCredentials);
+  EXPECT_EQ(right.outcome, LoginOutcome::kBadCredentials);
+  EXPECT_EQ(right.retry_after_s, wrong.retry_after_s);
+  EXPECT_FALSE(wrong.session || right.session);
+  EXPECT_EQ(wrong.detail, LoginDetail::kWrongPassword);
+  EXPECT_EQ(right.detail, LoginDetail::kAccountDisabled);
+  // The right password is not forgiven either: it counts toward the account's throttle.
+  for (int i = 0; i < 4; ++i) Try("jsmith", kPassword, kT0 + 1 + i);
+  EXPECT_EQ(Try("jsmith", kPassword, kT0 + 10).outcome, LoginOutcome::kThrottled);
 }
 
 TEST_F(Login, EnrolledUsersNeedAFreshCodeAndEachCodeWorksOnce) {
@@ -391,6 +399,57 @@ TEST_F(Login, ThrottleKeepsCountingAfterARestart) {
   ASSERT_TRUE(reopened);
   db_ = std::move(*reopened);
   EXPECT_EQ(Try("jsmith", kPassword, kT0 + kSecond / 2, kLocal).outcome, LoginOutcome::kThrottled);
+}
+
+// One client guessing behind a shared address (here loopback, where a reverse proxy puts every
+// user) blocks the address; a user with both factors still gets in through it, the code checked
+// before the password. Without a code, with a wrong one, or without an enrolled factor the answer
+// stays 429, and the bypass is bounded by the account's own MFA bucket.
+TEST_F(Login, BothFactorsGetThroughAThrottledAddress) {
+  options_.throttle.address.base_delay_s = 5 * 60;  // the 21st failure blocks for 5 minutes
+  const std::int64_t id = AddUser("jsmith");
+  const std::string secret = EnrollMfaFor(id);
+  AddUser("nomfa");
+  for (int i = 0; i < 25; ++i) {
+    Try("user" + std::to_string(i), "some guess or other", kT0 + kMinute + i * 1000, kLocal);
+  }
+  const std::int64_t t = kT0 + 2 * kMinute;
+  const LoginResult blocked = Try("jsmith", kPassword, t, kLocal);
+  ASSERT_EQ(blocked.outcome, LoginOutcome::kThrottled);
+  EXPECT_EQ(blocked.detail, LoginDetail::kAddressThrottled);
+  EXPECT_GT(blocked.retry_after_s, 0);
+  const std::string code = CodeAt(secret, t);
+  const std::string wrong = code == "000000" ? "111111" : "000000";
+  EXPECT_EQ(Try("jsmith", kPassword, t, kLocal, wrong).outcome, LoginOutcome::kThrottled);
+  EXPECT_EQ(Try("nomfa", kPassword, t, kLocal).outcome, LoginOutcome::kThrottled);
+  const LoginResult in = Try("jsmith", kPassword, t, kLocal, code);
+  ASSERT_EQ(in.outcome, LoginOutcome::kOk) << LoginDetailName(in.detail);
+  EXPECT_TRUE(in.session);
+  // The address stays blocked for everyone else.
+  EXPECT_EQ(Try("nomfa", kPassword, t + 1, kLocal).outcome, LoginOutcome::kThrottled);
+}
+
+TEST_F(Login, TheAddressBypassCountsAgainstTheAccount) {
+  options_.throttle.address.base_delay_s = 5 * 60;
+  const std::int64_t id = AddUser("jsmith");
+  const std::string secret = EnrollMfaFor(id);
+  for (int i = 0; i < 25; ++i) {
+    Try("user" + std::to_string(i), "some guess or other", kT0 + kMinute + i * 1000, kRemote);
+  }
+  // Someone holding a code guesses passwords through the blocked address: a handful are evaluated,
+  // then the account's MFA bucket blocks them, and the right password with it.
+  const std::int64_t t = kT0 + 2 * kMinute;
+  const std::string code = CodeAt(secret, t);
+  int evaluated = 0;
+  for (int i = 0; i < 20; ++i) {
+    const LoginResult r =
+        Try("jsmith", "wrong guess " + std::to_string(i), t + i * 1000, kRemote, code);
+    if (r.outcome != LoginOutcome::kThrottled) ++evaluated;
+  }
+  EXPECT_GE(evaluated, 1);
+  EXPECT_LE(evaluated, options_.throttle.mfa.free_failures + 1);
+  EXPECT_EQ(Try("jsmith", kPassword, t + 21 * 1000, kRemote, code).outcome,
+            LoginOutcome::kThrottled);
 }
 
 }  // namespace

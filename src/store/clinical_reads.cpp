@@ -40,6 +40,27 @@ InterrogationRow ReadInterrogation(const Row& r) {
   return out;
 }
 
+// Clinic filters bind one parameter per clinic (":c0, :c1 …"), so the statement text depends only
+// on how many there are (a user belongs to a handful), never on input.
+constexpr std::string_view kClinicNames[] = {"c0", "c1", "c2",  "c3",  "c4",  "c5",  "c6",  "c7",
+                                             "c8", "c9", "c10", "c11", "c12", "c13", "c14", "c15"};
+
+// "AND <column> IN (:c0, …)" for `clinics`, their parameters appended to `params`; "" for none.
+base::Result<std::string> ClinicCondition(std::string_view column,
+                                          const std::vector<std::int64_t>& clinics,
+                                          std::vector<Param>* params) {
+  if (clinics.size() > std::size(kClinicNames)) {
+    return base::MakeError(ErrorCode::kLimitExceeded, "more than 16 clinics in one query");
+  }
+  if (clinics.empty()) return std::string();
+  std::string names;
+  for (std::size_t i = 0; i < clinics.size(); ++i) {
+    names += fmt::format("{}:{}", i == 0 ? "" : ", ", kClinicNames[i]);
+    params->push_back({kClinicNames[i], clinics[i]});
+  }
+  return fmt::format("AND {} IN ({})", column, names);
+}
+
 constexpr std::string_view kInterrogationColumns =
     "i.id, i.patient_id, p.clinic_id, i.device_id, i.sender, i.session_type, i.session_us, "
     "i.result_status, i.superseded_by, i.raw_blob_id, i.received_us, i.observation_count, "
@@ -125,10 +146,9 @@ base::Result<std::vector<LeadRecord>> ListLeads(Transaction& tx, const crypto::K
 base::Result<std::vector<InterrogationRow>> ListInterrogations(Transaction& tx,
                                                                const InterrogationFilter& filter,
                                                                int limit, std::int64_t before_id) {
-  limit = std::clamp(limit, 1, kMaxPage);
+  limit = std::clamp(limit, 1, kMaxPage + 1);
   // Optional filters are written as "(:x IS NULL OR col = :x)", so the statement text is one
   // fixed string (cached, never built from input). Clinics are at most a handful per user.
-  std::string clinics;
   std::vector<Param> params = {
       {"before", before_id > 0 ? Value(before_id) : Value()},
       {"patient", filter.patient_id ? Value(*filter.patient_id) : Value()},
@@ -138,16 +158,8 @@ base::Result<std::vector<InterrogationRow>> ListInterrogations(Transaction& tx,
       {"current", static_cast<std::int64_t>(filter.current_only)},
       {"limit", static_cast<std::int64_t>(limit)},
   };
-  static constexpr std::string_view kClinicNames[] = {"c0",  "c1",  "c2",  "c3", "c4",  "c5",
-                                                      "c6",  "c7",  "c8",  "c9", "c10", "c11",
-                                                      "c12", "c13", "c14", "c15"};
-  if (filter.clinics.size() > std::size(kClinicNames)) {
-    return base::MakeError(ErrorCode::kLimitExceeded, "more than 16 clinics in one query");
-  }
-  for (std::size_t i = 0; i < filter.clinics.size(); ++i) {
-    clinics += fmt::format("{}:{}", i == 0 ? "" : ", ", kClinicNames[i]);
-    params.push_back({kClinicNames[i], filter.clinics[i]});
-  }
+  auto clinics = ClinicCondition("p.clinic_id", filter.clinics, &params);
+  if (!clinics) return clinics.error();
   // One patient's interrogations come from the (patient_id, session_us) index; a catch-all
   // "(:patient IS NULL OR …)" would make SQLite scan the whole clinic instead.
   const std::string sql = fmt::format(
@@ -157,8 +169,7 @@ base::Result<std::vector<InterrogationRow>> ListInterrogations(Transaction& tx,
       "AND (:unmatched IS NULL OR p.unmatched = :unmatched) "
       "AND (:current = 0 OR i.superseded_by IS NULL) {} "
       "ORDER BY i.id DESC LIMIT :limit",
-      kInterrogationColumns, filter.patient_id ? "i.patient_id = :patient AND" : "",
-      clinics.empty() ? "" : "AND p.clinic_id IN (" + clinics + ")");
+      kInterrogationColumns, filter.patient_id ? "i.patient_id = :patient AND" : "", *clinics);
   if (!filter.patient_id) {
     params.erase(std::find_if(params.begin(), params.end(),
                               [](const Param& p) { return p.name == "patient"; }));
@@ -168,6 +179,30 @@ base::Result<std::vector<InterrogationRow>> ListInterrogations(Transaction& tx,
   std::vector<InterrogationRow> out;
   out.reserve(rows->size());
   for (const Row& r : *rows) out.push_back(ReadInterrogation(r));
+  return out;
+}
+
+base::Result<std::vector<std::int64_t>> ListPatientIds(Transaction& tx,
+                                                       const std::vector<std::int64_t>& clinics,
+                                                       int limit, std::int64_t before_id) {
+  limit = std::clamp(limit, 1, kMaxPage + 1);
+  std::vector<Param> params = {
+      {"before", before_id > 0 ? Value(before_id) : Value()},
+      {"limit", static_cast<std::int64_t>(limit)},
+  };
+  auto condition = ClinicCondition("clinic_id", clinics, &params);
+  if (!condition) return condition.error();
+  // The clinic is filtered here, before LIMIT: filtering the page afterwards had left pages short
+  // and let other clinics' newest patients use up the caller's limit. patient_clinic is
+  // (clinic_id, id), so each clinic is one range walked in id order.
+  auto rows = tx.Query(fmt::format("SELECT id FROM patient WHERE (:before IS NULL OR id < :before) "
+                                   "{} ORDER BY id DESC LIMIT :limit",
+                                   *condition),
+                       params);
+  if (!rows) return rows.error();
+  std::vector<std::int64_t> out;
+  out.reserve(rows->size());
+  for (const Row& r : *rows) out.push_back(r.Int(0));
   return out;
 }
 

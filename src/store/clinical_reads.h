@@ -71,12 +71,22 @@ struct InterrogationFilter {
 };
 
 // Newest first (by id, which grows with arrival). `before_id` is the cursor: the id of the last
-// row of the previous page, 0 for the first page. `limit` is clamped to 1..kMaxPage.
+// row of the previous page, 0 for the first page. `limit` is clamped to 1..kMaxPage + 1: a caller
+// asks for one row more than its page to learn whether another page follows.
 inline constexpr int kMaxPage = 1000;
 base::Result<std::vector<InterrogationRow>> ListInterrogations(Transaction& tx,
                                                                const InterrogationFilter& filter,
                                                                int limit, std::int64_t before_id);
 // kNotFound if absent.
 base::Result<InterrogationRow> GetInterrogation(Transaction& tx, std::int64_t id);
+
+// The ids of the patients of `clinics` (empty = every clinic), newest first (by id, which grows
+// with arrival): the clinic filter is applied before the limit, so a page holds only those
+// clinics' patients and is full unless the list ends. `before_id` is the cursor (the id of the
+// last row of the previous page, 0 for the first page); `limit` is clamped to 1..kMaxPage + 1
+// (see ListInterrogations). kLimitExceeded for more than 16 clinics; otherwise the store's errors.
+base::Result<std::vector<std::int64_t>> ListPatientIds(Transaction& tx,
+                                                       const std::vector<std::int64_t>& clinics,
+                                                       int limit, std::int64_t before_id);
 
 }  // namespace heartbase::store

@@ -259,7 +259,8 @@ std::optional<QueueCursor> ParseQueueCursor(std::string_view text) {
 base::Result<std::vector<ReviewQueueItem>> ListQueue(Transaction& tx,
                                                      const ReviewQueueFilter& filter, int limit,
                                                      const std::optional<QueueCursor>& after) {
-  limit = std::clamp(limit, 1, 1000);
+  // A page is at most 1,000 items; callers ask for one more to learn whether another follows.
+  limit = std::clamp(limit, 1, 1001);
   static constexpr std::string_view kClinicNames[] = {"c0",  "c1",  "c2",  "c3", "c4",  "c5",
                                                       "c6",  "c7",  "c8",  "c9", "c10", "c11",
                                                       "c12", "c13", "c14", "c15"};

@@ -118,7 +118,8 @@ struct QueueCursor {
 std::string FormatQueueCursor(const QueueCursor& c);
 std::optional<QueueCursor> ParseQueueCursor(std::string_view text);
 
-// Open work (not signed, current versions only): most severe first, then oldest first.
+// Open work (not signed, current versions only): most severe first, then oldest first. `limit` is
+// clamped to 1..1001 (a page of at most 1,000 and the one row that says another page follows).
 base::Result<std::vector<ReviewQueueItem>> ListQueue(Transaction& tx,
                                                      const ReviewQueueFilter& filter, int limit,
                                                      const std::optional<QueueCursor>& after);

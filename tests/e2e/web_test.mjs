@@ -149,6 +149,7 @@ async function signIn(page, name, password, auth) {
 /** First sign-in of an account that must enrol TOTP: enrol through the UI, sign in with a code. */
 async function enrolAndSignIn(page, name, password, screenshotName) {
   await signIn(page, name, password, null);
+  await tid(page, 'mfa-password').fill(password);  // enrolment asks for the password again
   await tid(page, 'mfa-start').click();
   const secret = (await tid(page, 'mfa-secret').textContent()).trim();
   const uri = (await tid(page, 'mfa-uri').textContent()).trim();

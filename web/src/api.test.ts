@@ -32,6 +32,13 @@ describe('api transport', () => {
     expect(calls[0]!.init.credentials).toBe('same-origin');
   });
 
+  it('sends the password again when it starts TOTP enrolment', async () => {
+    const calls = fakeFetch([{ status: 200, body: { secret: 'ABC', otpauth_uri: 'otpauth://totp/x' } }]);
+    await api.mfaEnroll('my password');
+    expect(calls[0]!.url).toBe('/api/v1/auth/mfa/enroll');
+    expect(JSON.parse(calls[0]!.init.body as string)).toEqual({ password: 'my password' });
+  });
+
   it('sends no CSRF header on GET and builds the query without empty values', async () => {
     const calls = fakeFetch([{ status: 200, body: { items: [], next_cursor: null } }]);
     setCsrfToken('tok123');

@@ -362,7 +362,8 @@ export const api = {
     post<LoginAnswer>('/auth/login', totp ? { name, password, totp } : { name, password }),
   logout: () => post<{ signed_out: boolean }>('/auth/logout'),
   me: () => get<Me>('/auth/me'),
-  mfaEnroll: () => post<MfaEnrollment>('/auth/mfa/enroll'),
+  /** Start TOTP enrolment; the server asks for the password again. */
+  mfaEnroll: (password: string) => post<MfaEnrollment>('/auth/mfa/enroll', { password }),
   mfaConfirm: (code: string) => post<{ enrolled: boolean; sign_in_again: boolean }>('/auth/mfa/confirm', { code }),
   bootstrap: (token: string, name: string, password: string) =>
     post<{ user: unknown }>('/auth/bootstrap', { token, name, password }),

@@ -94,13 +94,23 @@ export function renderLogin(root: HTMLElement, cb: AuthCallbacks, notice?: strin
 export function renderMfaEnrollment(root: HTMLElement, onDone: (notice: string) => void, onSignOut: () => void): void {
   const status = statusBox();
   const area = h('div', { class: 'stack' });
-  const start = h('button', { type: 'button', class: 'primary', 'data-testid': 'mfa-start' }, 'Set up authenticator');
+  // The server asks for the password again, so a session alone cannot enrol an authenticator.
+  const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true, 'data-testid': 'mfa-password' });
+  const passwordField = field('Password', password, 'Your password again, to confirm it is you');
+  const start = h('button', { type: 'submit', class: 'primary', 'data-testid': 'mfa-start' }, 'Set up authenticator');
+  const startForm = h('form', { class: 'stack', novalidate: true }, passwordField, start);
   const signOut = h('button', { type: 'button', class: 'link-button', onclick: () => onSignOut() }, 'Sign out');
-  start.addEventListener('click', () => {
+  startForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (!password.value) {
+      showError(status, new Error('Enter your password.'));
+      return;
+    }
     void busy(start, async () => {
       try {
-        const e = await api.mfaEnroll();
-        start.hidden = true;
+        const e = await api.mfaEnroll(password.value);
+        password.value = '';
+        startForm.hidden = true;
         const code = h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 8, required: true, 'data-testid': 'mfa-code' });
         const confirm = h('button', { type: 'submit', class: 'primary', 'data-testid': 'mfa-confirm' }, 'Confirm');
         const form = h('form', { class: 'stack' }, field('Code from the app', code), confirm);
@@ -134,13 +144,13 @@ export function renderMfaEnrollment(root: HTMLElement, onDone: (notice: string) 
     card(
       'Set up two-factor sign-in',
       h('p', null, 'This account needs an authenticator app code at sign-in before it can be used.'),
-      start,
+      startForm,
       area,
       status,
       h('p', { class: 'small' }, signOut),
     ),
   );
-  start.focus();
+  password.focus();
 }
 
 /** First administrator, with the one-time bootstrap token printed by `heartbase init`. */
