@@ -79,17 +79,7 @@ std::string CookieValue(const net::HttpRequest& r, std::string_view name) {
 }
 
 void SecurityHeaders(net::HttpResponse* r, const std::string& correlation_id) {
-  r->Set("Content-Security-Policy",
-         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-         "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-         "frame-ancestors 'none'");
-  r->Set("X-Content-Type-Options", "nosniff");
-  r->Set("X-Frame-Options", "DENY");
-  r->Set("Referrer-Policy", "no-referrer");
-  r->Set("Cross-Origin-Opener-Policy", "same-origin");
-  r->Set("Cross-Origin-Resource-Policy", "same-origin");
-  r->Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
-  r->Set("Cache-Control", "no-store");
+  net::SetSecurityHeaders(*r);
   r->Set("X-Correlation-Id", correlation_id);
 }
 
