@@ -112,13 +112,17 @@ Api::Api(store::Database& db, const crypto::KeyRing& keys, const auth::Authentic
 Api::~Api() = default;
 
 std::size_t Api::BodyLimit(const net::HttpRequest& head) const {
+  const ApiOptions& o = state_->options;
+  const bool credentials =
+      !head.Header("authorization").empty() || !CookieValue(head, kSessionCookie).empty();
   std::vector<std::string> params;
   for (const Route& r : internal::Routes()) {
     if (r.method == head.method && Match(r.path, PathOf(head.target), &params)) {
-      return r.upload ? state_->options.max_upload_bytes : state_->options.max_body_bytes;
+      if (r.access == Access::kPublic || !credentials) return o.max_anonymous_body_bytes;
+      return r.upload ? o.max_upload_bytes : o.max_body_bytes;
     }
   }
-  return state_->options.max_body_bytes;
+  return o.max_anonymous_body_bytes;
 }
 
 // Identifies the caller inside `tx`. Returns nullopt with *why set when there is no valid identity.
