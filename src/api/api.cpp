@@ -79,17 +79,7 @@ std::string CookieValue(const net::HttpRequest& r, std::string_view name) {
 }
 
 void SecurityHeaders(net::HttpResponse* r, const std::string& correlation_id) {
-  r->Set("Content-Security-Policy",
-         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-         "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-         "frame-ancestors 'none'");
-  r->Set("X-Content-Type-Options", "nosniff");
-  r->Set("X-Frame-Options", "DENY");
-  r->Set("Referrer-Policy", "no-referrer");
-  r->Set("Cross-Origin-Opener-Policy", "same-origin");
-  r->Set("Cross-Origin-Resource-Policy", "same-origin");
-  r->Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
-  r->Set("Cache-Control", "no-store");
+  net::SetSecurityHeaders(*r);
   r->Set("X-Correlation-Id", correlation_id);
 }
 
@@ -122,13 +112,17 @@ Api::Api(store::Database& db, const crypto::KeyRing& keys, const auth::Authentic
 Api::~Api() = default;
 
 std::size_t Api::BodyLimit(const net::HttpRequest& head) const {
+  const ApiOptions& o = state_->options;
+  const bool credentials =
+      !head.Header("authorization").empty() || !CookieValue(head, kSessionCookie).empty();
   std::vector<std::string> params;
   for (const Route& r : internal::Routes()) {
     if (r.method == head.method && Match(r.path, PathOf(head.target), &params)) {
-      return r.upload ? state_->options.max_upload_bytes : state_->options.max_body_bytes;
+      if (r.access == Access::kPublic || !credentials) return o.max_anonymous_body_bytes;
+      return r.upload ? o.max_upload_bytes : o.max_body_bytes;
     }
   }
-  return state_->options.max_body_bytes;
+  return o.max_anonymous_body_bytes;
 }
 
 // Identifies the caller inside `tx`. Returns nullopt with *why set when there is no valid identity.

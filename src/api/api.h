@@ -44,8 +44,13 @@ struct VerificationStatus {
 
 struct ApiOptions {
   auth::AuthOptions auth;
-  std::size_t max_body_bytes = 1u << 20;     // JSON bodies
+  std::size_t max_body_bytes = 1u << 20;     // JSON bodies of identified callers
   std::size_t max_upload_bytes = 64u << 20;  // HL7 file upload
+  // Bodies that can only come before identification: public routes (sign-in, bootstrap: a few
+  // hundred bytes of JSON), requests that present no credentials (answered 401 anyway) and
+  // unknown routes. Decided from the head, so an anonymous client cannot make the server wait
+  // for, or hold, a large body.
+  std::size_t max_anonymous_body_bytes = 16u << 10;
   int default_page = 50;
   // Passwords set through the API (first administrator, new users) are checked against this
   // list; nullptr = the compiled-in list only. Must outlive the Api.
@@ -88,7 +93,9 @@ class Api {
   // commits. The request must stay valid until then.
   void HandleAsync(const net::HttpRequest& request, std::function<void(net::HttpResponse)> respond);
   // The largest body the route named by the request head accepts (for the HTTP server, which
-  // refuses larger ones before reading them).
+  // refuses larger ones before reading them): max_anonymous_body_bytes unless the route needs an
+  // identity and the head presents a credential (bearer token or session cookie, not yet
+  // checked: that needs the database), then max_upload_bytes or max_body_bytes.
   std::size_t BodyLimit(const net::HttpRequest& head) const;
 
   Api(const Api&) = delete;

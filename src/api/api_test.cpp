@@ -618,6 +618,29 @@ TEST_F(ApiTest, ReadinessTurnsWhenTheDatabaseIsDamaged) {
   EXPECT_EQ(Call("GET", "/api/v1/health").status, 200);  // liveness: it still answers
 }
 
+// Before identification only small bodies are accepted, so anonymous clients cannot hold
+// connections with large partial bodies (issue 17); identified callers keep the larger limits.
+TEST_F(ApiTest, BodyLimitIsSmallUntilTheCallerPresentsACredential) {
+  auto head = [](std::string method, std::string target,
+                 std::vector<std::pair<std::string, std::string>> headers = {}) {
+    net::HttpRequest r;
+    r.method = std::move(method);
+    r.target = std::move(target);
+    r.headers = std::move(headers);
+    return r;
+  };
+  const std::pair<std::string, std::string> bearer{"authorization", "Bearer x"};
+  const std::pair<std::string, std::string> cookie{"cookie", std::string(kSessionCookie) + "=x"};
+  EXPECT_EQ(api_->BodyLimit(head("POST", "/api/v1/auth/login")), 16u << 10);
+  EXPECT_EQ(api_->BodyLimit(head("POST", "/api/v1/auth/login", {bearer})), 16u << 10);
+  EXPECT_EQ(api_->BodyLimit(head("POST", "/api/v1/auth/bootstrap")), 16u << 10);
+  EXPECT_EQ(api_->BodyLimit(head("POST", "/api/v1/hl7")), 16u << 10);
+  EXPECT_EQ(api_->BodyLimit(head("POST", "/api/v1/rules")), 16u << 10);
+  EXPECT_EQ(api_->BodyLimit(head("POST", "/no/such/route", {bearer})), 16u << 10);
+  EXPECT_EQ(api_->BodyLimit(head("POST", "/api/v1/hl7", {bearer})), 64u << 20);
+  EXPECT_EQ(api_->BodyLimit(head("POST", "/api/v1/rules", {cookie})), 1u << 20);
+}
+
 TEST_F(ApiTest, PublicRoutesRevealNothingAndUnknownRoutesAre404) {
   auto h = Call("GET", "/api/v1/health");
   EXPECT_EQ(h.status, 200);

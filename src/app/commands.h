@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "net/http_server.h"
+#include "net/mllp_server.h"
+
 namespace heartbase::app {
 
 struct ParseCommand {
@@ -73,6 +76,12 @@ struct ServeCommand {
   std::int64_t verify_interval_s = 24 * 3600;  // the scheduled store verification; 0 = off
   std::int64_t verify_first_s = 600;           // its first run after start-up
   std::int64_t startup_check_ms = 10000;       // budget of the start-up structural check
+  // Connection limits of the listeners; the serve flags set some of their fields, the rest
+  // (addresses, TLS, reserved identities from --mllp-sender) is filled in by serve.
+  net::MllpServerOptions mllp_limits;
+  std::int64_t mllp_rate_window_ms = net::MllpServerOptions{}.rate_window.count();
+  net::HttpServerOptions https_limits;
+  std::int64_t https_rate_window_ms = net::HttpServerOptions{}.rate_window.count();
 };
 int RunServe(const ServeCommand& command);
 

@@ -71,7 +71,7 @@ HttpsService::HttpsService(OpenStore& store, crypto::SigningKey signing,
 base::Result<std::unique_ptr<HttpsService>> HttpsService::Start(const HttpsServiceOptions& options,
                                                                 const DataDirOptions& data,
                                                                 OpenStore& store) {
-  net::HttpServerOptions http;
+  net::HttpServerOptions http = options.http_limits;
   if (auto s = SplitHostPort(options.listen, &http.host, &http.port); !s) return s.error();
   http.tls_certificate =
       options.certificate.empty() ? TlsCertificatePath(data) : options.certificate;

@@ -35,6 +35,8 @@ struct HttpsServiceOptions {
   std::vector<api::ApiOptions::SignoffRecipient> signoff_recipients;  // told of each sign-off
   // The newest background verification of the store (GET /api/v1/admin/store); unset = none.
   std::function<std::optional<api::VerificationStatus>()> last_verification;
+  // Connection limits, rates and timeouts; host, port, TLS and the body limit are set here.
+  net::HttpServerOptions http_limits;
 };
 
 class HttpsService {

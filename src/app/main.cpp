@@ -166,6 +166,51 @@ int Run(int argc, char** argv) {
                    "does not reach is left to the background verification")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{3600} * 1000));
+  // Connection limits an operator may need to tune (issue 17); defaults from the net options.
+  serve_cmd
+      ->add_option("--mllp-max-connections", serve.mllp_limits.max_connections,
+                   "MLLP connections at most; at the cap the idle, then the slowest make room")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--mllp-max-per-address", serve.mllp_limits.max_connections_per_address,
+                   "MLLP connections at most from one address")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--mllp-reserved-connections", serve.mllp_limits.reserved_connections,
+                   "Of --mllp-max-connections, kept for identified senders: certificates named "
+                   "by --mllp-sender, or --mllp-reserve-address in plaintext")
+      ->capture_default_str();
+  serve_cmd->add_option("--mllp-reserve-address", serve.mllp_limits.reserved_addresses,
+                        "Plaintext (loopback) sender address that may use the reserved "
+                        "connections, e.g. the local interface engine's (repeatable)");
+  serve_cmd
+      ->add_option("--mllp-min-rate", serve.mllp_limits.min_bytes_per_second,
+                   "Bytes per second a frame in progress must keep receiving, measured over "
+                   "--mllp-rate-window-ms (0 = no minimum)")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--mllp-rate-window-ms", serve.mllp_rate_window_ms,
+                   "Window over which --mllp-min-rate is measured")
+      ->check(CLI::Range(std::int64_t{50}, std::int64_t{600'000}))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--https-max-connections", serve.https_limits.max_connections,
+                   "HTTPS connections at most; at the cap the idle, then the slowest make room")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--https-max-per-address", serve.https_limits.max_connections_per_address,
+                   "HTTPS connections at most from one address")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--https-min-rate", serve.https_limits.min_bytes_per_second,
+                   "Bytes per second a request head or body in progress must keep receiving, "
+                   "measured over --https-rate-window-ms (0 = no minimum)")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--https-rate-window-ms", serve.https_rate_window_ms,
+                   "Window over which --https-min-rate is measured")
+      ->check(CLI::Range(std::int64_t{50}, std::int64_t{600'000}))
+      ->capture_default_str();
   NotifyCommands notify_commands(app);
 
   KeyRotateCommand rotate;

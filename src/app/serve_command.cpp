@@ -147,6 +147,12 @@ void LogOutcome(const ingest::Outcome& out, const std::string& source, const std
                              {"ms", ms}});
 }
 
+net::HttpServerOptions HttpLimitsOf(const ServeCommand& command) {
+  net::HttpServerOptions http = command.https_limits;
+  http.rate_window = std::chrono::milliseconds(command.https_rate_window_ms);
+  return http;
+}
+
 }  // namespace
 
 int RunServe(const ServeCommand& command) {
@@ -232,7 +238,8 @@ int RunServe(const ServeCommand& command) {
   }
   ingest_options.rules = *rule_book;
   ingest::Pipeline pipeline(*opened->db, *opened->keys, ingest_options);
-  net::MllpServerOptions mllp;
+  net::MllpServerOptions mllp = command.mllp_limits;
+  mllp.rate_window = std::chrono::milliseconds(command.mllp_rate_window_ms);
   if (auto s = ParseHostPort(command.mllp_listen, &mllp.host, &mllp.port); !s) {
     std::fprintf(stderr, "heartbase: serve: --mllp-listen: %s\n", s.error().Describe().c_str());
     return 1;
@@ -250,6 +257,7 @@ int RunServe(const ServeCommand& command) {
       return 1;
     }
     allowed.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+    mllp.reserved_identities.push_back(entry.substr(0, eq));  // configured senders: the reserve
   }
   if (!mllp.tls_certificate.empty() && allowed.empty()) {
     std::fprintf(stderr, "heartbase: serve: MLLP over TLS needs at least one --mllp-sender\n");
@@ -345,7 +353,8 @@ int RunServe(const ServeCommand& command) {
                                         .max_frame_bytes = mllp.max_frame_bytes,
                                         .rules = *rule_book,
                                         .signoff_recipients = signoff_recipients,
-                                        .last_verification = LastVerification(verification.get())},
+                                        .last_verification = LastVerification(verification.get()),
+                                        .http_limits = HttpLimitsOf(command)},
                                        o, *opened);
     if (!started) {
       std::fprintf(stderr, "heartbase: serve: --https-listen: %s\n",

@@ -100,7 +100,7 @@ HttpResponse ServerError(int status) {
   HttpResponse r;
   r.status = status;
   r.Set("Content-Type", "application/json");
-  r.Set("Cache-Control", "no-store");
+  SetSecurityHeaders(r);
   const StatusRow* s = FindStatus(status);
   r.body = fmt::format(R"({{"error":"{}"}})",
                        s && !s->error.empty() ? s->error : std::string_view("internal_error"));
@@ -264,6 +264,7 @@ class Server final : public HttpServer {
   enum class Phase : std::uint8_t { kHandshake, kIdle, kHead, kBody, kBusy };
 
   struct Slot {
+    std::string address;  // for the log
     Phase phase;
     steady_clock::time_point since;  // when the phase began
     bool evict;
@@ -272,6 +273,7 @@ class Server final : public HttpServer {
     // record): nothing more may be written, not even a close_notify.
     bool broken = false;
     bool write_closed = false;  // CloseWrite has run
+    std::size_t bytes = 0;      // received in this phase (the data rate of a body)
   };
 
   enum class Outcome : std::uint8_t { kDone, kTimedOut, kFailed };
@@ -299,10 +301,16 @@ class Server final : public HttpServer {
       const auto per_address = per_address_.find(address);
       if (per_address != per_address_.end() &&
           per_address->second >= options_.max_connections_per_address) {
+        base::log::Warn("http_connection_refused",
+                        {{"peer", address}, {"reason", "per_address_limit"}});
         continue;
       }
       if (open_.load() >= options_.max_connections) {
-        if (!EvictOne()) continue;
+        if (!EvictOne()) {
+          base::log::Warn("http_connection_refused",
+                          {{"peer", address}, {"reason", "at_capacity"}});
+          continue;
+        }
         // Admit the newcomer only once the victim has closed, so the cap holds exactly.
         room_waiter_ = &room;
         room.expires_after(kEvictionWait);
@@ -319,21 +327,49 @@ class Server final : public HttpServer {
     }
   }
 
-  // Makes room at the connection cap: the connection idle the longest, else the one that has
-  // been handshaking or sending its head the longest (those phases have their own timeouts, but
-  // a crowd of them must not lock out a real client). False when every connection has a body or
-  // a response in progress.
+  static const char* PhaseName(Phase p) {
+    switch (p) {
+      case Phase::kHandshake:
+        return "handshake";
+      case Phase::kIdle:
+        return "idle";
+      case Phase::kHead:
+        return "head";
+      case Phase::kBody:
+        return "body";
+      case Phase::kBusy:
+        return "busy";
+    }
+    return "unknown";
+  }
+
+  // Makes room at the connection cap. First the connection idle the longest, then the one that
+  // has been handshaking or sending its head the longest, then the body in progress with the
+  // lowest data rate: those phases have their own timeouts and rate windows, but a crowd of them
+  // must not lock out a real client, who sends at network speed and so is never the slowest.
+  // A request being handled or answered is never evicted. False when there is nothing to evict.
   bool EvictOne() {
+    const auto now = steady_clock::now();
+    auto rank = [now](const Slot& s) {
+      const int kind = s.phase == Phase::kIdle ? 0 : s.phase == Phase::kBody ? 2 : 1;
+      const double age = std::chrono::duration<double>(now - s.since).count();
+      // Higher = evicted first: the older idle, handshake or head, the slower body.
+      const double score = kind == 2 ? -static_cast<double>(s.bytes) / std::max(age, 1e-3) : age;
+      return std::pair(-kind, score);
+    };
     auto victim = slots_.end();
-    auto rank = [](const Slot& s) { return std::pair(s.phase != Phase::kIdle, s.since); };
     for (auto it = slots_.begin(); it != slots_.end(); ++it) {
-      const bool evictable =
-          it->phase == Phase::kIdle || it->phase == Phase::kHandshake || it->phase == Phase::kHead;
-      if (evictable && !it->evict && (victim == slots_.end() || rank(*it) < rank(*victim))) {
+      if (it->phase != Phase::kBusy && !it->evict &&
+          (victim == slots_.end() || rank(*it) > rank(*victim))) {
         victim = it;
       }
     }
     if (victim == slots_.end()) return false;
+    base::log::Warn("http_connection_evicted",
+                    {{"peer", victim->address},
+                     {"reason", "capacity"},
+                     {"phase", PhaseName(victim->phase)},
+                     {"bytes", static_cast<std::uint64_t>(victim->bytes)}});
     victim->evict = true;
     victim->timer->cancel();
     return true;
@@ -341,8 +377,11 @@ class Server final : public HttpServer {
 
   awaitable<void> Session(tcp::socket socket, std::string address) {
     asio::steady_timer timer(io_);
-    const auto slot =
-        slots_.insert(slots_.end(), Slot{Phase::kHandshake, steady_clock::now(), false, &timer});
+    const auto slot = slots_.insert(slots_.end(), Slot{.address = address,
+                                                       .phase = Phase::kHandshake,
+                                                       .since = steady_clock::now(),
+                                                       .evict = false,
+                                                       .timer = &timer});
     struct Unregister {
       Server& server;
       std::list<Slot>::iterator slot;
@@ -379,6 +418,14 @@ class Server final : public HttpServer {
     if (slot.phase == phase) return;
     slot.phase = phase;
     slot.since = steady_clock::now();
+    slot.bytes = 0;
+  }
+
+  // Bytes a head or body in progress must receive in each rate window.
+  std::size_t MinWindowBytes() const {
+    return static_cast<std::size_t>(options_.min_bytes_per_second *
+                                    static_cast<std::uint64_t>(options_.rate_window.count()) /
+                                    1000);
   }
 
   template <typename Stream>
@@ -466,6 +513,14 @@ class Server final : public HttpServer {
       auto deadline = waiting + (first ? options_.header_timeout : options_.idle_timeout);
       bool started = false;
       bool continued = false;
+      // The current rate window of a head or body in progress: its end, and the bytes in it.
+      auto window_end = steady_clock::time_point::max();
+      std::size_t window_bytes = 0;
+      auto start_window = [&] {
+        if (options_.min_bytes_per_second == 0) return;
+        window_end = steady_clock::now() + options_.rate_window;
+        window_bytes = 0;
+      };
       SetPhase(slot, Phase::kIdle);
       auto state = parser.Feed({});  // bytes pipelined after the previous request
       while (state && *state != HttpParseState::kComplete) {
@@ -473,10 +528,12 @@ class Server final : public HttpServer {
           started = true;
           if (!first) deadline = steady_clock::now() + options_.header_timeout;
           SetPhase(slot, Phase::kHead);
+          start_window();
         }
         if (*state == HttpParseState::kBody && slot.phase != Phase::kBody) {
           SetPhase(slot, Phase::kBody);
           deadline = steady_clock::now() + options_.request_timeout;
+          start_window();
           if (parser.expects_continue() && !continued) {
             continued = true;
             if (!co_await Write(stream, slot, deadline, "HTTP/1.1 100 Continue\r\n\r\n")) {
@@ -485,7 +542,19 @@ class Server final : public HttpServer {
           }
         }
         std::size_t n = 0;
-        const Outcome wait = co_await Read(stream, slot, deadline, buffer, n);
+        const Outcome wait = co_await Read(stream, slot, std::min(deadline, window_end), buffer, n);
+        if (wait == Outcome::kTimedOut && started && steady_clock::now() < deadline) {
+          if (window_bytes >= MinWindowBytes()) {  // fast enough: on to the next window
+            start_window();
+            continue;
+          }
+          base::log::Warn("http_too_slow",
+                          {{"peer", address},
+                           {"phase", PhaseName(slot.phase)},
+                           {"window_bytes", static_cast<std::uint64_t>(window_bytes)}});
+          co_await Refuse(stream, slot, address, 408, buffer);
+          co_return;
+        }
         if (wait == Outcome::kTimedOut && started)
           co_await Refuse(stream, slot, address, 408, buffer);
         if (wait != Outcome::kDone) co_return;
@@ -493,7 +562,10 @@ class Server final : public HttpServer {
           started = true;
           if (!first) deadline = steady_clock::now() + options_.header_timeout;
           SetPhase(slot, Phase::kHead);
+          start_window();
         }
+        window_bytes += n;
+        slot.bytes += n;
         state = parser.Feed(std::string_view(buffer.data(), n));
       }
       if (!state) {

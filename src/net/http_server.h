@@ -39,9 +39,17 @@ struct HttpServerOptions {
   // within this long.
   std::chrono::milliseconds request_timeout{60'000};
   std::chrono::milliseconds handshake_timeout{10'000};
-  // At the cap, the connection that has been waiting longest without a request in progress
-  // (idle, handshaking or sending its head) is closed to make room; when every connection has
-  // a body or response in progress, the new one is closed.
+  // A head or body in progress must receive at least min_bytes_per_second × rate_window bytes in
+  // every rate_window from its start, or it is answered 408 and closed: a client that trickles
+  // bytes to hold a connection is cut within one window instead of holding it for the header or
+  // request timeout. A browser sends a head in one packet and a body at network speed.
+  // 0 = no minimum.
+  std::size_t min_bytes_per_second = 1024;
+  std::chrono::milliseconds rate_window{5'000};
+  // At the cap a connection is closed to make room, first to last: the longest idle, the
+  // longest handshaking or sending its head, the body in progress with the lowest data rate.
+  // When every connection has its request handled or its response in progress, the new one is
+  // closed.
   std::size_t max_connections = 512;
   std::size_t max_connections_per_address = 32;  // further ones from that address are closed
   int workers = 8;                               // threads running the handler
@@ -62,9 +70,10 @@ using HttpRespond = std::function<void(HttpResponse)>;
 using HttpAsyncHandler = std::function<void(const HttpRequest&, HttpRespond)>;
 
 // Errors the server answers by itself (400, 408, 413, 414, 431, 500, 501) have a fixed
-// body such as {"error":"request_too_large"}, Content-Type application/json and Cache-Control
-// no-store, never anything from the request or the server's internals; the connection is then
-// closed.
+// body such as {"error":"request_too_large"}, Content-Type application/json and the security
+// headers of every response (SetSecurityHeaders, net/http.h), never anything from the request or
+// the server's internals; the connection is then closed. Refused and evicted connections are
+// logged (base/log.h) with the peer address and the reason.
 // Thread-safety: Start/Stop/Wait from any one thread at a time; the accessors from any thread.
 class HttpServer {
  public:

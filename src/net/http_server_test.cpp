@@ -256,7 +256,13 @@ TEST(HttpServer, AnswersItsOwnErrorsWithFixedBodiesAndCloses) {
     EXPECT_EQ(r.body.front(), '{');
     EXPECT_EQ(r.body.find("GARBAGE"), std::string::npos);
     EXPECT_EQ(r.fields["content-type"], "application/json");
+    // The same security headers as every API response.
     EXPECT_EQ(r.fields["cache-control"], "no-store");
+    EXPECT_NE(r.fields["content-security-policy"].find("frame-ancestors 'none'"),
+              std::string::npos);
+    EXPECT_EQ(r.fields["content-security-policy"].find("unsafe-inline"), std::string::npos);
+    EXPECT_EQ(r.fields["x-content-type-options"], "nosniff");
+    EXPECT_EQ(r.fields["referrer-policy"], "no-referrer");
     EXPECT_TRUE(ClosedByServer(fd));
     ::close(fd);
   }
@@ -405,6 +411,60 @@ TEST(HttpServer, AThousandSlowClientsStayWithinTheCapAndALegitimateOneIsServed) 
   EXPECT_LT(after - std::min(after, before), 64u * 1024u);
   for (int fd : slow) ::close(fd);
   ::close(legit);
+}
+
+// The attack of issue 17: bodies that were started and never finished filled the cap, and the
+// cap only evicted idle connections and heads. The slowest body now makes room.
+TEST(HttpServer, AtTheCapTheSlowestBodyMakesRoomForALegitimateClient) {
+  HttpServerOptions o;
+  o.max_connections = 8;
+  auto server = Start(o);
+  std::vector<int> slow;
+  for (int i = 0; i < 8; ++i) {
+    slow.push_back(Connect(server->local_address()));
+    SendAll(slow.back(),
+            "POST /api/v1/auth/login HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n{\"a\"");
+  }
+  WaitForConnections(*server, 8);
+  std::this_thread::sleep_for(milliseconds(100));
+  const int legit = Connect(server->local_address());
+  SendAll(legit, Get("/health"));
+  EXPECT_EQ(Read(legit).status, 200);
+  EXPECT_LE(server->connections(), 8u);
+  for (int fd : slow) ::close(fd);
+  ::close(legit);
+}
+
+// A body or head that trickles in below the minimum rate is answered 408 after one rate window,
+// long before the request or header timeout; one that keeps up with it is served.
+TEST(HttpServer, AnswersABodyOrHeadBelowTheMinimumRateWith408AfterOneWindow) {
+  HttpServerOptions o;
+  o.min_bytes_per_second = 1000;
+  o.rate_window = milliseconds(300);
+  auto server = Start(o);
+  for (const std::string partial :
+       {std::string("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 500\r\n\r\nab"),
+        std::string("GET / HTTP/1.1\r\nHost: h\r\n")}) {
+    const int fd = Connect(server->local_address());
+    const auto t0 = steady_clock::now();
+    SendAll(fd, partial);
+    EXPECT_EQ(Read(fd).status, 408);
+    const auto elapsed = steady_clock::now() - t0;
+    EXPECT_GE(elapsed, milliseconds(250));
+    EXPECT_LT(elapsed, milliseconds(3000));  // the header timeout is 10 s, the body's 60 s
+    ::close(fd);
+  }
+  // 400 bytes in each 300 ms window (1,333 bytes/s): above the minimum.
+  const int steady = Connect(server->local_address());
+  SendAll(steady, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 500\r\n\r\n");
+  for (int i = 0; i < 5; ++i) {
+    std::this_thread::sleep_for(milliseconds(75));
+    SendAll(steady, std::string(100, 'x'));
+  }
+  const Response r = Read(steady);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "POST / from 127.0.0.1 body 500");
+  ::close(steady);
 }
 
 TEST(HttpServer, RunsHandlersConcurrentlyOnTheWorkerPool) {

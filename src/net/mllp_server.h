@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 
@@ -17,9 +18,29 @@ struct MllpServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 2575;  // 0 = chosen by the OS
   std::size_t max_frame_bytes = 32u << 20;
-  std::size_t max_connections = 64;                 // further connections are closed at once
+  // At the cap a new connection makes room by evicting, in this order: the longest idle
+  // (between frames), the longest handshaking, the frame in progress with the lowest data rate;
+  // when every connection is handling a frame, the new one is closed.
+  std::size_t max_connections = 64;
+  // Further connections from one address are closed at once: a sender needs a few at most, and
+  // one host must not take the whole cap.
+  std::size_t max_connections_per_address = 16;
+  // Of max_connections, this many are kept for identified senders, whom the anonymous crowd
+  // (including TLS handshakes in progress) can neither occupy nor evict: over TLS a connection
+  // whose client certificate CN is in `reserved_identities` (it moves there once its handshake
+  // completes), in plaintext (loopback only) one from an address in `reserved_addresses`. Must
+  // be below max_connections, since every TLS connection starts anonymous.
+  std::size_t reserved_connections = 16;
+  std::vector<std::string> reserved_identities;
+  std::vector<std::string> reserved_addresses;
   std::chrono::milliseconds idle_timeout{120'000};  // no byte for this long: close
   std::chrono::milliseconds frame_timeout{60'000};  // a started frame must complete within this
+  // A frame in progress must receive at least min_bytes_per_second × rate_window bytes in every
+  // rate_window from its start, or the connection is closed. A real sender writes a 30 KB
+  // message in milliseconds; a sender that trickles bytes to hold a connection is cut within one
+  // window instead of holding it for frame_timeout. 0 = no minimum.
+  std::size_t min_bytes_per_second = 1024;
+  std::chrono::milliseconds rate_window{5'000};
   // Partially received frames of all connections together; the connection whose frame would
   // push past it is closed (its sender retries), so memory stays bounded under any load.
   std::size_t max_buffered_bytes = 256u << 20;
@@ -32,7 +53,8 @@ struct MllpServerOptions {
   std::string tls_certificate;  // PEM chain of this server
   std::string tls_private_key;  // PEM private key
   std::string tls_client_ca;    // PEM bundle of the CAs that issue sender certificates
-  std::chrono::milliseconds handshake_timeout{10'000};
+  // A TLS handshake is a few round trips; one that has not completed by then is closed.
+  std::chrono::milliseconds handshake_timeout{5'000};
 };
 
 struct MllpPeer {
@@ -44,10 +66,14 @@ struct MllpPeer {
 // ACK), or an empty string to send nothing.
 using MllpHandler = std::function<std::string(std::string_view frame, const MllpPeer& peer)>;
 
+// Every connection the server refuses or closes for a limit (per-address cap, capacity,
+// eviction, too slow, timeouts) is logged with base/log.h: the peer address and the reason, never
+// message content.
 // Thread-safety: Start/Stop from one thread; the handler must be thread-safe.
 class MllpServer {
  public:
-  // Binds and starts accepting. Plaintext MLLP is offered on loopback addresses only; any other
+  // Binds and starts accepting. kInvalidArgument when reserved_connections is not below
+  // max_connections. Plaintext MLLP is offered on loopback addresses only; any other
   // host without TLS is refused (kPermissionDenied), so patient data never crosses a network in
   // the clear. kInvalidArgument for unreadable TLS material, kIo if the address cannot be bound.
   static base::Result<std::unique_ptr<MllpServer>> Start(const MllpServerOptions& options,

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -10,15 +11,23 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "net/mllp.h"
 
 namespace heartbase::net {
 namespace {
 
-int Connect(const std::string& address) {
+// Connects from `from` (any 127.0.0.0/8 address: Linux routes them all to loopback).
+int Connect(const std::string& address, const char* from = nullptr) {
   const int port = std::stoi(address.substr(address.rfind(':') + 1));
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (from != nullptr) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, from, &local.sin_addr);
+    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local), 0);
+  }
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(static_cast<std::uint16_t>(port));
@@ -49,6 +58,22 @@ std::string Receive(int fd) {
   }
   return out;
 }
+
+// True when the server closed the connection (EOF or reset) within `limit`.
+bool ClosedWithin(int fd, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  char buf[256];
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 50) == 1) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (n <= 0) return true;
+    }
+  }
+  return false;
+}
+
+constexpr char kStalledFrame[] = "\x0bMSH|^~\\&|";  // a frame begun and never finished
 
 std::unique_ptr<MllpServer> Start(MllpServerOptions o) {
   o.port = 0;
@@ -135,6 +160,113 @@ TEST(MllpServer, OversizedFrameClosesTheConnection) {
   EXPECT_EQ(Receive(fd), "");
   ::close(fd);
   server->Stop();
+}
+
+// The attack of issue 17: connections that each begin a frame and stop fill the cap. They are
+// not idle, yet a real sender must still get in: the slowest frame in progress makes room.
+TEST(MllpServer, AtTheCapStalledFramesMakeRoomForARealSender) {
+  MllpServerOptions o;
+  o.max_connections = 8;
+  o.reserved_connections = 0;
+  auto server = Start(o);
+  std::vector<int> stalled;
+  for (int i = 0; i < 8; ++i) {
+    stalled.push_back(Connect(server->local_address(), "127.0.0.1"));
+    SendAll(stalled.back(), kStalledFrame);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const int real = Connect(server->local_address(), "127.0.0.1");
+  SendAll(real, MllpFrame("MSH|real"));
+  EXPECT_EQ(Receive(real), MllpFrame("ACK 8 from 127.0.0.1"));
+  EXPECT_LE(server->connections(), 8u);
+  int closed = 0;
+  for (int fd : stalled) closed += ClosedWithin(fd, std::chrono::milliseconds(100)) ? 1 : 0;
+  EXPECT_EQ(closed, 1);  // exactly one stalled frame was evicted
+  for (int fd : stalled) ::close(fd);
+  ::close(real);
+  server->Stop();
+}
+
+// A frame that trickles in below the minimum rate is closed after one rate window, long before
+// the frame timeout; one that keeps up with it is answered.
+TEST(MllpServer, ClosesAFrameBelowTheMinimumRateAfterOneWindow) {
+  MllpServerOptions o;
+  o.min_bytes_per_second = 1000;
+  o.rate_window = std::chrono::milliseconds(300);
+  auto server = Start(o);
+  const int slow = Connect(server->local_address());
+  SendAll(slow, kStalledFrame);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(ClosedWithin(slow, std::chrono::milliseconds(2000)));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(250));
+  ::close(slow);
+  // 400 bytes in each 300 ms window (1,333 bytes/s): above the minimum.
+  const int steady = Connect(server->local_address());
+  SendAll(steady, "\x0bMSH|");
+  for (int i = 0; i < 5; ++i) {
+    SendAll(steady, std::string(100, 'x'));
+    std::this_thread::sleep_for(std::chrono::milliseconds(75));
+  }
+  SendAll(steady, "\x1c\r");
+  EXPECT_EQ(Receive(steady), MllpFrame("ACK 504 from 127.0.0.1"));
+  ::close(steady);
+  server->Stop();
+}
+
+TEST(MllpServer, PerAddressCapRefusesFurtherConnectionsFromThatAddressOnly) {
+  MllpServerOptions o;
+  o.max_connections_per_address = 2;
+  auto server = Start(o);
+  const int a = Connect(server->local_address(), "127.0.0.2");
+  const int b = Connect(server->local_address(), "127.0.0.2");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const int c = Connect(server->local_address(), "127.0.0.2");
+  EXPECT_TRUE(ClosedWithin(c, std::chrono::milliseconds(1000)));
+  const int other = Connect(server->local_address(), "127.0.0.3");
+  SendAll(other, MllpFrame("MSH|x"));
+  EXPECT_EQ(Receive(other), MllpFrame("ACK 5 from 127.0.0.3"));
+  SendAll(a, MllpFrame("MSH|a"));
+  EXPECT_EQ(Receive(a), MllpFrame("ACK 5 from 127.0.0.2"));
+  for (int fd : {a, b, c, other}) ::close(fd);
+  server->Stop();
+}
+
+// Anonymous connections may not take the reserved capacity, nor evict the sender it is kept for.
+TEST(MllpServer, ReservedCapacityAdmitsAConfiguredSenderWhateverTheCrowd) {
+  MllpServerOptions o;
+  o.max_connections = 6;
+  o.reserved_connections = 2;
+  o.reserved_addresses = {"127.0.0.9"};
+  auto server = Start(o);
+  const int trusted = Connect(server->local_address(), "127.0.0.9");
+  SendAll(trusted, "\x0bMSH|");  // a frame in progress: the slowest of all, yet kept
+  std::vector<int> crowd;
+  for (int i = 0; i < 12; ++i) {
+    crowd.push_back(Connect(server->local_address(), "127.0.0.4"));
+    SendAll(crowd.back(), kStalledFrame);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_LE(server->connections(), 5u);  // 4 anonymous + the trusted one
+  SendAll(trusted, "x\x1c\r");
+  EXPECT_EQ(Receive(trusted), MllpFrame("ACK 5 from 127.0.0.9"));
+  const int second = Connect(server->local_address(), "127.0.0.9");
+  SendAll(second, MllpFrame("MSH|2"));
+  EXPECT_EQ(Receive(second), MllpFrame("ACK 5 from 127.0.0.9"));
+  for (int fd : crowd) ::close(fd);
+  ::close(trusted);
+  ::close(second);
+  server->Stop();
+}
+
+TEST(MllpServer, RefusesAReserveThatLeavesNoRoomForAnonymousConnections) {
+  MllpServerOptions o;
+  o.port = 0;
+  o.max_connections = 4;
+  o.reserved_connections = 4;
+  auto s = MllpServer::Start(o, [](std::string_view, const MllpPeer&) { return std::string(); });
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, base::ErrorCode::kInvalidArgument);
 }
 
 }  // namespace
