@@ -194,7 +194,8 @@ class Server final : public MllpServer {
       if (remote_error) continue;  // already gone; the socket closes here
       std::string address = remote.address().to_string();
       const auto same = per_address_.find(address);
-      if (same != per_address_.end() && same->second >= options_.max_connections_per_address) {
+      if (same != per_address_.end() && same->second >= options_.max_connections_per_address &&
+          !EvictIdleOf(address)) {
         base::log::Warn("mllp.refused", {{"peer", address}, {"reason", "per_address_limit"}});
         continue;
       }
@@ -250,6 +251,25 @@ class Server final : public MllpServer {
                      {"reason", "capacity"},
                      {"state", StateName(victim->state)},
                      {"frame_bytes", static_cast<std::uint64_t>(victim->frame_bytes)}});
+    victim->evict = true;
+    Release(*victim);
+    if (victim->timer != nullptr) victim->timer->cancel();
+    return true;
+  }
+
+  // At an address's own limit, its longest-idle connection (between frames) makes room: a sender
+  // that opens a connection per message, or whose earlier connections linger, is not refused by
+  // its own idle ones. Connections in a frame or handshake are not taken. False if none is idle.
+  bool EvictIdleOf(const std::string& address) {
+    auto victim = slots_.end();
+    for (auto it = slots_.begin(); it != slots_.end(); ++it) {
+      if (it->evict || it->state != State::kIdle || it->address != address) continue;
+      if (victim == slots_.end() || it->since < victim->since) victim = it;
+    }
+    if (victim == slots_.end()) return false;
+    base::log::Warn(
+        "mllp.evicted",
+        {{"peer", victim->address}, {"reason", "per_address_limit"}, {"state", "idle"}});
     victim->evict = true;
     Release(*victim);
     if (victim->timer != nullptr) victim->timer->cancel();

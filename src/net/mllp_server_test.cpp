@@ -217,17 +217,41 @@ TEST(MllpServer, PerAddressCapRefusesFurtherConnectionsFromThatAddressOnly) {
   MllpServerOptions o;
   o.max_connections_per_address = 2;
   auto server = Start(o);
+  // Two connections of one address in the middle of a frame: a third from it is refused.
   const int a = Connect(server->local_address(), "127.0.0.2");
   const int b = Connect(server->local_address(), "127.0.0.2");
+  SendAll(a, "\x0bMSH|a");
+  SendAll(b, "\x0bMSH|b");
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   const int c = Connect(server->local_address(), "127.0.0.2");
   EXPECT_TRUE(ClosedWithin(c, std::chrono::milliseconds(1000)));
   const int other = Connect(server->local_address(), "127.0.0.3");
   SendAll(other, MllpFrame("MSH|x"));
   EXPECT_EQ(Receive(other), MllpFrame("ACK 5 from 127.0.0.3"));
-  SendAll(a, MllpFrame("MSH|a"));
+  SendAll(a, "\x1c\r");
   EXPECT_EQ(Receive(a), MllpFrame("ACK 5 from 127.0.0.2"));
   for (int fd : {a, b, c, other}) ::close(fd);
+  server->Stop();
+}
+
+// At its own limit, an address's idle connection (between frames) makes room for its next one:
+// a sender is not locked out by connections it left open.
+TEST(MllpServer, PerAddressCapEvictsThatAddresssIdleConnectionFirst) {
+  MllpServerOptions o;
+  o.max_connections_per_address = 2;
+  auto server = Start(o);
+  const int a = Connect(server->local_address(), "127.0.0.2");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const int b = Connect(server->local_address(), "127.0.0.2");
+  SendAll(b, "\x0bMSH|b");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const int c = Connect(server->local_address(), "127.0.0.2");
+  SendAll(c, MllpFrame("MSH|c"));
+  EXPECT_EQ(Receive(c), MllpFrame("ACK 5 from 127.0.0.2"));
+  EXPECT_TRUE(ClosedWithin(a, std::chrono::milliseconds(1000)));  // the idle one
+  SendAll(b, "\x1c\r");
+  EXPECT_EQ(Receive(b), MllpFrame("ACK 5 from 127.0.0.2"));  // the one in a frame stays
+  for (int fd : {a, b, c}) ::close(fd);
   server->Stop();
 }
 
