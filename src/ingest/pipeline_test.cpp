@@ -251,6 +251,7 @@ TEST_F(PipelineTest, ConcurrentCopiesOfTwoMessagesUnderOneControlIdStoreEachOnce
   constexpr int kSenders = 16;
   std::vector<std::vector<Outcome>> outcomes(kSenders);
   std::vector<std::thread> threads;
+  threads.reserve(kSenders);
   for (int i = 0; i < kSenders; ++i) {
     threads.emplace_back([&, i] {
       for (const std::string* m : i % 2 == 0 ? std::vector{&a, &b} : std::vector{&b, &a}) {

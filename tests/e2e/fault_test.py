@@ -8,7 +8,6 @@ import os
 import pathlib
 import re
 import signal
-import socket
 import sqlite3
 import ssl
 import subprocess
@@ -17,27 +16,8 @@ import tempfile
 import time
 import unittest
 
-BINARY = None
-VT, FS, CR = b"\x0b", b"\x1c", b"\r"
-
-
-def run(*args, check=0):
-    p = subprocess.run([BINARY, *args], capture_output=True, timeout=600)
-    assert p.returncode == check, (p.returncode, p.stdout.decode(errors="replace")[-2000:],
-                                   p.stderr.decode(errors="replace")[-2000:])
-    return p
-
-
-def send(port, message):
-    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
-        s.sendall(VT + message + FS + CR)
-        data = b""
-        while not data.endswith(FS + CR):
-            chunk = s.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed before ACK")
-            data += chunk
-    return data[1:-2].decode()
+import hbtest
+from hbtest import demo_messages, run, send
 
 
 def chattr(flag, path):
@@ -48,7 +28,7 @@ class Server:
     def __init__(self, data, *extra, expect_start=True):
         self.log = pathlib.Path(data).parent / f"serve-{time.monotonic_ns()}.log"
         with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen([BINARY, "serve", "--data", str(data), "--mllp-listen",
+            self.proc = subprocess.Popen([hbtest.BINARY, "serve", "--data", str(data), "--mllp-listen",
                                           "127.0.0.1:0", "--https-listen", "127.0.0.1:0", *extra],
                                          stdout=subprocess.PIPE, stderr=log)
         if not expect_start:
@@ -80,12 +60,7 @@ class FaultTest(unittest.TestCase):
         self.dir = pathlib.Path(self.tmp.name)
         self.data = self.dir / "data"
         run("init", "--data", str(self.data))
-        gen = self.dir / "gen"
-        run("demo-data", "generate", "--patients", "6", "--years", "2", "--seed", "3",
-            "--out", str(gen))
-        self.files = sorted(gen.rglob("*.hl7"))
-        self.messages = [re.sub(rb"\r\n|\n|\r", b"\r", f.read_bytes()).strip(b"\r") + b"\r"
-                         for f in self.files]
+        self.files, self.messages = demo_messages(self.dir / "gen", patients=6, years=2, seed=3)
 
     def tearDown(self):
         for name in ("heartbase.db", "heartbase.db-wal", "heartbase.db-shm"):
@@ -187,5 +162,5 @@ class FaultTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BINARY = sys.argv.pop(1)
+    hbtest.BINARY = sys.argv.pop(1)
     unittest.main(verbosity=2)

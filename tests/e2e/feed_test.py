@@ -9,7 +9,6 @@ import http.client
 import pathlib
 import re
 import signal
-import socket
 import sqlite3
 import ssl
 import subprocess
@@ -19,30 +18,8 @@ import threading
 import time
 import unittest
 
-BINARY = None
-VT, FS, CR = b"\x0b", b"\x1c", b"\r"
-
-
-def run(*args, check=0):
-    p = subprocess.run([BINARY, *args], capture_output=True, timeout=600)
-    assert p.returncode == check, (p.returncode, p.stderr.decode(errors="replace")[-2000:])
-    return p
-
-
-def send(port, message):
-    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
-        s.sendall(VT + message + FS + CR)
-        data = b""
-        while not data.endswith(FS + CR):
-            chunk = s.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed before ACK")
-            data += chunk
-    return data[1:-2].decode()
-
-
-def control_id(message):
-    return message.split(b"\r", 1)[0].split(b"|")[9].decode()
+import hbtest
+from hbtest import control_id, demo_messages, run, send
 
 
 def reuse_id(message, stamp):
@@ -65,12 +42,8 @@ class FeedTestBase(unittest.TestCase):
             "integration", "--no-password")
         self.token = run("token", "create", "--data", str(self.data), "--user", "gateway",
                          "--scope", "hl7.upload").stdout.decode().strip()
-        gen = self.dir / "gen"
-        run("demo-data", "generate", "--patients", "8", "--years", "1", "--seed", "5",
-            "--out", str(gen))
-        files = sorted(gen.rglob("*.hl7"))
-        self.originals = [re.sub(rb"\r\n|\n|\r", b"\r", f.read_bytes()).strip(b"\r") + b"\r"
-                          for f in files[:8]]
+        _, messages = demo_messages(self.dir / "gen", patients=8, years=1, seed=5)
+        self.originals = messages[:8]
         self.variants = [reuse_id(m, b"20991231235959") for m in self.originals]
         for o, v in zip(self.originals, self.variants):
             self.assertNotEqual(o, v)
@@ -82,7 +55,7 @@ class FeedTestBase(unittest.TestCase):
     def start(self, *extra):
         self.log = self.dir / f"serve-{time.monotonic_ns()}.log"
         with open(self.log, "wb") as log:
-            proc = subprocess.Popen([BINARY, "serve", "--data", str(self.data), "--mllp-listen",
+            proc = subprocess.Popen([hbtest.BINARY, "serve", "--data", str(self.data), "--mllp-listen",
                                      "127.0.0.1:0", "--https-listen", "127.0.0.1:0", *extra],
                                     stdout=subprocess.PIPE, stderr=log)
         out = proc.stdout.readline().decode() + proc.stdout.readline().decode()
@@ -228,7 +201,7 @@ class ClinicFeedTest(FeedTestBase):
         db.close()
 
     def test_a_feed_naming_a_missing_clinic_is_refused_at_start(self):
-        p = subprocess.run([BINARY, "serve", "--data", str(self.data), "--mllp-listen",
+        p = subprocess.run([hbtest.BINARY, "serve", "--data", str(self.data), "--mllp-listen",
                             "127.0.0.1:0", "--https-listen", "none", "--feed", "APP|FAC=9"],
                            capture_output=True, timeout=60)
         self.assertEqual(p.returncode, 1)
@@ -236,5 +209,5 @@ class ClinicFeedTest(FeedTestBase):
 
 
 if __name__ == "__main__":
-    BINARY = sys.argv.pop(1)
+    hbtest.BINARY = sys.argv.pop(1)
     unittest.main(verbosity=2)
