@@ -1006,7 +1006,7 @@ TEST_F(ApiTest, AdministrationNeedsStepUp) {
   const std::string id = created.body.substr(id_at, created.body.find('}') - id_at);
   EXPECT_EQ(Call("POST", "/api/v1/admin/users/" + id + "/disable", h).status, 200);
   // Disabled: the right password is answered as a wrong one (the answer must not confirm it).
-  auto without_correlation = [](std::string body) {
+  auto without_correlation = [](const std::string& body) {
     const auto at = body.find("\"correlation_id\"");
     return at == std::string::npos ? body : body.substr(0, at);
   };

@@ -41,10 +41,13 @@ bool StringsWithin(const boost::json::value& v, std::size_t max) {
 // Keys are compared after unescaping ("\u0061" is "a"). Memory is bounded by the body's size.
 class DuplicateKeyCheck {
  public:
+  // The names Boost.JSON's basic_parser requires of a handler.
+  // NOLINTBEGIN(readability-identifier-naming)
   static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
   static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
   static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
   static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+  // NOLINTEND(readability-identifier-naming)
 
   bool duplicate() const { return duplicate_; }
 

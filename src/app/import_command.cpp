@@ -163,8 +163,9 @@ int RunImport(const ImportCommand& command) {
       ++t.unreadable;
       continue;
     }
-    const FileTally ft = ImportFileBytes(pipeline, bytes, "file", command.max_frame_bytes,
-                                         [&](std::string_view) { return feed; });
+    const FileTally ft =
+        ImportFileBytes(pipeline, bytes, "file", command.max_frame_bytes,
+                        [&](std::string_view) -> base::Result<store::ClinicScope> { return feed; });
     t.stored += ft.stored;
     t.duplicate += ft.duplicate;
     t.control_id_reused += ft.control_id_reused;

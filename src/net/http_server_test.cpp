@@ -442,7 +442,7 @@ TEST(HttpServer, AnswersABodyOrHeadBelowTheMinimumRateWith408AfterOneWindow) {
   o.min_bytes_per_second = 1000;
   o.rate_window = milliseconds(300);
   auto server = Start(o);
-  for (const std::string partial :
+  for (const std::string& partial :
        {std::string("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 500\r\n\r\nab"),
         std::string("GET / HTTP/1.1\r\nHost: h\r\n")}) {
     const int fd = Connect(server->local_address());
