@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { api, ApiError, lastApiCallMs, seriesByTerm, setCsrfToken, setSessionLostHandler } from './api';
+import { api, ApiError, lastApiCallMs, seriesByTerm, setCsrfToken, setSessionLostHandler } from './index';
 
 type Call = { url: string; init: RequestInit };
 
