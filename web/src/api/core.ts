@@ -65,7 +65,8 @@ export async function request<T>(method: Method, path: string, body?: unknown): 
   }
 }
 
-async function requestOnce<T>(method: Method, path: string, body?: unknown): Promise<T> {
+/** One call. `answers`: error statuses whose JSON body is the answer (returned, not thrown). */
+async function requestOnce<T>(method: Method, path: string, body?: unknown, answers: readonly number[] = []): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (method !== 'GET') {
     if (method === 'POST') headers['Content-Type'] = 'application/json';
@@ -93,7 +94,7 @@ async function requestOnce<T>(method: Method, path: string, body?: unknown): Pro
       json = null;
     }
   }
-  if (!res.ok) {
+  if (!res.ok && !answers.includes(res.status)) {
     const e = (json ?? {}) as { error?: string; message?: string; correlation_id?: string };
     const retry = res.headers.get('Retry-After');
     const err = new ApiError(
@@ -113,3 +114,5 @@ export const get = <T>(path: string, params?: Record<string, string | number | b
   request<T>('GET', path + query(params));
 export const post = <T>(path: string, body?: unknown) => request<T>('POST', path, body);
 export const del = <T>(path: string) => request<T>('DELETE', path);
+/** A GET tried once, for probes whose error statuses are answers (readiness: 503 `degraded`). */
+export const probe = <T>(path: string, answers: readonly number[]) => requestOnce<T>('GET', path, undefined, answers);

@@ -3,6 +3,7 @@
 import { adminApi } from './admin';
 import { auditApi } from './audit';
 import { authApi } from './auth';
+import { healthApi } from './health';
 import { interrogationsApi } from './interrogations';
 import { patientsApi } from './patients';
 import { queueApi } from './queue';
@@ -11,6 +12,7 @@ export { ApiError, lastApiCallMs, setCsrfToken, setSessionLostHandler, type Page
 export type * from './admin';
 export type * from './audit';
 export type * from './auth';
+export type * from './health';
 export type * from './interrogations';
 export type * from './patients';
 export type * from './queue';
@@ -23,4 +25,5 @@ export const api = {
   ...queueApi,
   ...auditApi,
   ...adminApi,
+  ...healthApi,
 };
