@@ -12,7 +12,8 @@
 // sign-out; a physician of another clinic sees nothing of the patient; the auditor finds each
 // step in the audit trail; the administrator reads the Database and Feeds panels (a quarantined
 // file from the drop folder) and moves the patient of an interrogation in the unassigned pool (a
-// sender mapped to no clinic) to clinic 1, where a device clinician finds it unmatched. Every page must stay free of console errors, uncaught exceptions, CSP
+// sender mapped to no clinic) to clinic 1, where a device clinician finds it unmatched; the
+// Database panel of a damaged server (its answers played to the browser) says why and what to do. Every page must stay free of console errors, uncaught exceptions, CSP
 // violations, unexpected HTTP errors and requests to other origins; the only failures accepted
 // are the ones a step provokes on purpose, declared before it provokes them.
 //
@@ -687,6 +688,23 @@ try {
     await page.locator('[data-testid=unassigned-panel] .status.info', { hasText: `Patient #${item.patient_id} moved to` }).waitFor();
     equal(await rows.count(), 0, 'unassigned rows after the move');
     equal((await apiGet(page, '/api/v1/admin/unassigned')).items.length, 0, 'the API pool after the move');
+    // A damaged database cannot be provoked cheaply here (fault_test damages one and checks
+    // /ready; api_test the store route), so the browser gets the answers a damaged server gives
+    // (docs/recovery.md) to show that screen.
+    const reason = 'database disk image is malformed <b>not markup</b>';
+    await page.route('**/api/v1/admin/store', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ damaged: true, reason, last_verification: { finished_us: Date.now() * 1000, complete: true, problems: 2, first_problem: 'blob id=7' }, alarm: true }) }));
+    await page.route('**/api/v1/ready', (r) => r.fulfill({ status: 503, contentType: 'application/json', body: '{"status":"degraded","reason":"database damaged"}' }));
+    watch.expectHttpError('GET', /^\/api\/v1\/ready$/, 503);
+    await page.reload();
+    await tid(page, 'store-alarm').waitFor();
+    equal((await tid(page, 'store-reason').textContent()), reason, 'the reason, as text');
+    equal((await tid(page, 'store-state').textContent()).trim(), 'damaged', 'database state when damaged');
+    equal((await tid(page, 'store-ingest').textContent()).trim(), 'stopped', 'ingest state when GET /ready answers 503');
+    check((await tid(page, 'store-recovery').textContent()).includes('heartbase store verify'), 'the banner says what to do');
+    check((await tid(page, 'admin-attention').textContent()).includes('Database: The database is damaged'), 'the top of the page says so');
+    await tid(page, 'store-panel').scrollIntoViewIfNeeded();
+    await shot(page, 'admin-database-damaged', false);
+    await page.unrouteAll();
     await tid(page, 'logout').click();
     await tid(page, 'login-name').waitFor();
     await watch.assertClean('administrator routing');
