@@ -1,11 +1,14 @@
-// Administration: user accounts (add, disable, enable, reset MFA), clinics, and the notification
-// queue (counts, age, dead letters; a banner when it needs attention).
+// Administration: user accounts (add, disable, enable, reset MFA), clinics, the notification
+// queue (counts, age, dead letters), feeds and the database (operations.ts), and the unassigned
+// pool (unassigned.ts). A panel that needs attention shows a banner, summed up at the top.
 import { api, type AdminUser, type Clinic, type OutboxStatus } from '../api';
 import { formatDateTime, formatDuration } from '../lib/format';
 import { ROLE_LABELS, ROLES, type Role } from '../lib/roles';
 import { busy, clear, confirmDialog, field, h, pageTitle, select, showError, showInfo, statusBox, table } from './dom';
 import type { ScreenContext } from './context';
+import { feedsPanel, storePanel } from './operations';
 import { withStepUp } from './stepup';
+import { unassignedPanel } from './unassigned';
 
 export async function renderAdmin(main: HTMLElement, ctx: ScreenContext): Promise<void> {
   document.title = 'Administration — heartbase';
@@ -98,9 +101,9 @@ export async function renderAdmin(main: HTMLElement, ctx: ScreenContext): Promis
 
   // ---- notification queue
   const outboxBox = h('div');
-  async function loadOutbox(): Promise<void> {
+  async function loadOutbox(): Promise<string | null> {
     const o: OutboxStatus = await withStepUp(() => api.outbox());
-    if (!ctx.current()) return;
+    if (!ctx.current()) return null;
     const counts = h(
       'dl',
       { class: 'facts', 'data-testid': 'outbox-counts' },
@@ -127,6 +130,7 @@ export async function renderAdmin(main: HTMLElement, ctx: ScreenContext): Promis
         )
       : null;
     clear(outboxBox, banner, counts, dead);
+    return o.alarm ? 'Notifications: some could not be delivered or are waiting too long.' : null;
   }
 
   // ---- add clinic
@@ -149,19 +153,40 @@ export async function renderAdmin(main: HTMLElement, ctx: ScreenContext): Promis
     });
   });
 
+  const store = storePanel(ctx);
+  const feeds = feedsPanel(ctx);
+  const unassigned = unassignedPanel(ctx, () => clinics);
+  // One line per panel that needs attention, so nothing further down the page goes unseen (the
+  // panels' own banners are the alerts; this summary is announced politely).
+  const attention = h('div', { 'data-testid': 'admin-attention' });
+
   clear(
     main,
     pageTitle('Administration'),
+    attention,
     status,
     h('section', { class: 'panel', 'aria-labelledby': 'users-h' }, h('h2', { id: 'users-h' }, 'Users'), usersBox, formBox),
     h('section', { class: 'panel', 'aria-labelledby': 'clinics-h' }, h('h2', { id: 'clinics-h' }, 'Clinics'), clinicsBox, clinicForm, clinicStatus),
     h('section', { class: 'panel', 'aria-labelledby': 'outbox-h' }, h('h2', { id: 'outbox-h' }, 'Notifications'), outboxBox),
+    store.section,
+    feeds.section,
+    unassigned.section,
   );
+  const alarms: (string | null)[] = [];
   try {
     await loadClinics();
     await loadUsers();
-    await loadOutbox();
+    alarms.push(await loadOutbox());
   } catch (err) {
     showError(status, err);
+    return;
   }
+  // Each of these shows its own failure in its panel.
+  const storeAlarm = await store.load();
+  const feedsAlarm = await feeds.load();
+  alarms.unshift(storeAlarm && `Database: ${storeAlarm}`, feedsAlarm && `Feeds: ${feedsAlarm}`);
+  await unassigned.load();
+  if (!ctx.current()) return;
+  const lines = alarms.filter((a): a is string => a !== null);
+  clear(attention, lines.length ? h('div', { class: 'status error', role: 'status' }, h('strong', null, 'Needs attention'), h('ul', null, lines.map((l) => h('li', null, l)))) : null);
 }

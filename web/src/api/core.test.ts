@@ -1,17 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { api, ApiError, lastApiCallMs, seriesByTerm, setCsrfToken, setSessionLostHandler } from './api';
-
-type Call = { url: string; init: RequestInit };
-
-function fakeFetch(responses: { status: number; body?: unknown; headers?: Record<string, string> }[]): Call[] {
-  const calls: Call[] = [];
-  vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
-    calls.push({ url, init });
-    const r = responses[Math.min(calls.length - 1, responses.length - 1)]!;
-    return new Response(r.body === undefined ? '' : JSON.stringify(r.body), { status: r.status, headers: r.headers });
-  });
-  return calls;
-}
+import { api, ApiError, lastApiCallMs, seriesByTerm, setCsrfToken, setSessionLostHandler } from './index';
+import { fakeFetch } from './testing';
 
 afterEach(() => {
   vi.unstubAllGlobals();

@@ -1,0 +1,29 @@
+// The heartbase REST API (docs/api.md) as typed functions, one module per resource over one
+// request core (core.ts). Screens import from here: `api.<call>` and the shapes.
+import { adminApi } from './admin';
+import { auditApi } from './audit';
+import { authApi } from './auth';
+import { healthApi } from './health';
+import { interrogationsApi } from './interrogations';
+import { patientsApi } from './patients';
+import { queueApi } from './queue';
+
+export { ApiError, lastApiCallMs, setCsrfToken, setSessionLostHandler, type Page } from './core';
+export type * from './admin';
+export type * from './audit';
+export type * from './auth';
+export type * from './health';
+export type * from './interrogations';
+export type * from './patients';
+export type * from './queue';
+export { seriesByTerm } from './patients';
+
+export const api = {
+  ...authApi,
+  ...patientsApi,
+  ...interrogationsApi,
+  ...queueApi,
+  ...auditApi,
+  ...adminApi,
+  ...healthApi,
+};
