@@ -441,10 +441,16 @@ class Server final : public MllpServer {
         co_await asio::post(io_, asio::use_awaitable);
         if (!reply.empty()) {
           const std::string framed = MllpFrame(reply);
-          auto [write_error, written] = co_await asio::async_write(
-              socket, asio::buffer(framed), asio::as_tuple(asio::use_awaitable));
-          (void)written;
-          if (write_error) co_return;
+          timer.expires_after(options_.ack_write_timeout);
+          auto wrote = co_await (asio::async_write(socket, asio::buffer(framed),
+                                                   asio::as_tuple(asio::use_awaitable)) ||
+                                 timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+          if (wrote.index() == 1) {
+            // A cancelled write leaves the stream mid-record: closed without close_notify.
+            base::log::Warn("mllp.closed", {{"peer", slot->address}, {"reason", "ack_not_read"}});
+            co_return;
+          }
+          if (std::get<0>(std::get<0>(wrote))) co_return;  // the sender went away
         }
       }
       if (!s) break;  // protocol error or oversized frame: nothing more can be trusted

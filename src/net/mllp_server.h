@@ -35,6 +35,9 @@ struct MllpServerOptions {
   std::vector<std::string> reserved_addresses;
   std::chrono::milliseconds idle_timeout{120'000};  // no byte for this long: close
   std::chrono::milliseconds frame_timeout{60'000};  // a started frame must complete within this
+  // An ACK must be taken by the sender within this: one that sends frames but never reads its
+  // ACKs would otherwise hold its connection (a frame being answered is never evicted).
+  std::chrono::milliseconds ack_write_timeout{10'000};
   // A frame in progress must receive at least min_bytes_per_second × rate_window bytes in every
   // rate_window from its start, or the connection is closed. A real sender writes a 30 KB
   // message in milliseconds; a sender that trickles bytes to hold a connection is cut within one

@@ -122,6 +122,32 @@ TEST(MllpServer, RunsHandlersOfDifferentConnectionsConcurrently) {
   (*s)->Stop();
 }
 
+// A sender that sends frames but never reads its ACKs: once its receive buffer is full the ACK
+// cannot be written, and after ack_write_timeout the connection is closed instead of holding its
+// place (a connection whose frame is being answered is never evicted).
+TEST(MllpServer, ClosesAConnectionThatDoesNotReadItsAcks) {
+  MllpServerOptions o;
+  o.port = 0;
+  o.ack_write_timeout = std::chrono::milliseconds(300);
+  std::string big(256 * 1024, 'A');
+  std::atomic<int> answered{0};
+  auto s = MllpServer::Start(o, [&](std::string_view, const MllpPeer&) {
+    ++answered;
+    return big;
+  });
+  ASSERT_TRUE(s);
+  const int fd = Connect((*s)->local_address());
+  const int small = 4096;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  for (int i = 0; i < 64; ++i) SendAll(fd, MllpFrame("MSH|x"));
+  // Not reading: the kernel buffers fill within a few ACKs, then the write waits and times out.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  EXPECT_LT(answered.load(), 64);  // it stopped answering a sender that does not read
+  EXPECT_TRUE(ClosedWithin(fd, std::chrono::milliseconds(5000)));
+  ::close(fd);
+  (*s)->Stop();
+}
+
 TEST(MllpServer, RefusesPlaintextOffLoopback) {
   MllpServerOptions o;
   o.host = "0.0.0.0";
