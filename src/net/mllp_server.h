@@ -22,9 +22,10 @@ struct MllpServerOptions {
   // (between frames), the longest handshaking, the frame in progress with the lowest data rate;
   // when every connection is handling a frame, the new one is closed.
   std::size_t max_connections = 64;
-  // Further connections from one address are closed at once: a sender needs a few at most, and
-  // one host must not take the whole cap.
-  std::size_t max_connections_per_address = 16;
+  // Further connections from one address are closed at once (after its idle ones made room): one
+  // host must not take the whole cap. Half of it: an interface engine may run 16 connections, and
+  // a connection it has just closed is still counted until the server sees the close.
+  std::size_t max_connections_per_address = 32;
   // Of max_connections, this many are kept for identified senders, whom the anonymous crowd
   // (including TLS handshakes in progress) can neither occupy nor evict: over TLS a connection
   // whose client certificate CN is in `reserved_identities` (it moves there once its handshake
