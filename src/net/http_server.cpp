@@ -17,6 +17,7 @@
 #include <list>
 #include <mutex>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <variant>
@@ -343,19 +344,25 @@ class Server final : public HttpServer {
     return "unknown";
   }
 
-  // Makes room at the connection cap. First the connection idle the longest, then the one that
-  // has been handshaking or sending its head the longest, then the body in progress with the
-  // lowest data rate: those phases have their own timeouts and rate windows, but a crowd of them
-  // must not lock out a real client, who sends at network speed and so is never the slowest.
-  // A request being handled or answered is never evicted. False when there is nothing to evict.
+  // Makes room at the connection cap. The victim comes from the address holding the most
+  // connections: holding many is what a slow-client attack needs, and a real client holds few.
+  // Among equals, first idle connections (the longest idle first), then those handshaking or
+  // sending their head (the oldest first), then bodies in progress (the lowest data rate first):
+  // those phases have their own timeouts and rate windows, but a crowd of them must not lock
+  // out a real client. Age and rate alone are not enough: an attacker who churns connections
+  // keeps its own young, so a real client's handshake became the oldest and was evicted (seen
+  // on a loaded CI machine). A request being handled or answered is never evicted. False when
+  // there is nothing to evict.
   bool EvictOne() {
     const auto now = steady_clock::now();
-    auto rank = [now](const Slot& s) {
+    auto rank = [this, now](const Slot& s) {
       const int kind = s.phase == Phase::kIdle ? 0 : s.phase == Phase::kBody ? 2 : 1;
+      const auto held = per_address_.find(s.address);
+      const std::size_t crowd = held == per_address_.end() ? 0 : held->second;
       const double age = std::chrono::duration<double>(now - s.since).count();
-      // Higher = evicted first: the older idle, handshake or head, the slower body.
+      // Higher = evicted first.
       const double score = kind == 2 ? -static_cast<double>(s.bytes) / std::max(age, 1e-3) : age;
-      return std::pair(-kind, score);
+      return std::tuple(crowd, -kind, score);
     };
     auto victim = slots_.end();
     for (auto it = slots_.begin(); it != slots_.end(); ++it) {

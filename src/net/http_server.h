@@ -46,8 +46,9 @@ struct HttpServerOptions {
   // 0 = no minimum.
   std::size_t min_bytes_per_second = 1024;
   std::chrono::milliseconds rate_window{5'000};
-  // At the cap a connection is closed to make room, first to last: the longest idle, the
-  // longest handshaking or sending its head, the body in progress with the lowest data rate.
+  // At the cap a connection is closed to make room: one from the address holding the most
+  // connections; of its connections, first to last, the longest idle, the longest handshaking
+  // or sending its head, the body in progress with the lowest data rate.
   // When every connection has its request handled or its response in progress, the new one is
   // closed.
   std::size_t max_connections = 512;

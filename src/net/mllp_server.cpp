@@ -223,21 +223,26 @@ class Server final : public MllpServer {
   }
 
   // Makes room at the cap for a newcomer (`reserved`: an identified sender). Victims, first to
-  // last: anonymous before identified; idle (longest first), then handshaking (longest first),
-  // then frames in progress (lowest data rate first), so that a crowd of stalled connections
-  // cannot keep a real sender out: a real one sends at network speed and is never the slowest.
-  // A frame being handled is never evicted. An anonymous newcomer at the anonymous limit evicts
-  // only anonymous connections. Returns false when there is nothing to evict.
+  // last: anonymous before identified; then from the address holding the most connections;
+  // then idle (longest first), handshaking (longest first), frames in progress (lowest data
+  // rate first). So a crowd of stalled connections cannot keep a real sender out: it holds
+  // fewer connections than the crowd's addresses, and sends at network speed. The address
+  // comes before the state because a sender's new connection is idle until its first bytes
+  // arrive, and the crowd's replacements keep their own connections young. A frame being
+  // handled is never evicted. An anonymous newcomer at the anonymous limit evicts only
+  // anonymous connections. Returns false when there is nothing to evict.
   bool Evict(bool reserved) {
     const bool anonymous_only = !reserved && anonymous_ >= AnonymousLimit();
     const auto now = steady_clock::now();
-    auto rank = [now](const Slot& s) {
+    auto rank = [this, now](const Slot& s) {
       const int kind = s.state == State::kIdle ? 0 : s.state == State::kHandshake ? 1 : 2;
+      const auto held = per_address_.find(s.address);
+      const std::size_t crowd = held == per_address_.end() ? 0 : held->second;
       const double age = std::chrono::duration<double>(now - s.since).count();
-      // Higher = evicted first: the older idle or handshake, the slower frame.
+      // Higher = evicted first.
       const double score =
           kind == 2 ? -static_cast<double>(s.frame_bytes) / std::max(age, 1e-3) : age;
-      return std::tuple(!s.reserved, -kind, score);
+      return std::tuple(!s.reserved, crowd, -kind, score);
     };
     auto victim = slots_.end();
     for (auto it = slots_.begin(); it != slots_.end(); ++it) {
