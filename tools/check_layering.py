@@ -16,7 +16,7 @@ ALLOWED = {
     "audit": {"store", "crypto", "base"},
     "auth": {"audit", "store", "crypto", "domain", "base"},
     "rules": {"store", "domain", "base"},
-    "report": {"store", "domain", "base"},
+    "report": {"store", "crypto", "domain", "base"},
     "net": {"base"},
     "notify": {"net", "base"},
     "ingest": {"idco", "hl7", "rules", "store", "audit", "notify", "crypto", "domain", "base"},
