@@ -80,7 +80,7 @@ struct TrendPoint {
 };
 
 struct TrendSeries {
-  std::string label;  // "RV" (lead location), "" for a single series
+  std::string label;               // "RV" (lead location), "" for a single series
   std::vector<TrendPoint> points;  // oldest first
 };
 
@@ -110,9 +110,9 @@ struct AttachmentRow {
   std::string description;  // "Manufacturer's session report", "EGM, episode 3"
   std::string media_type;   // "application/pdf"
   std::int64_t bytes = 0;
-  bool readable = true;      // false: listed as unreadable, never appended
-  std::string status;        // "appended as pages 7–12", "unreadable: not a PDF", "listed" …
-  std::string pdf;           // the document's bytes when it is to be appended; else empty
+  bool readable = true;  // false: listed as unreadable, never appended
+  std::string status;    // "appended as pages 7–12", "unreadable: not a PDF", "listed" …
+  std::string pdf;       // the document's bytes when it is to be appended; else empty
 };
 
 struct ReportModel {
@@ -120,10 +120,10 @@ struct ReportModel {
   PatientHeader patient;
   std::string title = "Device follow-up report";
   // Session.
-  std::string session_type;  // "Remote, scheduled", "In clinic" …
-  std::string session_time;  // in the clinic's time zone
-  std::string source;        // "Remote monitoring (CARELINK|MDT)" / "In-clinic programmer"
-  std::string result_status;  // "final", "corrected" …
+  std::string session_type;      // "Remote, scheduled", "In clinic" …
+  std::string session_time;      // in the clinic's time zone
+  std::string source;            // "Remote monitoring (CARELINK|MDT)" / "In-clinic programmer"
+  std::string result_status;     // "final", "corrected" …
   std::string previous_session;  // "2025-11-02 (remote)" or "" when this is the first
   std::vector<HardwareRow> hardware;
   // Battery and charge, one section per lead, programmed parameters (changes first), counters.
@@ -132,13 +132,13 @@ struct ReportModel {
   std::string episodes_note;  // e.g. "40 episodes since the last session" or ""
   std::vector<AlertRow> alerts;
   std::vector<TrendPlot> trends;
-  std::vector<NoteRow> notes;           // the clinicians' review notes, oldest first
-  std::optional<NoteRow> interpretation;  // the physician's interpretation (sign-off note)
+  std::vector<NoteRow> notes;               // the clinicians' review notes, oldest first
+  std::optional<NoteRow> interpretation;    // the physician's interpretation (sign-off note)
   std::optional<SignatureBlock> signature;  // nullopt: unsigned, DRAFT on every page
   std::vector<AttachmentRow> attachments;
   std::vector<std::string> warnings;  // mapping warnings worth a reviewer's eye
-  std::string reference;     // footer: "Interrogation 42 · report 7" (internal ids only)
-  std::string generated_at;  // "2026-12-07 14:05 Europe/Berlin"
+  std::string reference;              // footer: "Interrogation 42 · report 7" (internal ids only)
+  std::string generated_at;           // "2026-12-07 14:05 Europe/Berlin"
   bool draft() const { return !signature.has_value(); }
 };
 

@@ -2,7 +2,8 @@
 
 namespace heartbase::report {
 
-base::Result<std::string> RenderPdf(const ReportModel& /*model*/, const RenderOptions& /*options*/) {
+base::Result<std::string> RenderPdf(const ReportModel& /*model*/,
+                                    const RenderOptions& /*options*/) {
   return base::Error{base::ErrorCode::kUnsupported, "the renderer is being written"};
 }
 
