@@ -32,6 +32,12 @@ base::Result<std::string> StoredAttachment(std::string_view raw, std::uint32_t s
   return base::MakeError(base::ErrorCode::kNotFound, "no attachment in that segment");
 }
 
+base::Result<domain::Interrogation> MapStored(std::string_view raw) {
+  hl7::Message message;
+  if (auto s = message.Reset(raw, {}); !s) return s.error();
+  return idco::Map(message, {.max_attachment_bytes = std::max<std::size_t>(raw.size(), 1)});
+}
+
 std::optional<std::uint32_t> TermCode(std::string_view code_or_name) {
   std::uint32_t code = 0;
   const char* end = code_or_name.data() + code_or_name.size();

@@ -9,6 +9,7 @@
 
 #include "base/json_writer.h"
 #include "base/result.h"
+#include "domain/interrogation.h"
 
 namespace heartbase::ingest {
 
@@ -21,6 +22,14 @@ base::Status WriteStoredInterrogationJson(std::string_view raw, base::JsonWriter
 // message, as stored with the attachment row): documents are not stored twice, they are read
 // out of the raw message. kNotFound when that segment carries no attachment data.
 base::Result<std::string> StoredAttachment(std::string_view raw, std::uint32_t segment);
+
+// The interrogation in `raw`, mapped again (attachments decoded, none larger than the message).
+// Errors: the parser's or mapper's.
+base::Result<domain::Interrogation> MapStored(std::string_view raw);
+
+// The version of the mapping MapStored applies, named in a report's provenance. Raise it when a
+// mapping change would show a stored message differently.
+inline constexpr std::string_view kMappingVersion = "idco-map/1";
 
 // A term given as its code ("720897") or its reference id ("MDC_IDC_MSMT_BATTERY_VOLTAGE").
 std::optional<std::uint32_t> TermCode(std::string_view code_or_name);
