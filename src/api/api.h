@@ -18,6 +18,7 @@
 #include "auth/login.h"
 #include "auth/options.h"
 #include "crypto/key_ring.h"
+#include "crypto/signing_key.h"
 #include "net/http.h"
 #include "rules/rule_book.h"
 #include "store/database.h"
@@ -72,6 +73,12 @@ struct ApiOptions {
     std::string recipient;
   };
   std::vector<SignoffRecipient> signoff_recipients;
+  // Signs the provenance of every report (DATA/report-signing.key); nullptr = the report routes
+  // answer 503. Must outlive the Api.
+  const crypto::SigningKey* report_key = nullptr;
+  // Called after a sign-off commits, so that the signed report is rendered and stored in the
+  // background (report::Renderer::Poke); unset = on first request.
+  std::function<void()> report_signed;
   // The newest verification of the store; unset or empty = none has finished yet.
   std::function<std::optional<VerificationStatus>()> last_verification;
   // Microseconds since the epoch; injectable for tests.

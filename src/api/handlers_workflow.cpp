@@ -46,31 +46,6 @@ void OptionalString(base::JsonWriter& w, std::string_view key,
   }
 }
 
-// The interrogation named by path parameter 0, authorized for `permission` (audited on refusal).
-base::Result<std::optional<store::InterrogationRow>> AuthorizedInterrogation(
-    Context& ctx, store::Transaction& tx, Permission permission, std::string_view action,
-    std::optional<net::HttpResponse>* refused) {
-  const auto id = ParseId(ctx.path_params.at(0));
-  if (!id) {
-    *refused = ErrorResponse(ctx, 404, "not_found", "no such resource");
-    return std::optional<store::InterrogationRow>{};
-  }
-  auto row = store::GetInterrogation(tx, *id);
-  if (!row) {
-    if (row.error().code != base::ErrorCode::kNotFound) return row.error();
-    *refused = ErrorResponse(ctx, 404, "not_found", "no such resource");
-    return std::optional<store::InterrogationRow>{};
-  }
-  auto decision = AuthorizeObject(ctx, tx, permission, row->clinic_id, action, "interrogation",
-                                  std::to_string(*id), row->patient_id);
-  if (!decision) return decision.error();
-  if (*decision) {
-    *refused = std::move(*decision);
-    return std::optional<store::InterrogationRow>{};
-  }
-  return std::optional<store::InterrogationRow>{std::move(*row)};
-}
-
 // A refused state change: 409 for a locked interrogation; other errors roll the transaction
 // back.
 base::Result<net::HttpResponse> Refusal(Context& ctx, const base::Error& e) {
@@ -94,6 +69,30 @@ base::Result<net::HttpResponse> ReviewResponse(Context& ctx, store::Transaction&
 }
 
 }  // namespace
+
+base::Result<std::optional<store::InterrogationRow>> AuthorizedInterrogation(
+    Context& ctx, store::Transaction& tx, Permission permission, std::string_view action,
+    std::optional<net::HttpResponse>* refused) {
+  const auto id = ParseId(ctx.path_params.at(0));
+  if (!id) {
+    *refused = ErrorResponse(ctx, 404, "not_found", "no such resource");
+    return std::optional<store::InterrogationRow>{};
+  }
+  auto row = store::GetInterrogation(tx, *id);
+  if (!row) {
+    if (row.error().code != base::ErrorCode::kNotFound) return row.error();
+    *refused = ErrorResponse(ctx, 404, "not_found", "no such resource");
+    return std::optional<store::InterrogationRow>{};
+  }
+  auto decision = AuthorizeObject(ctx, tx, permission, row->clinic_id, action, "interrogation",
+                                  std::to_string(*id), row->patient_id);
+  if (!decision) return decision.error();
+  if (*decision) {
+    *refused = std::move(*decision);
+    return std::optional<store::InterrogationRow>{};
+  }
+  return std::optional<store::InterrogationRow>{std::move(*row)};
+}
 
 base::Result<std::vector<std::string>> ListAlertReasons(Context& ctx, store::Transaction& tx,
                                                         std::int64_t interrogation_id) {
@@ -324,6 +323,9 @@ base::Result<net::HttpResponse> SignOffInterrogation(Context& ctx, store::Transa
     return {};
   });
   if (!status) return status.error();
+  if (response.status == 200 && ctx.services.options.report_signed) {
+    ctx.services.options.report_signed();
+  }
   return response;
 }
 

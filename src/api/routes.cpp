@@ -80,6 +80,10 @@ constexpr Route kRoutes[] = {
     {"GET", "/api/v1/interrogations/{id}/attachments/{index}", Access::kSignedIn,
      Permission::kInterrogationRead, "One attachment (PDF report, EGM) of an interrogation",
      &GetAttachment},
+    {"GET", "/api/v1/interrogations/{id}/report", Access::kSignedIn, Permission::kInterrogationRead,
+     "The follow-up report (PDF): the stored signed one, else a draft; page=a4|letter (drafts), "
+     "append=1 (drafts: the manufacturer's PDFs as pages), download=1",
+     &GetReport, true},
     {"POST", "/api/v1/interrogations/{id}/link", Access::kSignedIn, Permission::kUnmatchedResolve,
      "Resolve an unmatched interrogation: link to patient_id, or accept (create) the patient",
      &LinkInterrogation},

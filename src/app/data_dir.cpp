@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 
 #include "auth/bootstrap.h"
 #include "base/log.h"
@@ -82,6 +83,7 @@ base::Result<std::string> InitDataDir(const DataDirOptions& o) {
   auto signing = crypto::SigningKey::Generate();
   if (!signing) return signing.error();
   if (auto s = signing->Save(AuditKeyPath(o)); !s) return s.error();
+  if (auto report_key = LoadOrCreateReportKey(o); !report_key) return report_key.error();
   fs::create_directories(fs::path(o.root) / "tls", ec);
   if (ec) return base::MakeError(base::ErrorCode::kIo, "cannot create the tls folder");
   if (auto s = net::WriteSelfSignedCertificate(TlsCertificatePath(o), TlsKeyPath(o)); !s) {
@@ -160,6 +162,45 @@ base::Result<std::shared_ptr<rules::RuleBook>> LoadRuleBook(store::Database& db)
   auto parsed = rules::ParseRuleSet(*active ? (*active)->source : std::string_view{});
   if (!parsed) return parsed.error();
   return std::make_shared<rules::RuleBook>(std::move(*parsed), *active ? (*active)->version : 0);
+}
+
+base::Status WriteFileAtomically(const std::string& path, std::string_view bytes, mode_t mode) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) return base::MakeError(base::ErrorCode::kIo, fmt::format("cannot write {}", path));
+  }
+  ::chmod(tmp.c_str(), mode);
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return base::MakeError(base::ErrorCode::kIo, fmt::format("cannot write {}", path));
+  return {};
+}
+
+std::string ReportKeyPath(const DataDirOptions& o) {
+  return (fs::path(o.root) / "report-signing.key").string();
+}
+std::string ReportPublicKeyPath(const DataDirOptions& o) {
+  return (fs::path(o.root) / "report-signing.pub").string();
+}
+
+base::Result<crypto::SigningKey> LoadOrCreateReportKey(const DataDirOptions& o) {
+  std::error_code ec;
+  if (!fs::exists(ReportKeyPath(o), ec)) {
+    auto key = crypto::SigningKey::Generate();
+    if (!key) return key.error();
+    if (auto s = key->Save(ReportKeyPath(o)); !s) return s.error();
+  }
+  auto key = crypto::SigningKey::Load(ReportKeyPath(o));
+  if (!key) return key.error();
+  // The public half, for whoever verifies reports offline (readable; it is not a secret).
+  if (auto s = WriteFileAtomically(ReportPublicKeyPath(o), key->public_key().ToHex() + "\n", 0444);
+      !s) {
+    return s.error();
+  }
+  return key;
 }
 
 }  // namespace heartbase::app

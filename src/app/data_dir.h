@@ -1,11 +1,15 @@
 // The data directory: where the database lives, where the key file is, and how both are opened.
 #pragma once
 
+#include <sys/types.h>
+
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/result.h"
 #include "crypto/key_ring.h"
+#include "crypto/signing_key.h"
 #include "rules/rule_book.h"
 #include "store/database.h"
 
@@ -22,7 +26,16 @@ std::string KeyFilePath(const DataDirOptions& o);
 std::string AuditKeyPath(const DataDirOptions& o);        // DIR/audit-signing.key (0400)
 std::string TlsCertificatePath(const DataDirOptions& o);  // DIR/tls/cert.pem (self-signed)
 std::string TlsKeyPath(const DataDirOptions& o);          // DIR/tls/key.pem (0600)
-std::string KeyCheckPath(const DataDirOptions& o);        // DIR/key-check (0400, no secrets)
+std::string KeyCheckPath(const DataDirOptions& o);
+// DIR/report-signing.key (0400) and DIR/report-signing.pub (the public key, hex, for verifiers).
+std::string ReportKeyPath(const DataDirOptions& o);
+std::string ReportPublicKeyPath(const DataDirOptions& o);
+// Loads the report signing key, creating it (and its .pub) in a data directory made before
+// reports existed.
+base::Result<crypto::SigningKey> LoadOrCreateReportKey(const DataDirOptions& o);
+// Writes a file through a temporary one and a rename, with `mode`.
+base::Status WriteFileAtomically(const std::string& path, std::string_view bytes,
+                                 mode_t mode);  // DIR/key-check (0400, no secrets)
 
 // Microseconds since the epoch (the wall clock every command uses).
 std::int64_t NowUs();

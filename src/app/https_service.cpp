@@ -14,6 +14,7 @@
 #include "auth/sessions.h"
 #include "auth/throttle.h"
 #include "base/log.h"
+#include "ingest/readback.h"
 
 namespace heartbase::app {
 namespace {
@@ -110,7 +111,23 @@ base::Result<std::unique_ptr<HttpsService>> HttpsService::Start(const HttpsServi
   if (!blocklist) return blocklist.error();
   std::unique_ptr<HttpsService> service(new HttpsService(
       store, std::move(*signing), std::move(*authenticator), std::move(*blocklist)));
+  auto report_key = LoadOrCreateReportKey(data);
+  if (!report_key) return report_key.error();
+  service->report_key_.emplace(std::move(*report_key));
+  store::Database& db = *store.db;
+  service->renderer_ = std::make_unique<report::Renderer>(report::ReportServices{
+      .db = db,
+      .keys = *store.keys,
+      .signing_key = *service->report_key_,
+      .parse = [](std::string_view raw) { return ingest::MapStored(raw); },
+      .mapping_version = std::string(ingest::kMappingVersion),
+      .write =
+          [&db](const std::function<base::Status(store::Transaction&)>& work) {
+            return store::RunUnitOfWork(db, store::Access::kWrite, work);
+          }});
   api::ApiOptions api_options;
+  api_options.report_key = &*service->report_key_;
+  api_options.report_signed = [renderer = service->renderer_.get()] { renderer->Poke(); };
   api_options.blocklist = &service->blocklist_;
   api_options.rules = options.rules;
   api_options.signoff_recipients = options.signoff_recipients;

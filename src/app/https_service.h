@@ -19,6 +19,7 @@
 #include "crypto/signing_key.h"
 #include "ingest/pipeline.h"
 #include "net/http_server.h"
+#include "report/service.h"
 #include "rules/rule_book.h"
 
 namespace heartbase::app {
@@ -61,9 +62,11 @@ class HttpsService {
 
   OpenStore& store_;
   crypto::SigningKey signing_;
+  std::optional<crypto::SigningKey> report_key_;  // DATA/report-signing.key
   auth::Authenticator authenticator_;
   auth::Blocklist blocklist_;
   std::optional<api::StaticFiles> site_;
+  std::unique_ptr<report::Renderer> renderer_;  // signed reports, in the background
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<net::HttpServer> server_;
   bool tls_ = false;

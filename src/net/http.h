@@ -32,6 +32,9 @@ struct HttpResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;  // Content-Length is added by net
   std::string body;
+  // A document (a report's PDF) that the web application shows in a frame of its own origin:
+  // SetSecurityHeaders then allows framing by the same origin, and nothing else.
+  bool framed_by_self = false;
 
   void Set(std::string name, std::string value) {
     for (auto& [k, v] : headers) {
@@ -49,12 +52,20 @@ struct HttpResponse {
 // nosniff, no referrer, no caching (responses may hold patient data), and isolation from other
 // origins. HSTS is added by the server on TLS connections.
 inline void SetSecurityHeaders(HttpResponse& r) {
-  r.Set("Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-        "frame-ancestors 'none'");
+  if (r.framed_by_self) {
+    // The browser's own PDF viewer draws it; the document may load nothing and run nothing.
+    r.Set("Content-Security-Policy",
+          "default-src 'none'; object-src 'self'; base-uri 'none'; form-action 'none'; "
+          "frame-ancestors 'self'");
+    r.Set("X-Frame-Options", "SAMEORIGIN");
+  } else {
+    r.Set("Content-Security-Policy",
+          "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+          "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+          "frame-ancestors 'none'");
+    r.Set("X-Frame-Options", "DENY");
+  }
   r.Set("X-Content-Type-Options", "nosniff");
-  r.Set("X-Frame-Options", "DENY");
   r.Set("Referrer-Policy", "no-referrer");
   r.Set("Cross-Origin-Opener-Policy", "same-origin");
   r.Set("Cross-Origin-Resource-Policy", "same-origin");

@@ -22,12 +22,16 @@ namespace {
 
 using domain::Observation;
 
-std::string OrMissing(std::string_view s) { return s.empty() ? std::string(kMissing) : std::string(s); }
+std::string OrMissing(std::string_view s) {
+  return s.empty() ? std::string(kMissing) : std::string(s);
+}
 
 std::string ManufacturerName(std::string_view code) {
-  static const std::map<std::string_view, std::string_view> kNames = {
-      {"MDT", "Medtronic"},  {"BSX", "Boston Scientific"}, {"SJM", "Abbott"},
-      {"BIO", "Biotronik"},  {"MCP", "MicroPort"}};
+  static const std::map<std::string_view, std::string_view> kNames = {{"MDT", "Medtronic"},
+                                                                      {"BSX", "Boston Scientific"},
+                                                                      {"SJM", "Abbott"},
+                                                                      {"BIO", "Biotronik"},
+                                                                      {"MCP", "MicroPort"}};
   const auto it = kNames.find(code);
   return it == kNames.end() ? OrMissing(code) : std::string(it->second);
 }
@@ -228,7 +232,8 @@ base::Result<std::string> UserRole(store::Transaction& tx, std::string_view name
   if (!rows) return rows.error();
   if (rows->empty()) return std::string(kMissing);
   std::string role(rows->front().Text(0));
-  if (!role.empty()) role[0] = static_cast<char>(role[0] >= 'a' && role[0] <= 'z' ? role[0] - 32 : role[0]);
+  if (!role.empty())
+    role[0] = static_cast<char>(role[0] >= 'a' && role[0] <= 'z' ? role[0] - 32 : role[0]);
   return role;
 }
 
@@ -257,11 +262,15 @@ void AddTrends(store::Transaction& tx, std::int64_t patient_id, std::int64_t unt
   for (const Observation& o : now.statistics) {
     if (o.code != 0 && Contains(o.reference_id, "BURDEN_PERCENT") &&
         (Contains(o.reference_id, "AT") || Contains(o.reference_id, "AF"))) {
-      burden.series.emplace_back(o.reference_id.find("ATAF") != std::string::npos ? "" : TermLabel(o.reference_id), o.code);
+      burden.series.emplace_back(
+          o.reference_id.find("ATAF") != std::string::npos ? "" : TermLabel(o.reference_id),
+          o.code);
     }
   }
   for (Wanted* w : {&battery, &impedance, &threshold, &burden}) {
-    TrendPlot plot{.title = w->title, .unit = w->unit, .device_changes_us = changes,
+    TrendPlot plot{.title = w->title,
+                   .unit = w->unit,
+                   .device_changes_us = changes,
                    .this_session_us = until_us};
     std::vector<std::uint32_t> seen;
     for (const auto& [label, code] : w->series) {
@@ -293,18 +302,38 @@ std::string TermLabel(std::string_view reference_id) {
       break;
     }
   }
-  static const std::map<std::string_view, std::string_view> kWords = {
-      {"LEADCHNL", ""},         {"LEADHVCHNL", "HV"},  {"BRADY", ""},
-      {"TACHYTHERAPY", ""},     {"VALUE", ""},         {"AMPLITUDE", "amplitude"},
-      {"PULSEWIDTH", "pulse width"}, {"INTR", "intrinsic"}, {"AMPL", "amplitude"},
-      {"PERCENT", "%"},         {"CAP", "capacitor"},  {"ATAF", "AT/AF"},
-      {"RA", "RA"},             {"RV", "RV"},          {"LV", "LV"},
-      {"AP", "AP"},             {"VP", "VP"},          {"AS", "AS"},
-      {"VS", "VS"},             {"ATP", "ATP"},        {"RRT", "RRT"},
-      {"ERI", "ERI"},           {"EOS", "EOS"},        {"VT", "VT"},
-      {"VF", "VF"},             {"SVT", "SVT"},        {"AT", "AT"},
-      {"AF", "AF"},             {"HV", "HV"},          {"CRT", "CRT"},
-      {"PVC", "PVC"},           {"ID", "ID"}};
+  static const std::map<std::string_view, std::string_view> kWords = {{"LEADCHNL", ""},
+                                                                      {"LEADHVCHNL", "HV"},
+                                                                      {"BRADY", ""},
+                                                                      {"TACHYTHERAPY", ""},
+                                                                      {"VALUE", ""},
+                                                                      {"AMPLITUDE", "amplitude"},
+                                                                      {"PULSEWIDTH", "pulse width"},
+                                                                      {"INTR", "intrinsic"},
+                                                                      {"AMPL", "amplitude"},
+                                                                      {"PERCENT", "%"},
+                                                                      {"CAP", "capacitor"},
+                                                                      {"ATAF", "AT/AF"},
+                                                                      {"RA", "RA"},
+                                                                      {"RV", "RV"},
+                                                                      {"LV", "LV"},
+                                                                      {"AP", "AP"},
+                                                                      {"VP", "VP"},
+                                                                      {"AS", "AS"},
+                                                                      {"VS", "VS"},
+                                                                      {"ATP", "ATP"},
+                                                                      {"RRT", "RRT"},
+                                                                      {"ERI", "ERI"},
+                                                                      {"EOS", "EOS"},
+                                                                      {"VT", "VT"},
+                                                                      {"VF", "VF"},
+                                                                      {"SVT", "SVT"},
+                                                                      {"AT", "AT"},
+                                                                      {"AF", "AF"},
+                                                                      {"HV", "HV"},
+                                                                      {"CRT", "CRT"},
+                                                                      {"PVC", "PVC"},
+                                                                      {"ID", "ID"}};
   std::string out;
   while (!id.empty()) {
     const std::size_t end = std::min(id.find('_'), id.size());
@@ -392,10 +421,10 @@ base::Result<Prepared> Prepare(store::Transaction& tx, const crypto::KeyRing& ke
   const std::int64_t session_us = row->session_us.value_or(row->received_us);
   m.session_type = SessionTypeLabel(now->session_type);
   m.session_time = when(session_us);
-  const std::string sender = now->sending_application.empty()
-                                 ? row->sender
-                                 : fmt::format("{} {}", now->sending_application,
-                                               now->sending_facility);
+  const std::string sender =
+      now->sending_application.empty()
+          ? row->sender
+          : fmt::format("{} {}", now->sending_application, now->sending_facility);
   m.source = fmt::format("{} ({})",
                          IsRemote(now->session_type) ? "Remote monitoring" : "In-clinic programmer",
                          sender);
@@ -440,9 +469,9 @@ base::Result<Prepared> Prepare(store::Transaction& tx, const crypto::KeyRing& ke
     if (!s.rows.empty()) m.sections.push_back(std::move(s));
   };
   {
-    TermSet battery{Select(now->measurements, IsBattery),
-                    before ? Select(before->measurements, IsBattery)
-                           : std::vector<const Observation*>{}};
+    TermSet battery{
+        Select(now->measurements, IsBattery),
+        before ? Select(before->measurements, IsBattery) : std::vector<const Observation*>{}};
     section("Battery and charge", battery);
     std::vector<std::string> chambers;
     for (const Observation& o : now->measurements) {
@@ -457,7 +486,9 @@ base::Result<Prepared> Prepare(store::Transaction& tx, const crypto::KeyRing& ke
                    before ? Select(before->measurements, of) : std::vector<const Observation*>{}};
       section(fmt::format("Lead {}: impedance, threshold and sensing", c), lead);
     }
-    auto other = [](const Observation& o) { return !IsBattery(o) && Chamber(o.reference_id).empty(); };
+    auto other = [](const Observation& o) {
+      return !IsBattery(o) && Chamber(o.reference_id).empty();
+    };
     TermSet rest{Select(now->measurements, other),
                  before ? Select(before->measurements, other) : std::vector<const Observation*>{}};
     section("Other measurements", rest);
@@ -482,7 +513,8 @@ base::Result<Prepared> Prepare(store::Transaction& tx, const crypto::KeyRing& ke
     const auto changed = std::count_if(s.rows.begin(), s.rows.end(),
                                        [](const ValueRow& r) { return !r.change.empty(); });
     if (has_previous) {
-      s.note = fmt::format("Changed since {}: {} of {}", m.previous_session, changed, s.rows.size());
+      s.note =
+          fmt::format("Changed since {}: {} of {}", m.previous_session, changed, s.rows.size());
     }
     if (!s.rows.empty()) m.sections.push_back(std::move(s));
   }
@@ -542,9 +574,9 @@ base::Result<Prepared> Prepare(store::Transaction& tx, const crypto::KeyRing& ke
   // Notes, interpretation and signature.
   for (const store::ReviewNote& n : review->notes) {
     NoteRow note{.author = n.author,
-                 .kind = n.kind == "signoff" ? "Interpretation"
-                         : n.kind == "review"  ? "Review"
-                                               : "Note",
+                 .kind = n.kind == "signoff"  ? "Interpretation"
+                         : n.kind == "review" ? "Review"
+                                              : "Note",
                  .time = when(n.time_us),
                  .text = n.text};
     if (n.kind == "signoff") {
@@ -560,16 +592,14 @@ base::Result<Prepared> Prepare(store::Transaction& tx, const crypto::KeyRing& ke
     auto r = UserRole(tx, *review->signed_by);
     if (!r) return r.error();
     role = std::move(*r);
-    m.signature = SignatureBlock{.signer = *review->signed_by,
-                                 .role = role,
-                                 .time = when(*review->signed_us)};
+    m.signature = SignatureBlock{
+        .signer = *review->signed_by, .role = role, .time = when(*review->signed_us)};
   }
 
   // Attachments carried in the message.
   for (const domain::Attachment& a : now->attachments) {
-    AttachmentRow r{.description = a.instance == 0
-                                       ? std::string("Manufacturer's session report")
-                                       : fmt::format("EGM, episode {}", a.instance),
+    AttachmentRow r{.description = a.instance == 0 ? std::string("Manufacturer's session report")
+                                                   : fmt::format("EGM, episode {}", a.instance),
                     .media_type = OrMissing(a.media_type),
                     .bytes = static_cast<std::int64_t>(a.data.size())};
     if (a.data.empty()) {

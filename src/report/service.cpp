@@ -10,8 +10,7 @@
 
 namespace heartbase::report {
 
-base::Result<Produced> RenderSealed(const ReportServices& services,
-                                    std::int64_t interrogation_id,
+base::Result<Produced> RenderSealed(const ReportServices& services, std::int64_t interrogation_id,
                                     const ProduceOptions& options) {
   Prepared prepared;
   {
@@ -73,11 +72,9 @@ base::Result<Produced> Produce(const ReportServices& services, std::int64_t inte
   std::optional<store::ReportRow> row;
   bool raced = false;
   auto status = services.write([&](store::Transaction& tx) -> base::Status {
-    auto inserted =
-        store::InsertSignedReport(tx, services.keys, interrogation_id, produced->pdf,
-                                  produced->page_size,
-                                  services.signing_key.public_key().Fingerprint(),
-                                  options.now_us);
+    auto inserted = store::InsertSignedReport(
+        tx, services.keys, interrogation_id, produced->pdf, produced->page_size,
+        services.signing_key.public_key().Fingerprint(), options.now_us);
     if (!inserted) {
       if (inserted.error().code != base::ErrorCode::kAlreadyExists) return inserted.error();
       raced = true;
@@ -164,9 +161,9 @@ void Renderer::Run() {
       } else {
         ++failures_;
         // The interrogation id and the error code only: messages may name values.
-        base::log::Warn("report.render_failed",
-                        {{"interrogation", id},
-                         {"error", base::ErrorCodeName(produced.error().code)}});
+        base::log::Warn(
+            "report.render_failed",
+            {{"interrogation", id}, {"error", base::ErrorCodeName(produced.error().code)}});
       }
     }
     if (pending.size() == 64) Poke();  // more may wait

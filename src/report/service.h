@@ -25,7 +25,8 @@ namespace heartbase::report {
 
 // Runs one unit of work in a write transaction and commits it (serve: its GroupCommit; the
 // command line: a transaction of its own).
-using WriteWork = std::function<base::Status(const std::function<base::Status(store::Transaction&)>&)>;
+using WriteWork =
+    std::function<base::Status(const std::function<base::Status(store::Transaction&)>&)>;
 
 struct ReportServices {
   store::Database& db;
@@ -60,8 +61,8 @@ base::Result<Produced> Produce(const ReportServices& services, std::int64_t inte
 
 // A draft or signed report rendered and sealed now, without looking for or storing a stored
 // one (the command line's --out of a draft, the benchmark).
-base::Result<Produced> RenderSealed(const ReportServices& services,
-                                    std::int64_t interrogation_id, const ProduceOptions& options);
+base::Result<Produced> RenderSealed(const ReportServices& services, std::int64_t interrogation_id,
+                                    const ProduceOptions& options);
 
 class Renderer {
  public:

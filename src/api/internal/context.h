@@ -18,6 +18,7 @@
 #include "base/json_writer.h"
 #include "base/result.h"
 #include "ingest/pipeline.h"
+#include "store/clinical_reads.h"
 #include "store/database.h"
 #include "store/review.h"
 
@@ -114,6 +115,12 @@ net::HttpResponse DenialResponse(const Context& ctx, auth::DecisionReason reason
 
 // A path parameter or query value as a positive id; nullopt if it is not one.
 std::optional<std::int64_t> ParseId(std::string_view text);
+// The interrogation named by path parameter 0, authorized for `permission` (audited on refusal:
+// `*refused` is then the response, and the result empty).
+base::Result<std::optional<store::InterrogationRow>> AuthorizedInterrogation(
+    Context& ctx, store::Transaction& tx, auth::Permission permission, std::string_view action,
+    std::optional<net::HttpResponse>* refused);
+
 // The page size of a list: limit= capped at store::kMaxPage, or the configured default.
 int PageSize(const Context& ctx);
 
@@ -156,6 +163,7 @@ base::Result<net::HttpResponse> AssignInterrogation(Context& ctx, store::Transac
 base::Result<net::HttpResponse> ReviewInterrogation(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> SignOffInterrogation(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> GetAttachment(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> GetReport(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> LinkInterrogation(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> UploadHl7(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> OutboxStatus(Context& ctx, store::Transaction* tx);
