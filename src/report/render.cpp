@@ -98,7 +98,9 @@ std::string PdfDate(std::string_view generated_at) {
 }
 
 void DrawWatermark(cairo_t* cr, PangoContext* context, double width, double height, double alpha) {
-  LayoutPtr layout = MakeText(context, "DRAFT", {.size = 130, .bold = true}, 0);
+  // Sized for A4 and scaled down on smaller (appended) pages so that it stays on the page.
+  const double size = 130 * std::min(1.0, std::hypot(width, height) / 1030);
+  LayoutPtr layout = MakeText(context, "DRAFT", {.size = size, .bold = true}, 0);
   cairo_save(cr);
   cairo_translate(cr, width / 2, height / 2);
   cairo_rotate(cr, -std::atan2(height, width));
@@ -201,7 +203,8 @@ base::Result<Pass> RenderPass(const ReportModel& model, PageSizePoints size,
     cairo_rectangle(cr.get(), 0, height - 14, width, 14);
     cairo_fill(cr.get());
     BandText(cr.get(), context,
-             fmt::format("{} \u00b7 attachment \u00b7 Page {} of {}", model.reference,
+             fmt::format("{}{} \u00b7 attachment \u00b7 Page {} of {}",
+                         model.draft() ? "DRAFT \u2014 not signed \u00b7 " : "", model.reference,
                          pass.report_pages + index + 1, pass.report_pages + appended.pages()),
              {.size = 6.5, .color = internal::kGrey}, 12, height - 11, width - 24, 1);
   });

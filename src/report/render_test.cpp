@@ -102,6 +102,7 @@ class PdfFile {
 
 std::vector<TrendPoint> MonthlyPoints(double start, double slope) {
   std::vector<TrendPoint> points;
+  points.reserve(120);
   for (int month = 0; month < 120; ++month) {
     points.push_back({.time_us = kJan2016Us + month * 30 * kUsPerDay,
                       .value = start + slope * month + std::sin(month * 0.7) * 0.02 * start});
@@ -355,7 +356,8 @@ TEST(RenderPdf, DraftSaysDraftOnEveryPage) {
   REQUIRE_POPPLER_UTILS();
   ReportModel model = FullModel();
   model.signature.reset();
-  const PdfFile pdf(Render(model));
+  model.attachments[0].pdf = AttachmentPdf(1);  // appended pages say DRAFT too
+  const PdfFile pdf(Render(model, {.append_attachments = true}));
   const int pages = pdf.Pages();
   ASSERT_GT(pages, 1);
   for (int page = 1; page <= pages; ++page) {
@@ -540,4 +542,5 @@ TEST(RenderPdf, EmptyModelRenders) {
 
 // fontconfig's pattern cache, filled through Pango's process-wide font map, lives until exit by
 // design; LeakSanitizer would report it on every run.
+// NOLINTNEXTLINE(bugprone-reserved-identifier): the name is the sanitizer runtime's hook.
 extern "C" const char* __lsan_default_suppressions() { return "leak:libfontconfig.so\n"; }
