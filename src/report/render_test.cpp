@@ -476,6 +476,52 @@ TEST(RenderPdf, ReadableAttachmentIsAppendedAfterTheReport) {
   EXPECT_EQ(PdfFile(Render(model)).Pages(), report_pages);
 }
 
+TEST(RenderPdf, AttachmentsBeyondTheLimitsAreListedNotAppended) {
+  REQUIRE_POPPLER_UTILS();
+  ReportModel model = FullModel();
+  std::string oversized = AttachmentPdf(1);
+  oversized.append(2 * 1024 * 1024, ' ');  // trailing whitespace: still a valid PDF, but too big
+  model.attachments = {
+      {.description = "Oversized",
+       .media_type = "application/pdf",
+       .bytes = static_cast<std::int64_t>(oversized.size()),
+       .pdf = oversized},
+      {.description = "Long", .media_type = "application/pdf", .pdf = AttachmentPdf(150)},
+      {.description = "Longer", .media_type = "application/pdf", .pdf = AttachmentPdf(51)},
+      {.description = "Short", .media_type = "application/pdf", .pdf = AttachmentPdf(50)}};
+  const PdfFile pdf(Render(model, {.append_attachments = true}));
+  // 150 + 50 pages fit the 200-page budget; the 51-page document does not.
+  const int pages = pdf.Pages();
+  const int report_pages = pages - 200;
+  ASSERT_GT(report_pages, 1);
+  EXPECT_NE(pdf.PageText(report_pages)
+                .find("Page " + std::to_string(report_pages) + " of " + std::to_string(pages)),
+            std::string::npos);
+  const std::string text = pdf.Text();
+  EXPECT_NE(text.find("not appended: too large"), std::string::npos) << text;
+  EXPECT_NE(text.find("appended as pages " + std::to_string(report_pages + 1) + "\u2013" +
+                      std::to_string(report_pages + 150)),
+            std::string::npos);
+  EXPECT_NE(text.find("appended as pages " + std::to_string(report_pages + 151) + "\u2013" +
+                      std::to_string(report_pages + 200)),
+            std::string::npos);
+  EXPECT_NE(pdf.PageText(pages).find("Attached page 50"), std::string::npos);
+}
+
+TEST(RenderPdf, RowTallerThanAPageIsSplitBetweenPages) {
+  REQUIRE_POPPLER_UTILS();
+  ReportModel model = FullModel();
+  std::string therapy;
+  while (therapy.size() < 8'000) therapy += "ATP burst sequence delivered ";
+  therapy += "FINALTHERAPY";
+  model.episodes[3].therapy = therapy;
+  const PdfFile pdf(Render(model));
+  const std::string text = pdf.Text();
+  EXPECT_NE(text.find("FINALTHERAPY"), std::string::npos);
+  EXPECT_NE(text.find("EP1039"), std::string::npos);
+  EXPECT_EQ(pdf.RasterisedPages(), pdf.Pages());
+}
+
 TEST(RenderPdf, MarkupInValuesIsLiteralText) {
   REQUIRE_POPPLER_UTILS();
   ReportModel model = FullModel();
