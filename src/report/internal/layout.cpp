@@ -183,14 +183,12 @@ void PageFlow::Text(std::string_view text, const TextStyle& style, double indent
   std::size_t next = 0;
   while (next < lines.size()) {
     double used = 0;
-    const std::size_t from = next;
+    // A fresh page always takes at least one line, so this loop ends.
     next = DrawLines(cr_, lines, next, left() + indent, y_, Remaining(), AtTop(), &used);
     y_ += used;
     if (next < lines.size()) {
       NewPage();
       SetColor(cr_, style.color);
-    } else if (next == from) {
-      break;  // unreachable: a fresh page always takes a line
     }
   }
 }
