@@ -49,6 +49,7 @@ TEST_F(ApiTest, RouteInventoryMatchesThePermissionTable) {
       {"POST /api/v1/interrogations/{id}/review", true},
       {"POST /api/v1/interrogations/{id}/signoff", true},
       {"GET /api/v1/interrogations/{id}/attachments/{index}", true},
+      {"GET /api/v1/interrogations/{id}/report", true},
       {"POST /api/v1/interrogations/{id}/link", true},
       {"POST /api/v1/hl7", false},
       {"GET /api/v1/admin/users", false},
