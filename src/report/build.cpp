@@ -268,6 +268,8 @@ void AddTrends(store::Transaction& tx, std::int64_t patient_id, std::int64_t unt
     }
   }
   for (Wanted* w : {&battery, &impedance, &threshold, &burden}) {
+    // A plot only for what this device measures (a loop recorder has no leads).
+    if (w->series.empty()) continue;
     TrendPlot plot{.title = w->title,
                    .unit = w->unit,
                    .device_changes_us = changes,
