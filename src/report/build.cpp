@@ -57,6 +57,28 @@ std::string WithUnit(const std::string& number, std::string_view unit) {
   return fmt::format("{} {}", number, UnitLabel(unit));
 }
 
+// "AT/AF" for MDC_IDC_ENUM_EPISODE_TYPE_Epis_AT_AF, "RemoteScheduled" for …_RemoteScheduled: an
+// enumeration the dictionary did not name, shown by its value rather than its term family. The
+// value starts at the first word with a lower-case letter (the families are upper case).
+std::string EnumLabel(std::string_view text) {
+  if (!text.starts_with("MDC_IDC_ENUM_")) return std::string(text);
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t end = std::min(text.find('_', at), text.size());
+    const std::string_view word = text.substr(at, end - at);
+    if (std::any_of(word.begin(), word.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
+      std::string_view value = text.substr(at);
+      if (value.starts_with("Epis_")) value.remove_prefix(5);
+      if (value == "AT_AF" || value == "ATAF") return "AT/AF";
+      std::string out(value);
+      std::replace(out.begin(), out.end(), '_', ' ');
+      return out;
+    }
+    at = end + 1;
+  }
+  return std::string(text);
+}
+
 // What an observation shows: its number with unit, its coded display, or its text.
 std::string Display(const Observation& o) {
   using Kind = domain::Value::Kind;
@@ -65,8 +87,9 @@ std::string Display(const Observation& o) {
       return WithUnit(Number(o.value.number), o.unit);
     case Kind::kCoded:
       if (!o.value.coded.display.empty()) return o.value.coded.display;
-      if (!o.value.coded.mnemonic.empty()) return o.value.coded.mnemonic;
-      return OrMissing(o.value.coded.text.empty() ? o.value.coded.code : o.value.coded.text);
+      if (!o.value.coded.mnemonic.empty()) return EnumLabel(o.value.coded.mnemonic);
+      return OrMissing(o.value.coded.text.empty() ? o.value.coded.code
+                                                  : EnumLabel(o.value.coded.text));
     case Kind::kEmpty:
       return std::string(kMissing);
     default:
