@@ -49,7 +49,9 @@ export function reportPanel(ctx: ScreenContext, interrogationId: number, clinicI
   /**
    * Shows the report in a frame: one request, made here on the user's action only (each fetch is
    * an audited view). No `sandbox` attribute: Chromium refuses to run its PDF viewer in a
-   * sandboxed frame (it shows "blocked" instead), and a sandbox buys nothing here. The frame is
+   * sandboxed frame (tried with Chromium 156 and the server's CSP: any `sandbox` value, even
+   * "allow-same-origin allow-scripts", gives an error page; without it the viewer draws the
+   * report), and a sandbox would buy nothing here. The frame is
    * same-origin on purpose (Print reaches its window), its address is fixed by this code (ids
    * only), and the server answers it with `Content-Type: application/pdf`, nosniff and a CSP of
    * `default-src 'none'` (no script can run in it), framed by this origin only.
