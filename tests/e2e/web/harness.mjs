@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '../../..');
 export const CHROMIUM = process.env.HB_CHROMIUM ?? '/usr/bin/chromium';
+/** The built-in extension that draws PDFs (fixed id across Chromium builds). */
+const PDF_VIEWER_ID = 'mhjfbmdgcfjbbpaeojofohoefgiehjai';
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -162,6 +164,8 @@ export async function watchPage(page, origin) {
   page.on('request', (req) => {
     const u = new URL(req.url());
     if (u.protocol === 'data:' || u.protocol === 'blob:') return;
+    // Chromium's own PDF viewer (a framed report) loads its code from the browser itself.
+    if (u.protocol === 'chrome:' || (u.protocol === 'chrome-extension:' && u.host === PDF_VIEWER_ID)) return;
     if (u.origin !== origin) events.push({ kind: 'offsite', text: `request to ${req.url()}` });
   });
   // No patient data in the address: the application's routes carry opaque ids only.

@@ -7,6 +7,7 @@ import { healthApi } from './health';
 import { interrogationsApi } from './interrogations';
 import { patientsApi } from './patients';
 import { queueApi } from './queue';
+import { reportsApi } from './reports';
 
 export { ApiError, lastApiCallMs, setCsrfToken, setSessionLostHandler, type Page } from './core';
 export type * from './admin';
@@ -16,6 +17,7 @@ export type * from './health';
 export type * from './interrogations';
 export type * from './patients';
 export type * from './queue';
+export type * from './reports';
 export { seriesByTerm } from './patients';
 
 export const api = {
@@ -23,6 +25,7 @@ export const api = {
   ...patientsApi,
   ...interrogationsApi,
   ...queueApi,
+  ...reportsApi,
   ...auditApi,
   ...adminApi,
   ...healthApi,

@@ -7,6 +7,11 @@ describe('roles', () => {
     expect(can('device_clinician', 'interrogation.signoff')).toBe(false);
     expect(can('device_clinician', 'interrogation.review')).toBe(true);
   });
+  it('lets physicians and device clinicians send reports, nobody else', () => {
+    expect(can('physician', 'report.send')).toBe(true);
+    expect(can('device_clinician', 'report.send')).toBe(true);
+    for (const role of ['viewer', 'biller', 'auditor', 'administrator', 'integration']) expect(can(role, 'report.send')).toBe(false);
+  });
   it('gives the administrator no patient data and the auditor only the trail', () => {
     expect(screensFor('administrator').map((s) => s.screen)).toEqual(['admin']);
     expect(screensFor('auditor').map((s) => s.screen)).toEqual(['audit']);

@@ -21,6 +21,7 @@ export type Permission =
   | 'audit.read'
   | 'user.admin'
   | 'unmatched.resolve'
+  | 'report.send'
   | 'breakglass.use';
 
 const PERMISSIONS: Record<Role, readonly Permission[]> = {
@@ -33,6 +34,7 @@ const PERMISSIONS: Record<Role, readonly Permission[]> = {
     'interrogation.signoff',
     'trend.read',
     'unmatched.resolve',
+    'report.send',
     'breakglass.use',
   ],
   device_clinician: [
@@ -42,6 +44,7 @@ const PERMISSIONS: Record<Role, readonly Permission[]> = {
     'interrogation.review',
     'trend.read',
     'unmatched.resolve',
+    'report.send',
     'breakglass.use',
   ],
   biller: ['patient.read', 'billing.read'],

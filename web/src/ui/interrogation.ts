@@ -1,5 +1,6 @@
 // Interrogation view: device summary, measurements and statistics beside the previous
-// interrogation, settings changes, zones, episodes and attachments, then review and sign-off.
+// interrogation, settings changes, zones, episodes and attachments, review and sign-off, and the
+// follow-up report (report.ts).
 import { api, ApiError, type AttachmentRef, type InterrogationDetail, type Review } from '../api';
 import { compareGroups, compareObservations, observationText, summarize, type CompareRow, type Observation } from '../lib/compare';
 import {
@@ -17,6 +18,7 @@ import { can } from '../lib/roles';
 import { busy, clear, field, h, pageTitle, showError, showInfo, statusBox, table } from './dom';
 import { queueMemory, type ScreenContext } from './context';
 import { severityChip } from './queue';
+import { reportPanel } from './report';
 
 const RANGE_TEXT: Record<string, string> = { low: 'low', high: 'high', abnormal: 'abnormal' };
 
@@ -109,7 +111,7 @@ export async function renderInterrogation(main: HTMLElement, ctx: ScreenContext,
 
   // ---- header and summary
   const attachments = attachmentsOf(d);
-  const report = attachments.find((a) => a.kind === 'report');
+  const manufacturerReport = attachments.find((a) => a.kind === 'report');
   const alerts = d.alerts ?? [];
   const next = (() => {
     const idx = queueMemory.ids.indexOf(id);
@@ -246,6 +248,9 @@ export async function renderInterrogation(main: HTMLElement, ctx: ScreenContext,
     i.warnings.length ? h('div', null, h('h3', null, 'Mapping warnings'), h('ul', { class: 'muted' }, i.warnings.map((w) => h('li', null, w)))) : null,
   );
 
+  // ---- the follow-up report: its state is the review's, known here without asking for the PDF
+  const report = reportPanel(ctx, id, d.clinic_id, d.review?.state ?? 'new');
+
   // ---- review and sign-off
   const reviewBox = h('section', { class: 'panel review', 'aria-labelledby': 'review-h', 'data-testid': 'review-panel' });
   const topState = h('span', { class: 'state-slot' });
@@ -254,6 +259,7 @@ export async function renderInterrogation(main: HTMLElement, ctx: ScreenContext,
     const r: Review = review ?? { state: 'new', assigned_to: null, notes: [], signed_by: null, signed_us: null };
     const state = h('span', { class: `badge state-${r.state}`, 'data-testid': 'review-state' }, r.state === 'new' ? 'Not reviewed' : r.state === 'reviewed' ? 'Reviewed' : 'Signed');
     clear(topState, state.cloneNode(true));
+    report.setState(r.state);
     const status = statusBox();
     const notes = r.notes.length
       ? h('ol', { class: 'notes', 'data-testid': 'review-notes' }, r.notes.map((n) => h('li', null, h('div', { class: 'muted small' }, `${n.author}, ${formatDateTime(n.time_us)}${n.kind && n.kind !== 'note' ? ` (${n.kind})` : ''}`), h('div', { class: 'pre' }, n.text))))
@@ -366,10 +372,11 @@ export async function renderInterrogation(main: HTMLElement, ctx: ScreenContext,
   clear(
     main,
     head,
-    h('div', { class: 'subhead' }, topState, d.review?.assigned_to ? h('span', { class: 'muted' }, ` assigned to ${d.review.assigned_to}`) : null, report ? h('span', null, ' · ', attachmentLink(id, report, "Manufacturer's report")) : null),
+    h('div', { class: 'subhead' }, topState, d.review?.assigned_to ? h('span', { class: 'muted' }, ` assigned to ${d.review.assigned_to}`) : null, manufacturerReport ? h('span', null, ' · ', attachmentLink(id, manufacturerReport, "Manufacturer's report")) : null),
     alertBox,
     summary,
     h('div', { class: 'two-col wide-left' }, h('div', null, measurementsSection, statisticsSection), h('div', null, reviewBox, settingsSection)),
+    report.element,
     episodesSection,
     attachmentsSection,
   );
