@@ -16,7 +16,8 @@ ALLOWED = {
     "audit": {"store", "crypto", "base"},
     "auth": {"audit", "store", "crypto", "domain", "base"},
     "rules": {"store", "domain", "base"},
-    "report": {"store", "crypto", "domain", "base"},
+    # report: also crypto (the report signature) and hl7 (outbound result documents).
+    "report": {"store", "hl7", "crypto", "domain", "base"},
     "net": {"base"},
     "notify": {"net", "base"},
     "ingest": {"idco", "hl7", "rules", "store", "audit", "notify", "crypto", "domain", "base"},
