@@ -79,6 +79,10 @@ struct ApiOptions {
   // Called after a sign-off commits, so that the signed report is rendered and stored in the
   // background (report::Renderer::Poke); unset = on first request.
   std::function<void()> report_signed;
+  // The EHR destinations each sign-off sends its result to (src/ehr): one result_delivery row
+  // per destination in the sign-off's transaction; `results_queued` wakes the delivery workers.
+  std::vector<std::string> result_destinations;
+  std::function<void()> results_queued;
   // The newest verification of the store; unset or empty = none has finished yet.
   std::function<std::optional<VerificationStatus>()> last_verification;
   // Microseconds since the epoch; injectable for tests.

@@ -6,6 +6,7 @@
 #include "crypto/signing_key.h"
 #include "report/provenance.h"
 #include "store/reports.h"
+#include "store/results.h"
 
 namespace heartbase::api::testing {
 namespace {
@@ -117,6 +118,68 @@ TEST_F(ReportApiTest, WithoutASigningKeyReportsAreUnavailable) {
                fmt::format("/api/v1/interrogations/{}/report", interrogation_))
                 .status,
             503);
+}
+
+}  // namespace
+}  // namespace heartbase::api::testing
+
+namespace heartbase::api::testing {
+namespace {
+
+// A sign-off queues one result per EHR destination in its own transaction; the clinic's staff
+// see results that were not delivered and can send one again, as a new message.
+TEST_F(ReportApiTest, SignOffQueuesResultsAndADeadOneCanBeSentAgain) {
+  int queued = 0;
+  options_.result_destinations = {"epic", "archive"};
+  options_.results_queued = [&queued] { ++queued; };
+  api_ = std::make_unique<Api>(*db_, *keys_, *authenticator_, options_);
+  const std::string doc_pw = "violet anchor sixteen orchards";
+  AddPerson("doc", Role::kPhysician, doc_pw);
+  const auto doc = SignIn("doc", doc_pw);
+  ASSERT_EQ(Call("POST", fmt::format("/api/v1/interrogations/{}/signoff", interrogation_), doc,
+                 fmt::format(R"({{"password":"{}"}})", doc_pw))
+                .status,
+            200);
+  EXPECT_EQ(queued, 1);
+  auto pending = As("physician-1", "GET", "/api/v1/results?state=pending");
+  ASSERT_EQ(pending.status, 200) << pending.body;
+  EXPECT_NE(pending.body.find("\"destination\":\"epic\""), std::string::npos);
+  EXPECT_NE(pending.body.find("\"destination\":\"archive\""), std::string::npos);
+  EXPECT_EQ(As("physician-2", "GET", "/api/v1/results?state=pending").body.find("epic"),
+            std::string::npos);  // another clinic's staff
+  std::int64_t epic = 0;
+  {
+    auto tx = db_->Begin(store::Access::kWrite);
+    auto rows = store::ListResults(**tx, *keys_, store::ResultState::kPending, {}, 10);
+    ASSERT_TRUE(rows);
+    ASSERT_EQ(rows->size(), 2u);
+    for (const auto& r : *rows) {
+      EXPECT_EQ(r.control_id, fmt::format("HB{}", r.id));
+      if (r.destination == "epic") epic = r.id;
+    }
+    ASSERT_TRUE((*tx)->Commit());
+  }
+  // Still pending: a resend is refused.
+  const std::string why = R"({"reason":"MRN corrected in the EHR"})";
+  EXPECT_EQ(Call("POST", fmt::format("/api/v1/results/{}/resend", epic), doc, why).status, 409);
+  {
+    auto tx = db_->Begin(store::Access::kWrite);
+    ASSERT_TRUE(
+        store::MarkResultFailed(**tx, *keys_, epic, "AR", "PID-3: unknown MRN", true, now_, now_));
+    ASSERT_TRUE((*tx)->Commit());
+  }
+  auto dead = As("physician-1", "GET", "/api/v1/results");
+  EXPECT_NE(dead.body.find("\"ack_code\":\"AR\""), std::string::npos) << dead.body;
+  EXPECT_NE(dead.body.find("PID-3: unknown MRN"), std::string::npos);
+  EXPECT_EQ(Call("POST", fmt::format("/api/v1/results/{}/resend", epic), doc, "{}").status, 400);
+  auto again = Call("POST", fmt::format("/api/v1/results/{}/resend", epic), doc, why);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(queued, 2);
+  EXPECT_EQ(Call("POST", fmt::format("/api/v1/results/{}/resend", epic),
+                 {{"authorization", "Bearer " + tokens_["physician-2"]}}, why)
+                .status,
+            404);  // another clinic's result does not exist for them
+  EXPECT_EQ(Count("result.resend:success"), 1);
 }
 
 }  // namespace

@@ -50,6 +50,8 @@ TEST_F(ApiTest, RouteInventoryMatchesThePermissionTable) {
       {"POST /api/v1/interrogations/{id}/signoff", true},
       {"GET /api/v1/interrogations/{id}/attachments/{index}", true},
       {"GET /api/v1/interrogations/{id}/report", true},
+      {"GET /api/v1/results", true},
+      {"POST /api/v1/results/{id}/resend", true},
       {"POST /api/v1/interrogations/{id}/link", true},
       {"POST /api/v1/hl7", false},
       {"GET /api/v1/admin/users", false},

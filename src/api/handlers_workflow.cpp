@@ -14,6 +14,7 @@
 #include "store/clinical_reads.h"
 #include "store/outbox.h"
 #include "store/patients.h"
+#include "store/results.h"
 #include "store/review.h"
 
 namespace heartbase::api::internal {
@@ -317,6 +318,14 @@ base::Result<net::HttpResponse> SignOffInterrogation(Context& ctx, store::Transa
         return e.error();
       }
     }
+    // The result for each EHR destination commits with the sign-off (sent after it).
+    if (const auto& destinations = ctx.services.options.result_destinations;
+        !destinations.empty()) {
+      if (auto e = store::EnqueueResults(tx, id, (*row)->patient_id, destinations, ctx.now_us);
+          !e) {
+        return e.error();
+      }
+    }
     auto r = ReviewResponse(ctx, tx, id);
     if (!r) return r.error();
     response = std::move(*r);
@@ -325,6 +334,9 @@ base::Result<net::HttpResponse> SignOffInterrogation(Context& ctx, store::Transa
   if (!status) return status.error();
   if (response.status == 200 && ctx.services.options.report_signed) {
     ctx.services.options.report_signed();
+  }
+  if (response.status == 200 && ctx.services.options.results_queued) {
+    ctx.services.options.results_queued();
   }
   return response;
 }

@@ -84,6 +84,12 @@ constexpr Route kRoutes[] = {
      "The follow-up report (PDF): the stored signed one, else a draft; page=a4|letter (drafts), "
      "append=1 (drafts: the manufacturer's PDFs as pages), download=1",
      &GetReport, true},
+    {"GET", "/api/v1/results", Access::kSignedIn, Permission::kInterrogationRead,
+     "Results for the EHR of the caller's clinics: state=dead (default, with the receiver's "
+     "answer), pending or sent",
+     &ListResults},
+    {"POST", "/api/v1/results/{id}/resend", Access::kSignedIn, Permission::kReportSend,
+     "Send a dead or sent result again, as a new message", &ResendResult},
     {"POST", "/api/v1/interrogations/{id}/link", Access::kSignedIn, Permission::kUnmatchedResolve,
      "Resolve an unmatched interrogation: link to patient_id, or accept (create) the patient",
      &LinkInterrogation},

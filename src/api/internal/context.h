@@ -164,6 +164,8 @@ base::Result<net::HttpResponse> ReviewInterrogation(Context& ctx, store::Transac
 base::Result<net::HttpResponse> SignOffInterrogation(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> GetAttachment(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> GetReport(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ListResults(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ResendResult(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> LinkInterrogation(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> UploadHl7(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> OutboxStatus(Context& ctx, store::Transaction* tx);
