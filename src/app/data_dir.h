@@ -36,6 +36,8 @@ base::Result<crypto::SigningKey> LoadOrCreateReportKey(const DataDirOptions& o);
 // Writes a file through a temporary one and a rename, with `mode`.
 base::Status WriteFileAtomically(const std::string& path, std::string_view bytes,
                                  mode_t mode);  // DIR/key-check (0400, no secrets)
+// DIR/notify.key: the lease channel's MAC key (0400), written by serve on first start.
+std::string NotifyKeyPath(const std::string& data_root);
 
 // Microseconds since the epoch (the wall clock every command uses).
 std::int64_t NowUs();

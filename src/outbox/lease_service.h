@@ -1,4 +1,4 @@
-// OutboxService: serve's end of the lease channel for `heartbase notify` (docs/notify.md). A Unix
+// LeaseService: serve's end of the lease channel for `heartbase notify` (docs/notify.md). A Unix
 // socket (0600 in a 0700 directory when notify runs as the same user; 0660 in an existing
 // directory without access for others when it runs as its own user), the peer's uid checked with
 // SO_PEERCRED, and every message authenticated with the notify key (DATA/notify.key, 0400,
@@ -22,12 +22,9 @@
 #include "notify/mac_key.h"
 #include "store/database.h"
 
-namespace heartbase::app {
+namespace heartbase::outbox {
 
-// DATA/notify.key
-std::string NotifyKeyPath(const std::string& data_root);
-
-struct OutboxServiceOptions {
+struct LeaseServiceOptions {
   std::string socket_path;  // e.g. DATA/notify/notify.sock
   std::string key_file;     // created (0400) when absent
   uid_t notify_uid = 0;     // the only uid allowed to connect
@@ -37,29 +34,29 @@ struct OutboxServiceOptions {
   std::chrono::seconds alarm_queue_age{15 * 60};  // warn when the oldest open job is older
 };
 
-class OutboxService {
+class LeaseService {
  public:
   // Errors: kPermissionDenied (the socket's directory is not ours or is open to others),
   // kAlreadyExists (something other than a socket is at the path), kIo, and MacKey's.
-  static base::Result<std::unique_ptr<OutboxService>> Start(const OutboxServiceOptions& options,
-                                                            store::Database& db,
-                                                            const crypto::KeyRing& keys);
+  static base::Result<std::unique_ptr<LeaseService>> Start(const LeaseServiceOptions& options,
+                                                           store::Database& db,
+                                                           const crypto::KeyRing& keys);
   // Stops accepting, closes connections, joins threads and removes the socket.
-  ~OutboxService();
-  OutboxService(const OutboxService&) = delete;
-  OutboxService& operator=(const OutboxService&) = delete;
+  ~LeaseService();
+  LeaseService(const LeaseService&) = delete;
+  LeaseService& operator=(const LeaseService&) = delete;
 
   const std::string& socket_path() const { return options_.socket_path; }
 
  private:
-  OutboxService(OutboxServiceOptions options, store::Database& db, const crypto::KeyRing& keys,
-                notify::MacKey key, int listen_fd, int wake_read, int wake_write);
+  LeaseService(LeaseServiceOptions options, store::Database& db, const crypto::KeyRing& keys,
+               notify::MacKey key, int listen_fd, int wake_read, int wake_write);
   void AcceptLoop();
   void Serve(int fd);
   std::string HandleRequest(std::string_view frame, bool* close);
   void CheckAlarms();
 
-  OutboxServiceOptions options_;
+  LeaseServiceOptions options_;
   store::Database* db_;
   const crypto::KeyRing* keys_;
   notify::MacKey key_;
@@ -77,4 +74,4 @@ class OutboxService {
   std::int64_t dead_reported_ = -1;
 };
 
-}  // namespace heartbase::app
+}  // namespace heartbase::outbox

@@ -1,7 +1,7 @@
 // The lease channel server. Requests are small and answered in order on each connection; every
 // database step is its own unit of work, so a crash between lease and report only leaves a lease
 // that expires (the job is then retried, and its attempt counted).
-#include "app/outbox_service.h"
+#include "outbox/lease_service.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -12,20 +12,27 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 
-#include "app/data_dir.h"
 #include "base/log.h"
 #include "notify/job_codec.h"
 #include "notify/lease_protocol.h"
 #include "store/outbox.h"
 
-namespace heartbase::app {
+namespace heartbase::outbox {
 namespace {
 
 namespace log = base::log;
 using base::ErrorCode;
+
+// Wall-clock microseconds: the outbox's due, lease and sent times are wall-clock values.
+std::int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 notify::JobKind ToWire(store::OutboxKind k) {
   switch (k) {
@@ -92,12 +99,9 @@ base::Status PrepareDirectory(const std::string& dir, bool same_user) {
 
 }  // namespace
 
-std::string NotifyKeyPath(const std::string& data_root) {
-  return (std::filesystem::path(data_root) / "notify.key").string();
-}
-
-base::Result<std::unique_ptr<OutboxService>> OutboxService::Start(
-    const OutboxServiceOptions& options, store::Database& db, const crypto::KeyRing& keys) {
+base::Result<std::unique_ptr<LeaseService>> LeaseService::Start(const LeaseServiceOptions& options,
+                                                                store::Database& db,
+                                                                const crypto::KeyRing& keys) {
   const bool same_user = options.notify_uid == ::geteuid();
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -143,17 +147,17 @@ base::Result<std::unique_ptr<OutboxService>> OutboxService::Start(
     ::close(fd);
     return base::MakeError(ErrorCode::kIo, "pipe() failed");
   }
-  std::unique_ptr<OutboxService> service(
-      new OutboxService(options, db, keys, std::move(*key), fd, wake[0], wake[1]));
+  std::unique_ptr<LeaseService> service(
+      new LeaseService(options, db, keys, std::move(*key), fd, wake[0], wake[1]));
   service->acceptor_ = std::thread([s = service.get()] { s->AcceptLoop(); });
   log::Info("outbox.listening", {{"socket", options.socket_path},
                                  {"notify_uid", static_cast<std::int64_t>(options.notify_uid)}});
   return service;
 }
 
-OutboxService::OutboxService(OutboxServiceOptions options, store::Database& db,
-                             const crypto::KeyRing& keys, notify::MacKey key, int listen_fd,
-                             int wake_read, int wake_write)
+LeaseService::LeaseService(LeaseServiceOptions options, store::Database& db,
+                           const crypto::KeyRing& keys, notify::MacKey key, int listen_fd,
+                           int wake_read, int wake_write)
     : options_(std::move(options)),
       db_(&db),
       keys_(&keys),
@@ -162,7 +166,7 @@ OutboxService::OutboxService(OutboxServiceOptions options, store::Database& db,
       wake_read_(wake_read),
       wake_write_(wake_write) {}
 
-OutboxService::~OutboxService() {
+LeaseService::~LeaseService() {
   stopping_ = true;
   const char b = 1;
   (void)!::write(wake_write_, &b, 1);
@@ -178,7 +182,7 @@ OutboxService::~OutboxService() {
   ::unlink(options_.socket_path.c_str());
 }
 
-void OutboxService::AcceptLoop() {
+void LeaseService::AcceptLoop() {
   auto next_alarm = std::chrono::steady_clock::now();
   while (!stopping_) {
     if (std::chrono::steady_clock::now() >= next_alarm) {
@@ -227,7 +231,7 @@ void OutboxService::AcceptLoop() {
   }
 }
 
-void OutboxService::Serve(int fd) {
+void LeaseService::Serve(int fd) {
   notify::SetSocketTimeouts(fd, options_.idle_timeout);
   log::Info("outbox.connected", {});
   while (!stopping_) {
@@ -250,7 +254,7 @@ void OutboxService::Serve(int fd) {
   log::Info("outbox.disconnected", {});
 }
 
-std::string OutboxService::HandleRequest(std::string_view frame, bool* close) {
+std::string LeaseService::HandleRequest(std::string_view frame, bool* close) {
   auto request = notify::DecodeRequest(frame, key_);
   if (!request) {
     // Unauthenticated or malformed: no answer, and the connection goes.
@@ -320,7 +324,7 @@ std::string OutboxService::HandleRequest(std::string_view frame, bool* close) {
   return bytes ? std::move(*bytes) : std::string();
 }
 
-void OutboxService::CheckAlarms() {
+void LeaseService::CheckAlarms() {
   store::OutboxStats stats;
   auto s = store::RunUnitOfWork(*db_, store::Access::kRead, [&](store::Transaction& tx) {
     auto r = store::ReadOutboxStats(tx, NowUs());
@@ -341,4 +345,4 @@ void OutboxService::CheckAlarms() {
   dead_reported_ = stats.dead;
 }
 
-}  // namespace heartbase::app
+}  // namespace heartbase::outbox
