@@ -65,6 +65,11 @@ base::Result<std::string> InitDataDir(const DataDirOptions& o);
 // (store::OpenSample; kDataLoss if one fails, nothing written) and then recorded.
 base::Result<OpenStore> OpenDataDir(const DataDirOptions& o);
 
+// The audit record of an administrator's change from the command line (user "system:cli": whoever
+// can read the key file acts as the system), in the change's transaction (admin_commands.cpp).
+base::Status AuditCli(store::Transaction& tx, std::string_view action, std::int64_t object_id,
+                      std::string_view detail, std::string_view object_type = "user");
+
 // Records `keys` as the data directory's key ring (DIR/key-check, written atomically). Called by
 // init, and by key rotation once the ring with its new key is saved, before anything is sealed
 // under that key; from then on the ring without it is refused.
