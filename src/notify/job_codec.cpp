@@ -147,7 +147,12 @@ base::Status ValidateJob(const Job& j) {
   }
   if (j.link.size() > L::kMaxLink) return Invalid("link", "too long");
   if (!j.attachment.empty()) {
-    if (j.channel != Channel::kFax) return Invalid("attachment", "only fax jobs carry one");
+    // A fax is its document; by email only a signed report is sent as a file, so an alert or a
+    // test message can never be made to carry one.
+    if (j.channel != Channel::kFax &&
+        !(j.channel == Channel::kEmail && j.kind == JobKind::kReport)) {
+      return Invalid("attachment", "only fax jobs and email report jobs carry one");
+    }
     if (j.attachment.size() > L::kMaxAttachment || j.attachment.substr(0, 5) != "%PDF-") {
       return Invalid("attachment", "too large or not a PDF");
     }

@@ -20,6 +20,7 @@
 #include "notify/job_codec.h"
 #include "notify/lease_protocol.h"
 #include "store/outbox.h"
+#include "store/reports.h"
 
 namespace heartbase::outbox {
 namespace {
@@ -275,7 +276,13 @@ std::string LeaseService::HandleRequest(std::string_view frame, bool* close) {
     if (!s) {
       log::Error("outbox.lease_failed", {{"reason", s.error()}});
     }
-    for (const store::LeasedJob& j : leased) {
+    for (store::LeasedJob& j : leased) {
+      if (j.message.report_id) {
+        if (auto attached = AttachReport(j); !attached) {
+          DeadLetter(j, q->holder, attached.error().message);
+          continue;
+        }
+      }
       auto record = notify::EncodeJob(ToWire(j), key_);
       if (record) {
         response.jobs.push_back(std::move(*record));
@@ -283,13 +290,7 @@ std::string LeaseService::HandleRequest(std::string_view frame, bool* close) {
         continue;
       }
       // A job the wire format refuses can never be delivered: dead-letter it now.
-      log::Error("outbox.dead", {{"job", j.id}, {"reason", record.error()}});
-      (void)store::RunUnitOfWork(*db_, store::Access::kWrite, [&](store::Transaction& tx) {
-        auto r = store::FailJob(tx, j.id, q->holder, j.attempt,
-                                "refused by the job wire format: " + record.error().message, true,
-                                NowUs());
-        return r ? base::Status() : base::Status(r.error());
-      });
+      DeadLetter(j, q->holder, "refused by the job wire format: " + record.error().message);
     }
     auto bytes = notify::EncodeLeaseResponse(response, key_);
     if (!bytes) *close = true;
@@ -322,6 +323,53 @@ std::string LeaseService::HandleRequest(std::string_view frame, bool* close) {
   auto bytes = notify::EncodeReply(reply, key_);
   if (!bytes) *close = true;
   return bytes ? std::move(*bytes) : std::string();
+}
+
+// The report is read here, at lease time, and only into the job record for notify: the outbox
+// row holds the reference, so the document exists once (sealed, in the report's blob) however
+// often the job is retried. Its own read unit keeps the lease transaction short.
+base::Status LeaseService::AttachReport(store::LeasedJob& job) {
+  std::string pdf;
+  auto s = store::RunUnitOfWork(*db_, store::Access::kRead, [&](store::Transaction& tx) {
+    auto report = store::GetReport(tx, *job.message.report_id);
+    if (!report) return base::Status(report.error());
+    // Checked before the blob is opened: a report the record cannot carry is never read.
+    if (report->bytes < 0 ||
+        static_cast<std::uint64_t>(report->bytes) > notify::JobLimits::kMaxAttachment) {
+      return base::Status(
+          base::MakeError(ErrorCode::kLimitExceeded,
+                          fmt::format("the report is {} bytes; a job carries at most {}",
+                                      report->bytes, notify::JobLimits::kMaxAttachment)));
+    }
+    auto bytes = store::ReadReportPdf(tx, *keys_, *report);
+    if (!bytes) return base::Status(bytes.error());
+    pdf = std::move(*bytes);
+    return base::Status();
+  });
+  if (!s) {
+    // Operational text only: the code and the report id, never content.
+    return base::MakeError(s.error().code, s.error().code == ErrorCode::kLimitExceeded
+                                               ? s.error().message
+                                               : fmt::format("report {} could not be read ({})",
+                                                             *job.message.report_id,
+                                                             base::ErrorCodeName(s.error().code)));
+  }
+  if (pdf.size() > notify::JobLimits::kMaxAttachment) {
+    return base::MakeError(ErrorCode::kLimitExceeded,
+                           fmt::format("the report is {} bytes; a job carries at most {}",
+                                       pdf.size(), notify::JobLimits::kMaxAttachment));
+  }
+  job.message.attachment = std::move(pdf);
+  return {};
+}
+
+void LeaseService::DeadLetter(const store::LeasedJob& job, const std::string& holder,
+                              const std::string& error) {
+  log::Error("outbox.dead", {{"job", job.id}, {"reason", error}});
+  (void)store::RunUnitOfWork(*db_, store::Access::kWrite, [&](store::Transaction& tx) {
+    auto r = store::FailJob(tx, job.id, holder, job.attempt, error, true, NowUs());
+    return r ? base::Status() : base::Status(r.error());
+  });
 }
 
 void LeaseService::CheckAlarms() {

@@ -3,8 +3,10 @@
 // directory without access for others when it runs as its own user), the peer's uid checked with
 // SO_PEERCRED, and every message authenticated with the notify key (DATA/notify.key, 0400,
 // created on first start). It owns the database side: leases, completions and failures are units
-// of work on store/outbox. Off unless `heartbase serve --notify-socket PATH` is given; when off,
-// nothing listens. It also logs an outbox.alarm line when dead letters appear or the queue ages.
+// of work on store/outbox; a "send report" job's PDF is read from its report when the job is
+// leased and travels only in the job record. Off unless `heartbase serve --notify-socket PATH` is
+// given; when off, nothing listens. It also logs an outbox.alarm line when dead letters appear or
+// the queue ages.
 #pragma once
 
 #include <sys/types.h>
@@ -21,6 +23,7 @@
 #include "crypto/key_ring.h"
 #include "notify/mac_key.h"
 #include "store/database.h"
+#include "store/outbox.h"
 
 namespace heartbase::outbox {
 
@@ -55,6 +58,11 @@ class LeaseService {
   void Serve(int fd);
   std::string HandleRequest(std::string_view frame, bool* close);
   void CheckAlarms();
+  // Puts the PDF of the job's report into its attachment. An operational error (no content) when
+  // the report is missing, unreadable or larger than a job record carries.
+  base::Status AttachReport(store::LeasedJob& job);
+  // Fails the leased job permanently with `error` (it goes to dead at once).
+  void DeadLetter(const store::LeasedJob& job, const std::string& holder, const std::string& error);
 
   LeaseServiceOptions options_;
   store::Database* db_;
