@@ -210,7 +210,8 @@ TEST(JobCodec, SeedCorpusHoldsValidAndInvalidRecords) {
   auto sign = [&](const std::string& body) {
     return Resign(body + std::string(MacKey::kMacBytes, '\0'), key);
   };
-  for (const char* name : {"job-email", "job-pager", "job-fax-pdf", "job-utf8-subject"}) {
+  for (const char* name :
+       {"job-email", "job-pager", "job-fax-pdf", "job-utf8-subject", "job-email-report-pdf"}) {
     const std::string body = read(name);
     ASSERT_FALSE(body.empty()) << name;
     auto job = DecodeJob(sign(body), key);
