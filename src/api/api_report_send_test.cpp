@@ -161,11 +161,28 @@ TEST_F(ReportSendTest, SendNeedsAFreshStepUp) {
   EXPECT_EQ(refused.status, 403);
   EXPECT_NE(refused.body.find("step_up_required"), std::string::npos) << refused.body;
   EXPECT_TRUE(Jobs().empty());
+  // The password in the send itself (as the web application does, like sign-off): a wrong one
+  // sends nothing, the right one sends.
+  const std::string target = fmt::format("/api/v1/interrogations/{}/report/send", interrogation_);
+  auto wrong = Call("POST", target, doc,
+                    fmt::format(R"({{"recipient_id":{},"password":"not my password"}})", own_));
+  EXPECT_EQ(wrong.status, 401) << wrong.body;
+  EXPECT_TRUE(Jobs().empty());
+  auto with_password =
+      Call("POST", target, doc,
+           fmt::format(R"({{"recipient_id":{},"password":"{}"}})", own_, kPassword));
+  EXPECT_EQ(with_password.status, 200) << with_password.body;
+  EXPECT_EQ(Jobs().size(), 1u);
+  // Or a step-up of its own a moment before.
+  now_ += 6LL * 60 * 1'000'000;
+  EXPECT_EQ(Send(doc, own_).status, 403);
   ASSERT_EQ(
       Call("POST", "/api/v1/auth/step-up", doc, fmt::format(R"({{"password":"{}"}})", kPassword))
           .status,
       200);
-  EXPECT_EQ(Send(doc, own_).status, 200);
+  auto repeat = Send(doc, own_);
+  EXPECT_EQ(repeat.status, 200) << repeat.body;
+  EXPECT_NE(repeat.body.find("\"created\":false"), std::string::npos) << repeat.body;
   EXPECT_EQ(Jobs().size(), 1u);
   // A token never carries a re-authentication.
   auto token = Call("POST", fmt::format("/api/v1/interrogations/{}/report/send", interrogation_),

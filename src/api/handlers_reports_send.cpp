@@ -70,15 +70,13 @@ base::Result<net::HttpResponse> ListReportRecipients(Context& ctx, store::Transa
   return JsonResponse(200, std::move(out));
 }
 
-// The route's permission (report.send, a step-up permission) was checked before this runs; the
-// interrogation is then authorized by its clinic, so another clinic's is a 404.
-base::Result<net::HttpResponse> SendReport(Context& ctx, store::Transaction* tx) {
-  auto body = JsonBody::Parse(ctx.request.body, {.max_bytes = 1024, .max_depth = 2});
-  if (!body) return ErrorResponse(ctx, 400, "bad_request", body.error().message);
-  const auto recipient_id = body->Int("recipient_id");
-  if (!recipient_id || *recipient_id <= 0) {
-    return ErrorResponse(ctx, 400, "bad_request", "recipient_id is a positive id");
-  }
+namespace {
+
+// The send inside its transaction: authorize the interrogation by its clinic (report.send needs a
+// fresh step-up, so a stale one is a 403 here and another clinic's interrogation a 404), then the
+// signed report, the recipient, the job and the audit record.
+base::Result<net::HttpResponse> SendInTransaction(Context& ctx, store::Transaction* tx,
+                                                  std::int64_t recipient_id) {
   std::optional<net::HttpResponse> refused;
   auto row = AuthorizedInterrogation(ctx, *tx, Permission::kReportSend, "report.send", &refused);
   if (!row) return row.error();
@@ -89,7 +87,7 @@ base::Result<net::HttpResponse> SendReport(Context& ctx, store::Transaction* tx)
                     std::string_view reason) -> base::Result<net::HttpResponse> {
     if (auto s =
             Audit(ctx, *tx, "report.send", "interrogation", object_id, interrogation.patient_id,
-                  "failed", fmt::format("reason={} recipient={}", reason, *recipient_id));
+                  "failed", fmt::format("reason={} recipient={}", reason, recipient_id));
         !s) {
       return s.error();
     }
@@ -101,7 +99,7 @@ base::Result<net::HttpResponse> SendReport(Context& ctx, store::Transaction* tx)
   if (!*report) {
     return refuse(409, "not_signed", "the interrogation has no signed report", "not_signed");
   }
-  auto recipient = store::GetReportRecipient(*tx, ctx.services.keys, *recipient_id);
+  auto recipient = store::GetReportRecipient(*tx, ctx.services.keys, recipient_id);
   if (!recipient && recipient.error().code != base::ErrorCode::kNotFound) {
     return recipient.error();
   }
@@ -131,6 +129,37 @@ base::Result<net::HttpResponse> SendReport(Context& ctx, store::Transaction* tx)
   w.Field("created", job->created);
   w.EndObject();
   return JsonResponse(200, std::move(out));
+}
+
+}  // namespace
+
+// Like sign-off, the route runs outside a transaction: the body may carry the password (and TOTP
+// code) again, and that re-authentication (Argon2id) must not hold the write lock. Without a
+// password the session's own recent step-up (POST /api/v1/auth/step-up) has to do.
+base::Result<net::HttpResponse> SendReport(Context& ctx, store::Transaction*) {
+  auto body = JsonBody::Parse(ctx.request.body,
+                              {.max_bytes = 16u << 10, .max_depth = 2, .max_string_bytes = 1024});
+  if (!body) return ErrorResponse(ctx, 400, "bad_request", body.error().message);
+  const auto recipient_id = body->Int("recipient_id");
+  if (!recipient_id || *recipient_id <= 0) {
+    return ErrorResponse(ctx, 400, "bad_request", "recipient_id is a positive id");
+  }
+  if (body->String("password")) {
+    if (auto r = StepUp(ctx, *body); !r) {
+      return r.error();
+    } else if (*r) {
+      return std::move(**r);
+    }
+  }
+  net::HttpResponse response;
+  auto status = ctx.services.commit.Run([&](store::Transaction& tx) -> base::Status {
+    auto r = SendInTransaction(ctx, &tx, *recipient_id);
+    if (!r) return r.error();
+    response = std::move(*r);
+    return {};
+  });
+  if (!status) return status.error();
+  return response;
 }
 
 }  // namespace heartbase::api::internal

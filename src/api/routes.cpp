@@ -142,9 +142,10 @@ constexpr Route kRoutes[] = {
      "masked but for its last four characters",
      &ListReportRecipients},
     {"POST", "/api/v1/interrogations/{id}/report/send", Access::kSignedIn, Permission::kReportSend,
-     "Send the signed report to one of the clinic's recipients ({\"recipient_id\"}); needs a "
-     "recent step-up; queues one job (a repeat returns it with created=false); audited",
-     &SendReport},
+     "Send the signed report to one of the clinic's recipients ({\"recipient_id\", \"password\", "
+     "\"totp\"?}: re-asks for the password unless stepped up in the last five minutes); queues "
+     "one job (a repeat returns it with created=false); audited",
+     &SendReport, true},
 };
 
 int HexValue(char c) {
