@@ -20,6 +20,8 @@ ALLOWED = {
     "report": {"store", "hl7", "crypto", "domain", "base"},
     "net": {"base"},
     "notify": {"net", "base"},
+    # outbox: serve's end of the notify lease channel (store's jobs ↔ notify's wire format).
+    "outbox": {"notify", "store", "crypto", "base"},
     "ingest": {"idco", "hl7", "rules", "store", "audit", "notify", "crypto", "domain", "base"},
     "api": {"ingest", "report", "rules", "auth", "audit", "store", "crypto", "domain", "net",
             "base"},

@@ -71,6 +71,8 @@ TEST_F(ApiTest, RouteInventoryMatchesThePermissionTable) {
       {"POST /api/v1/rules/{id}/shadow", false},
       {"POST /api/v1/rules/{id}/activate", false},
       {"POST /api/v1/admin/clinics", false},
+      {"GET /api/v1/report-recipients", false},
+      {"POST /api/v1/interrogations/{id}/report/send", true},
   };
   for (const internal::Route& route : internal::Routes()) {
     const std::string key = fmt::format("{} {}", route.method, route.path);

@@ -142,6 +142,16 @@ constexpr Route kRoutes[] = {
      true},
     {"GET", "/api/v1/audit", Access::kSignedIn, Permission::kAuditRead,
      "The audit trail, newest first; patient= answers who accessed that patient", &ReadAudit},
+    // Sending signed reports to configured recipients (handlers_reports_send.cpp).
+    {"GET", "/api/v1/report-recipients", Access::kSignedIn, Permission::kInterrogationRead,
+     "Enabled report recipients of the caller's clinics: id, clinic, name, channel, address "
+     "masked but for its last four characters",
+     &ListReportRecipients},
+    {"POST", "/api/v1/interrogations/{id}/report/send", Access::kSignedIn, Permission::kReportSend,
+     "Send the signed report to one of the clinic's recipients ({\"recipient_id\", \"password\", "
+     "\"totp\"?}: re-asks for the password unless stepped up in the last five minutes); queues "
+     "one job (a repeat returns it with created=false); audited",
+     &SendReport, true},
 };
 
 int HexValue(char c) {

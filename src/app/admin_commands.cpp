@@ -52,8 +52,10 @@ std::string ReadSecretLine(const char* prompt) {
   return line;
 }
 
+}  // namespace
+
 base::Status AuditCli(store::Transaction& tx, std::string_view action, std::int64_t object_id,
-                      std::string_view detail, std::string_view object_type = "user") {
+                      std::string_view detail, std::string_view object_type) {
   audit::Event e;
   e.time_us = NowUs();
   e.user_name = "system:cli";
@@ -65,8 +67,6 @@ base::Status AuditCli(store::Transaction& tx, std::string_view action, std::int6
   e.detail = std::string(detail);
   return audit::Append(tx, e);
 }
-
-}  // namespace
 
 int RunUserAdd(const UserAddCommand& c) {
   auto opened = OpenDataDir({.root = c.data, .key_file = c.key_file});

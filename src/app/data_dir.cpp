@@ -48,6 +48,9 @@ std::string TlsKeyPath(const DataDirOptions& o) {
 std::string KeyCheckPath(const DataDirOptions& o) {
   return (fs::path(o.root) / "key-check").string();
 }
+std::string NotifyKeyPath(const std::string& data_root) {
+  return (fs::path(data_root) / "notify.key").string();
+}
 
 base::Status RecordKeyCheck(const DataDirOptions& o, const crypto::KeyRing& keys) {
   return crypto::SaveKeyCheck(KeyCheckPath(o), keys.Check());

@@ -36,6 +36,8 @@ base::Result<crypto::SigningKey> LoadOrCreateReportKey(const DataDirOptions& o);
 // Writes a file through a temporary one and a rename, with `mode`.
 base::Status WriteFileAtomically(const std::string& path, std::string_view bytes,
                                  mode_t mode);  // DIR/key-check (0400, no secrets)
+// DIR/notify.key: the lease channel's MAC key (0400), written by serve on first start.
+std::string NotifyKeyPath(const std::string& data_root);
 
 // Microseconds since the epoch (the wall clock every command uses).
 std::int64_t NowUs();
@@ -62,6 +64,11 @@ base::Result<std::string> InitDataDir(const DataDirOptions& o);
 // key checks has none: its ring is tested by opening a sample of the stored sealed values
 // (store::OpenSample; kDataLoss if one fails, nothing written) and then recorded.
 base::Result<OpenStore> OpenDataDir(const DataDirOptions& o);
+
+// The audit record of an administrator's change from the command line (user "system:cli": whoever
+// can read the key file acts as the system), in the change's transaction (admin_commands.cpp).
+base::Status AuditCli(store::Transaction& tx, std::string_view action, std::int64_t object_id,
+                      std::string_view detail, std::string_view object_type = "user");
 
 // Records `keys` as the data directory's key ring (DIR/key-check, written atomically). Called by
 // init, and by key rotation once the ring with its new key is saved, before anything is sealed

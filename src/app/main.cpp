@@ -7,6 +7,7 @@
 
 #include "app/commands.h"
 #include "app/notify_command.h"
+#include "app/recipient_command.h"
 #include "app/report_command.h"
 
 namespace {
@@ -213,6 +214,7 @@ int Run(int argc, char** argv) {
       ->check(CLI::Range(std::int64_t{50}, std::int64_t{600'000}))
       ->capture_default_str();
   NotifyCommands notify_commands(app);
+  RecipientCommands recipient_commands(app);
 
   KeyRotateCommand rotate;
   auto* key_cmd = app.add_subcommand("key", "Key management");
@@ -307,6 +309,7 @@ int Run(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (auto rc = notify_commands.RunParsed()) return *rc;
   if (auto rc = report_commands.RunParsed()) return *rc;
+  if (auto rc = recipient_commands.RunParsed()) return *rc;
   if (add_cmd->parsed()) return RunUserAdd(user_add);
   for (CLI::App* c : change_cmds) {
     if (c->parsed()) {

@@ -16,12 +16,12 @@
 #include "app/folder_watch.h"
 #include "app/https_service.h"
 #include "app/missed_transmissions.h"
-#include "app/outbox_service.h"
 #include "base/log.h"
 #include "hl7/ack.h"
 #include "hl7/message.h"
 #include "ingest/pipeline.h"
 #include "net/mllp_server.h"
+#include "outbox/lease_service.h"
 #include "store/scheduled_verification.h"
 #include "store/sqlite/sqlite_database.h"
 
@@ -363,9 +363,9 @@ int RunServe(const ServeCommand& command) {
     }
     https = std::move(*started);
   }
-  std::unique_ptr<OutboxService> outbox;
+  std::unique_ptr<outbox::LeaseService> outbox;
   if (!command.notify_socket.empty()) {
-    auto started = OutboxService::Start(
+    auto started = outbox::LeaseService::Start(
         {.socket_path = command.notify_socket,
          .key_file = NotifyKeyPath(command.data),
          .notify_uid =

@@ -22,7 +22,7 @@ constexpr std::array<PermissionInfo, kPermissionCount> kPermissions{{
     {P::kUserAdmin, "user.admin", false, true},
     {P::kHl7Upload, "hl7.upload", false, false},
     {P::kUnmatchedResolve, "unmatched.resolve", false, false},
-    {P::kReportSend, "report.send", true, false},
+    {P::kReportSend, "report.send", true, true},  // a document leaves the clinic
     {P::kRulesAdmin, "rules.admin", false, true},
     {P::kBreakGlassUse, "breakglass.use", false, false},
 }};

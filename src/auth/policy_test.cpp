@@ -140,6 +140,19 @@ TEST(Policy, AdminAndSignOffNeedARecentReauthentication) {
   EXPECT_TRUE(Authorize(physician, Permission::kInterrogationReview, kOwn).allowed);
 }
 
+// Sending a report puts a document in the hands of someone outside the clinic.
+TEST(Policy, SendingAReportNeedsARecentReauthentication) {
+  for (Role role : {Role::kPhysician, Role::kDeviceClinician}) {
+    Subject s = Member(role);
+    EXPECT_TRUE(Authorize(s, Permission::kReportSend, kOwn).allowed) << RoleName(role);
+    s.step_up_until_us = kNow;  // expired just now
+    EXPECT_EQ(Authorize(s, Permission::kReportSend, kOwn).reason, DecisionReason::kStepUpRequired)
+        << RoleName(role);
+  }
+  EXPECT_EQ(Authorize(Member(Role::kBiller), Permission::kReportSend, kOwn).reason,
+            DecisionReason::kRoleLacksPermission);
+}
+
 TEST(Policy, TokenScopesRestrictTheRole) {
   Subject s = Member(Role::kIntegration);
   s.scopes = PermissionSet{Permission::kHl7Upload, Permission::kUserAdmin};

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "base/address.h"
 #include "notify/internal/wire.h"
 
 namespace heartbase::notify {
@@ -68,30 +69,14 @@ bool CleanUtf8(std::string_view s, std::string_view allowed) {
   return true;
 }
 
-bool ValidEmail(std::string_view s) {
-  const std::size_t at = s.rfind('@');
-  if (at == std::string_view::npos || at == 0 || at + 1 >= s.size() || at > 64) return false;
-  const std::string_view local = s.substr(0, at);
-  const std::string_view domain = s.substr(at + 1);
-  if (!AllOf(local, ".!#$%&'*+/=?^_`{|}~-") || local.front() == '.' || local.back() == '.' ||
-      local.find("..") != std::string_view::npos) {
-    return false;
-  }
-  return AllOf(domain, ".-") && domain.front() != '.' && domain.front() != '-' &&
-         domain.back() != '.' && domain.find("..") == std::string_view::npos;
-}
-
 bool ValidRecipient(Channel channel, std::string_view r) {
   switch (channel) {
     case Channel::kEmail:
-      return ValidEmail(r);
+      return base::IsEmailAddress(r);
     case Channel::kPager:
       return !r.empty() && r.size() <= 64 && AllOf(r, "+._-");
-    case Channel::kFax: {
-      const std::string_view digits = !r.empty() && r.front() == '+' ? r.substr(1) : r;
-      return digits.size() >= 3 && digits.size() <= 20 && AllOf(digits, "") &&
-             digits.find_first_not_of("0123456789") == std::string_view::npos;
-    }
+    case Channel::kFax:
+      return base::IsFaxNumber(r);
   }
   return false;
 }
@@ -162,7 +147,12 @@ base::Status ValidateJob(const Job& j) {
   }
   if (j.link.size() > L::kMaxLink) return Invalid("link", "too long");
   if (!j.attachment.empty()) {
-    if (j.channel != Channel::kFax) return Invalid("attachment", "only fax jobs carry one");
+    // A fax is its document; by email only a signed report is sent as a file, so an alert or a
+    // test message can never be made to carry one.
+    if (j.channel != Channel::kFax &&
+        !(j.channel == Channel::kEmail && j.kind == JobKind::kReport)) {
+      return Invalid("attachment", "only fax jobs and email report jobs carry one");
+    }
     if (j.attachment.size() > L::kMaxAttachment || j.attachment.substr(0, 5) != "%PDF-") {
       return Invalid("attachment", "too large or not a PDF");
     }

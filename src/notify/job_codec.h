@@ -52,7 +52,7 @@ struct Job {
   std::string body;             // UTF-8; the only control characters are LF and TAB
   std::string ticket;           // [A-Za-z0-9_-]
   std::string link;             // printable ASCII without spaces
-  std::string attachment;       // a PDF ("%PDF-"), fax jobs only; empty = none
+  std::string attachment;       // a PDF ("%PDF-"): fax jobs and email report jobs; empty = none
   friend bool operator==(const Job&, const Job&) = default;
 };
 

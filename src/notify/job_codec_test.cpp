@@ -50,7 +50,11 @@ TEST(JobCodec, RoundTripsEveryField) {
   fax.recipient = "+15551234567";
   fax.attachment = "%PDF-1.7\n binary \x01\x02\xff";
   fax.subject = "Rapport signé";
-  for (const Job& j : {SampleJob(), fax}) {
+  // A signed report by email carries its PDF too.
+  Job report = SampleJob();
+  report.kind = JobKind::kReport;
+  report.attachment = std::string("%PDF-1.7\n") + std::string(70'000, '\x7f');
+  for (const Job& j : {SampleJob(), fax, report}) {
     auto bytes = EncodeJob(j, key);
     ASSERT_TRUE(bytes) << bytes.error().Describe();
     auto back = DecodeJob(*bytes, key);
@@ -169,7 +173,17 @@ TEST(JobCodec, ValidationRefusesInjectionAndBadValues) {
   expect_invalid(j, "attempt past max");
   j = SampleJob();
   j.attachment = "%PDF-1.4";
-  expect_invalid(j, "attachment on email");
+  expect_invalid(j, "attachment on an email alert");
+  j.kind = JobKind::kSignoff;
+  expect_invalid(j, "attachment on an email sign-off notice");
+  j.kind = JobKind::kTest;
+  expect_invalid(j, "attachment on an email test message");
+  j = SampleJob();
+  j.channel = Channel::kPager;
+  j.kind = JobKind::kReport;
+  j.recipient = "4711";
+  j.attachment = "%PDF-1.4";
+  expect_invalid(j, "attachment on a pager report");
   j = SampleJob();
   j.channel = Channel::kFax;
   j.recipient = "+1555123456";
@@ -196,7 +210,8 @@ TEST(JobCodec, SeedCorpusHoldsValidAndInvalidRecords) {
   auto sign = [&](const std::string& body) {
     return Resign(body + std::string(MacKey::kMacBytes, '\0'), key);
   };
-  for (const char* name : {"job-email", "job-pager", "job-fax-pdf", "job-utf8-subject"}) {
+  for (const char* name :
+       {"job-email", "job-pager", "job-fax-pdf", "job-utf8-subject", "job-email-report-pdf"}) {
     const std::string body = read(name);
     ASSERT_FALSE(body.empty()) << name;
     auto job = DecodeJob(sign(body), key);

@@ -63,6 +63,16 @@ std::string Rfc5322Date(std::int64_t unix_seconds) {
   return buf;
 }
 
+// The attachment's file name: the ticket only (validated as [A-Za-z0-9_-]), never anything that
+// could name the patient.
+std::string AttachmentName(const Job& job) {
+  if (job.kind == JobKind::kReport) {
+    return job.ticket.empty() ? "follow-up-report.pdf"
+                              : fmt::format("follow-up-report-{}.pdf", job.ticket);
+  }
+  return fmt::format("{}.pdf", job.ticket.empty() ? "report" : job.ticket);
+}
+
 struct Upload {
   std::string_view data;
   std::size_t at = 0;
@@ -108,8 +118,8 @@ std::string ComposeEmail(const Job& job, std::string_view from, std::string_view
   m += fmt::format("--{}\r\n", kBoundary);
   m += fmt::format(
       "Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
-      "Content-Disposition: attachment; filename=\"{}.pdf\"\r\n\r\n",
-      job.ticket.empty() ? "report" : job.ticket);
+      "Content-Disposition: attachment; filename=\"{}\"\r\n\r\n",
+      AttachmentName(job));
   AppendBase64Lines(job.attachment, &m);
   m += fmt::format("--{}--\r\n", kBoundary);
   return m;
@@ -156,8 +166,13 @@ Delivery SmtpSender::Deliver(const Job& job, const std::atomic<bool>& stop) {
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &smtp_code);
   std::string error = internal::CurlError(rc);
   if (smtp_code != 0) error += fmt::format(" (smtp {})", smtp_code);
-  // A configuration the library refuses cannot succeed on a retry.
-  const bool permanent = rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT;
+  // A configuration the library refuses cannot succeed on a retry, nor can a message the server
+  // refused with a 5xx reply to the envelope or the content (RFC 5321: a permanent negative
+  // completion). TLS and login failures stay retryable: an operator can fix those.
+  const bool refused =
+      smtp_code >= 500 && smtp_code <= 599 &&
+      (rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR || rc == CURLE_WEIRD_SERVER_REPLY);
+  const bool permanent = refused || rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT;
   return {.permanent = permanent, .error = std::move(error)};
 }
 

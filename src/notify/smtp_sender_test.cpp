@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/base64.h"
 #include "notify/https_sender.h"
 
 namespace heartbase::notify {
@@ -51,6 +52,54 @@ TEST(ComposeEmail, EncodesNonAsciiSubjectAndAttachesPdf) {
   EXPECT_NE(m.find("Subject: =?UTF-8?B?UmFwcG9ydCBzaWduw6k=?=\r\n"), std::string::npos);
   EXPECT_NE(m.find("Content-Type: application/pdf"), std::string::npos);
   EXPECT_NE(m.find("JVBERi0xLjcgZmFrZQ=="), std::string::npos);
+}
+
+// The body of the MIME part that begins with `headers`, up to the next boundary line.
+std::string PartBody(const std::string& m, const std::string& headers) {
+  const std::size_t at = m.find(headers);
+  if (at == std::string::npos) return {};
+  const std::size_t start = m.find("\r\n\r\n", at) + 4;
+  return m.substr(start, m.find("\r\n--", start) + 2 - start);
+}
+
+TEST(ComposeEmail, AttachesASignedReportAsAPdfNamedAfterTheTicketOnly) {
+  Job j = EmailJob();
+  j.kind = JobKind::kReport;
+  j.ticket = "HB-000042";
+  j.subject = "Device follow-up report HB-000042";
+  j.body = "A device follow-up report is attached (ticket HB-000042).";
+  std::string pdf = "%PDF-1.7\n";
+  for (int i = 0; i < 3000; ++i) pdf += static_cast<char>(i * 7);
+  j.attachment = pdf;
+  const std::string m = ComposeEmail(j, "hb@clinic.example", "referrer@praxis.example", 0);
+
+  const std::string boundary = "heartbase-part-7f3a9c";
+  EXPECT_NE(m.find("Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n"),
+            std::string::npos);
+  const std::string pdf_headers =
+      "Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
+      "Content-Disposition: attachment; filename=\"follow-up-report-HB-000042.pdf\"\r\n\r\n";
+  ASSERT_NE(m.find(pdf_headers), std::string::npos) << m.substr(0, 800);
+  EXPECT_NE(m.find("--" + boundary + "--\r\n"), std::string::npos);
+  // The text part comes first, then the PDF.
+  EXPECT_LT(m.find("Content-Type: text/plain"), m.find("Content-Type: application/pdf"));
+
+  // The attachment is base64 in lines of at most 76 characters and decodes to the PDF.
+  const std::string b64 = PartBody(m, "Content-Type: application/pdf");
+  ASSERT_FALSE(b64.empty());
+  std::string joined;
+  std::size_t line_start = 0;
+  while (line_start < b64.size()) {
+    const std::size_t end = b64.find("\r\n", line_start);
+    ASSERT_NE(end, std::string::npos);
+    EXPECT_LE(end - line_start, 76u);
+    joined += b64.substr(line_start, end - line_start);
+    line_start = end + 2;
+  }
+  EXPECT_EQ(joined.size(), (pdf.size() + 2) / 3 * 4);
+  std::string decoded;
+  ASSERT_TRUE(base::AppendBase64Decoded(joined, &decoded));
+  EXPECT_EQ(decoded, pdf);
 }
 
 TEST(ComposeGatewayJson, UsesConfiguredFieldNames) {

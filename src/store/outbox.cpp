@@ -177,6 +177,12 @@ base::Result<EnqueueResult> EnqueueJob(Transaction& tx, const crypto::KeyRing& k
   if (m.first_backoff_ms < 0 || m.first_backoff_ms > kMaxBackoffMs) {
     return Invalid("outbox first_backoff_ms must be 0..3600000");
   }
+  if (m.report_id) {
+    if (m.kind != OutboxKind::kReport || m.channel == OutboxChannel::kPager) {
+      return Invalid("outbox report_id is for report jobs by email or fax");
+    }
+    if (!m.attachment.empty()) return Invalid("outbox job has both a report_id and an attachment");
+  }
   {
     const Param p[] = {{"key", m.idempotency_key}};
     auto rows = tx.Query("SELECT id FROM outbox_job WHERE idempotency_key = :key", p);
@@ -194,12 +200,14 @@ base::Result<EnqueueResult> EnqueueJob(Transaction& tx, const crypto::KeyRing& k
       {"max_attempts", m.max_attempts},
       {"first_backoff_ms", m.first_backoff_ms},
       {"now", now_us},
+      {"report", m.report_id ? Value(*m.report_id) : Value()},
   };
   auto rows = tx.Query(
       "INSERT INTO outbox_job (idempotency_key, kind, channel, recipient, subject, body, ticket, "
-      "link, state, max_attempts, first_backoff_ms, next_attempt_us, created_us, updated_us) "
+      "link, state, max_attempts, first_backoff_ms, next_attempt_us, created_us, updated_us, "
+      "report_id) "
       "VALUES (:key, :kind, :channel, x'', x'', x'', :ticket, :link, 'pending', :max_attempts, "
-      ":first_backoff_ms, :now, :now, :now) RETURNING id",
+      ":first_backoff_ms, :now, :now, :now, :report) RETURNING id",
       p);
   if (!rows) return rows.error();
   const std::int64_t id = rows->front().Int(0);
@@ -245,7 +253,7 @@ base::Result<std::vector<LeasedJob>> LeaseJobs(Transaction& tx, const Dialect& d
   }
   const std::string sql = fmt::format(
       "SELECT id, attempts, max_attempts, kind, channel, idempotency_key, recipient, subject, "
-      "body, attachment, ticket, link, first_backoff_ms FROM outbox_job "
+      "body, attachment, ticket, link, first_backoff_ms, report_id FROM outbox_job "
       "WHERE state IN ('pending', 'leased') AND next_attempt_us <= :now "
       "ORDER BY next_attempt_us, id LIMIT :limit{}",
       dialect.skip_locked);
@@ -288,6 +296,7 @@ base::Result<std::vector<LeasedJob>> LeaseJobs(Transaction& tx, const Dialect& d
     m.link = std::string(r.Text(11));
     m.max_attempts = job.max_attempts;
     m.first_backoff_ms = r.Int(12);
+    if (!r.IsNull(13)) m.report_id = r.Int(13);
     const Param u[] = {
         {"id", job.id}, {"holder", std::string(holder)}, {"expires", expires}, {"now", now_us}};
     if (auto x = tx.Execute(

@@ -8,6 +8,7 @@
 //                    |                 \----Fail (attempts = max, or permanent)--> dead
 //                    \-- a lease that expires is taken again by Lease (it counted as an attempt;
 //                        after the last attempt it goes to dead instead)
+// A "send report" job names its report (report_id) instead of carrying the PDF.
 // Recipient, subject, body and attachment are sealed with the key ring (associated data:
 // "outbox_job", column, row id). Notification texts carry no patient data by default (a ticket
 // number and a link); the sealing covers the cases where a clinic configures otherwise and the
@@ -58,7 +59,11 @@ struct OutboxMessage {
   std::string body;
   std::string ticket;      // e.g. "HB-000042": no patient data
   std::string link;        // e.g. "/queue/42": no patient data
-  std::string attachment;  // PDF bytes (fax of a signed report); empty = none
+  std::string attachment;  // PDF bytes carried in the job itself; empty = none
+  // A signed report (store/reports.h) to deliver as the attachment: the job holds the reference,
+  // never a copy; serve reads the PDF when it leases the job (kind kReport, email or fax only,
+  // and then `attachment` stays empty).
+  std::optional<std::int64_t> report_id;
   int max_attempts = 3;
   std::int64_t first_backoff_ms = 30'000;  // doubles after each failed attempt, up to an hour
 };
@@ -71,7 +76,9 @@ struct EnqueueResult {
 // Inserts a pending job due at `now_us`, in the caller's transaction. Idempotent: when the key
 // exists, returns the existing job's id with created = false and changes nothing.
 // Errors: kInvalidArgument (empty key, field over its OutboxLimits, max_attempts outside
-// 1..kMaxAttempts, negative backoff), and those of Transaction::Execute.
+// 1..kMaxAttempts, negative backoff; a report_id on a job that is not a report by email or fax,
+// or together with an attachment), and those of Transaction::Execute (a report_id naming no
+// report fails its foreign key).
 base::Result<EnqueueResult> EnqueueJob(Transaction& tx, const crypto::KeyRing& keys,
                                        const OutboxMessage& message, std::int64_t now_us);
 

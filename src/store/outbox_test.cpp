@@ -144,6 +144,27 @@ TEST_F(OutboxTest, EnqueueRefusesOversizedAndEmptyFields) {
   EXPECT_EQ(Stats(kT0).pending, 0);
 }
 
+TEST_F(OutboxTest, AReportReferenceIsOnlyForReportJobsByEmailOrFaxWithoutAnAttachment) {
+  auto s = RunUnitOfWork(*db_, Access::kWrite, [&](Transaction& tx) {
+    auto m = Message("r");
+    m.report_id = 1;
+    EXPECT_EQ(EnqueueJob(tx, *keys_, m, kT0).error().code, ErrorCode::kInvalidArgument);  // alert
+    m.kind = OutboxKind::kReport;
+    m.channel = OutboxChannel::kPager;
+    EXPECT_EQ(EnqueueJob(tx, *keys_, m, kT0).error().code, ErrorCode::kInvalidArgument);
+    m.channel = OutboxChannel::kEmail;
+    m.attachment = "%PDF-1.7";
+    EXPECT_EQ(EnqueueJob(tx, *keys_, m, kT0).error().code, ErrorCode::kInvalidArgument);
+    // A reference to no report fails its foreign key: the job cannot outlive a missing document.
+    m.attachment.clear();
+    m.report_id = 999;
+    EXPECT_FALSE(EnqueueJob(tx, *keys_, m, kT0));
+    return base::Status();
+  });
+  EXPECT_TRUE(s);
+  EXPECT_EQ(Stats(kT0).pending, 0);
+}
+
 TEST_F(OutboxTest, EnqueueRolledBackWithItsCause) {
   auto s = RunUnitOfWork(*db_, Access::kWrite, [&](Transaction& tx) {
     EXPECT_TRUE(EnqueueJob(tx, *keys_, Message("k"), kT0));

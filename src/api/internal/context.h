@@ -179,5 +179,7 @@ base::Result<net::HttpResponse> GetRuleSetSource(Context& ctx, store::Transactio
 base::Result<net::HttpResponse> CreateRuleSet(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> ShadowRuleSet(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> ActivateRuleSet(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ListReportRecipients(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> SendReport(Context& ctx, store::Transaction* tx);
 
 }  // namespace heartbase::api::internal

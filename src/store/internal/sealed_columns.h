@@ -22,8 +22,8 @@ struct SealedColumn {
 };
 
 // Every sealed column of the schema and how its associated data is formed (see the writers in
-// patients.cpp, interrogations.cpp, review.cpp, blobs.cpp, alerts.cpp, outbox.cpp and auth's
-// users.cpp and break_glass.cpp).
+// patients.cpp, interrogations.cpp, review.cpp, blobs.cpp, alerts.cpp, outbox.cpp,
+// report_recipients.cpp and auth's users.cpp and break_glass.cpp).
 inline constexpr SealedColumn kSealed[] = {
     {"patient", "family_name", "id", Ad::kRowId},
     {"patient", "given_name", "id", Ad::kRowId},
@@ -45,6 +45,7 @@ inline constexpr SealedColumn kSealed[] = {
     {"outbox_job", "subject", "id", Ad::kRowId},
     {"outbox_job", "body", "id", Ad::kRowId},
     {"outbox_job", "attachment", "id", Ad::kRowId},
+    {"report_recipient", "address", "id", Ad::kRowId},
 };
 // Audit notes are sealed too, but the audit trail is append-only: the keys that sealed them stay
 // in the key ring (retired keys still open).

@@ -1,7 +1,7 @@
 // The lease channel server. Requests are small and answered in order on each connection; every
 // database step is its own unit of work, so a crash between lease and report only leaves a lease
 // that expires (the job is then retried, and its attempt counted).
-#include "app/outbox_service.h"
+#include "outbox/lease_service.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -12,20 +12,28 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 
-#include "app/data_dir.h"
 #include "base/log.h"
 #include "notify/job_codec.h"
 #include "notify/lease_protocol.h"
 #include "store/outbox.h"
+#include "store/reports.h"
 
-namespace heartbase::app {
+namespace heartbase::outbox {
 namespace {
 
 namespace log = base::log;
 using base::ErrorCode;
+
+// Wall-clock microseconds: the outbox's due, lease and sent times are wall-clock values.
+std::int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 notify::JobKind ToWire(store::OutboxKind k) {
   switch (k) {
@@ -92,12 +100,9 @@ base::Status PrepareDirectory(const std::string& dir, bool same_user) {
 
 }  // namespace
 
-std::string NotifyKeyPath(const std::string& data_root) {
-  return (std::filesystem::path(data_root) / "notify.key").string();
-}
-
-base::Result<std::unique_ptr<OutboxService>> OutboxService::Start(
-    const OutboxServiceOptions& options, store::Database& db, const crypto::KeyRing& keys) {
+base::Result<std::unique_ptr<LeaseService>> LeaseService::Start(const LeaseServiceOptions& options,
+                                                                store::Database& db,
+                                                                const crypto::KeyRing& keys) {
   const bool same_user = options.notify_uid == ::geteuid();
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -143,17 +148,17 @@ base::Result<std::unique_ptr<OutboxService>> OutboxService::Start(
     ::close(fd);
     return base::MakeError(ErrorCode::kIo, "pipe() failed");
   }
-  std::unique_ptr<OutboxService> service(
-      new OutboxService(options, db, keys, std::move(*key), fd, wake[0], wake[1]));
+  std::unique_ptr<LeaseService> service(
+      new LeaseService(options, db, keys, std::move(*key), fd, wake[0], wake[1]));
   service->acceptor_ = std::thread([s = service.get()] { s->AcceptLoop(); });
   log::Info("outbox.listening", {{"socket", options.socket_path},
                                  {"notify_uid", static_cast<std::int64_t>(options.notify_uid)}});
   return service;
 }
 
-OutboxService::OutboxService(OutboxServiceOptions options, store::Database& db,
-                             const crypto::KeyRing& keys, notify::MacKey key, int listen_fd,
-                             int wake_read, int wake_write)
+LeaseService::LeaseService(LeaseServiceOptions options, store::Database& db,
+                           const crypto::KeyRing& keys, notify::MacKey key, int listen_fd,
+                           int wake_read, int wake_write)
     : options_(std::move(options)),
       db_(&db),
       keys_(&keys),
@@ -162,7 +167,7 @@ OutboxService::OutboxService(OutboxServiceOptions options, store::Database& db,
       wake_read_(wake_read),
       wake_write_(wake_write) {}
 
-OutboxService::~OutboxService() {
+LeaseService::~LeaseService() {
   stopping_ = true;
   const char b = 1;
   (void)!::write(wake_write_, &b, 1);
@@ -178,7 +183,7 @@ OutboxService::~OutboxService() {
   ::unlink(options_.socket_path.c_str());
 }
 
-void OutboxService::AcceptLoop() {
+void LeaseService::AcceptLoop() {
   auto next_alarm = std::chrono::steady_clock::now();
   while (!stopping_) {
     if (std::chrono::steady_clock::now() >= next_alarm) {
@@ -227,7 +232,7 @@ void OutboxService::AcceptLoop() {
   }
 }
 
-void OutboxService::Serve(int fd) {
+void LeaseService::Serve(int fd) {
   notify::SetSocketTimeouts(fd, options_.idle_timeout);
   log::Info("outbox.connected", {});
   while (!stopping_) {
@@ -250,7 +255,7 @@ void OutboxService::Serve(int fd) {
   log::Info("outbox.disconnected", {});
 }
 
-std::string OutboxService::HandleRequest(std::string_view frame, bool* close) {
+std::string LeaseService::HandleRequest(std::string_view frame, bool* close) {
   auto request = notify::DecodeRequest(frame, key_);
   if (!request) {
     // Unauthenticated or malformed: no answer, and the connection goes.
@@ -271,7 +276,13 @@ std::string OutboxService::HandleRequest(std::string_view frame, bool* close) {
     if (!s) {
       log::Error("outbox.lease_failed", {{"reason", s.error()}});
     }
-    for (const store::LeasedJob& j : leased) {
+    for (store::LeasedJob& j : leased) {
+      if (j.message.report_id) {
+        if (auto attached = AttachReport(j); !attached) {
+          DeadLetter(j, q->holder, attached.error().message);
+          continue;
+        }
+      }
       auto record = notify::EncodeJob(ToWire(j), key_);
       if (record) {
         response.jobs.push_back(std::move(*record));
@@ -279,13 +290,7 @@ std::string OutboxService::HandleRequest(std::string_view frame, bool* close) {
         continue;
       }
       // A job the wire format refuses can never be delivered: dead-letter it now.
-      log::Error("outbox.dead", {{"job", j.id}, {"reason", record.error()}});
-      (void)store::RunUnitOfWork(*db_, store::Access::kWrite, [&](store::Transaction& tx) {
-        auto r = store::FailJob(tx, j.id, q->holder, j.attempt,
-                                "refused by the job wire format: " + record.error().message, true,
-                                NowUs());
-        return r ? base::Status() : base::Status(r.error());
-      });
+      DeadLetter(j, q->holder, "refused by the job wire format: " + record.error().message);
     }
     auto bytes = notify::EncodeLeaseResponse(response, key_);
     if (!bytes) *close = true;
@@ -320,7 +325,54 @@ std::string OutboxService::HandleRequest(std::string_view frame, bool* close) {
   return bytes ? std::move(*bytes) : std::string();
 }
 
-void OutboxService::CheckAlarms() {
+// The report is read here, at lease time, and only into the job record for notify: the outbox
+// row holds the reference, so the document exists once (sealed, in the report's blob) however
+// often the job is retried. Its own read unit keeps the lease transaction short.
+base::Status LeaseService::AttachReport(store::LeasedJob& job) {
+  std::string pdf;
+  auto s = store::RunUnitOfWork(*db_, store::Access::kRead, [&](store::Transaction& tx) {
+    auto report = store::GetReport(tx, *job.message.report_id);
+    if (!report) return base::Status(report.error());
+    // Checked before the blob is opened: a report the record cannot carry is never read.
+    if (report->bytes < 0 ||
+        static_cast<std::uint64_t>(report->bytes) > notify::JobLimits::kMaxAttachment) {
+      return base::Status(
+          base::MakeError(ErrorCode::kLimitExceeded,
+                          fmt::format("the report is {} bytes; a job carries at most {}",
+                                      report->bytes, notify::JobLimits::kMaxAttachment)));
+    }
+    auto bytes = store::ReadReportPdf(tx, *keys_, *report);
+    if (!bytes) return base::Status(bytes.error());
+    pdf = std::move(*bytes);
+    return base::Status();
+  });
+  if (!s) {
+    // Operational text only: the code and the report id, never content.
+    return base::MakeError(s.error().code, s.error().code == ErrorCode::kLimitExceeded
+                                               ? s.error().message
+                                               : fmt::format("report {} could not be read ({})",
+                                                             *job.message.report_id,
+                                                             base::ErrorCodeName(s.error().code)));
+  }
+  if (pdf.size() > notify::JobLimits::kMaxAttachment) {
+    return base::MakeError(ErrorCode::kLimitExceeded,
+                           fmt::format("the report is {} bytes; a job carries at most {}",
+                                       pdf.size(), notify::JobLimits::kMaxAttachment));
+  }
+  job.message.attachment = std::move(pdf);
+  return {};
+}
+
+void LeaseService::DeadLetter(const store::LeasedJob& job, const std::string& holder,
+                              const std::string& error) {
+  log::Error("outbox.dead", {{"job", job.id}, {"reason", error}});
+  (void)store::RunUnitOfWork(*db_, store::Access::kWrite, [&](store::Transaction& tx) {
+    auto r = store::FailJob(tx, job.id, holder, job.attempt, error, true, NowUs());
+    return r ? base::Status() : base::Status(r.error());
+  });
+}
+
+void LeaseService::CheckAlarms() {
   store::OutboxStats stats;
   auto s = store::RunUnitOfWork(*db_, store::Access::kRead, [&](store::Transaction& tx) {
     auto r = store::ReadOutboxStats(tx, NowUs());
@@ -341,4 +393,4 @@ void OutboxService::CheckAlarms() {
   dead_reported_ = stats.dead;
 }
 
-}  // namespace heartbase::app
+}  // namespace heartbase::outbox
