@@ -369,5 +369,150 @@ TEST(MllpClient, CloseEndsTheConnectionAndSendReconnects) {
   EXPECT_EQ(receiver.log().connections, 2);
 }
 
+class MllpClientTls : public ::testing::Test {
+ protected:
+  // A client that trusts the test CA and expects the receiver to be "ehr.test".
+  MllpClientOptions Trusting(std::uint16_t port) {
+    return {.host = "127.0.0.1",
+            .port = port,
+            .tls = true,
+            .ca_file = ca_.ca_certificate(),
+            .server_name = "ehr.test"};
+  }
+
+  testing::TestCa ca_;
+  testing::CertificateFiles server_ = ca_.Issue("server", "ehr.test", "DNS:ehr.test,IP:127.0.0.1");
+  testing::CertificateFiles sender_ = ca_.Issue("sender", "heartbase-sender", "");
+};
+
+TEST_F(MllpClientTls, DeliversToAReceiverTheCaVouchesForUnderItsName) {
+  Receiver receiver(AckEach, ReceiverTls{server_.certificate, server_.private_key});
+  MllpClient client = MakeClient(Trusting(receiver.port()));
+  auto first = client.Send("MSH|one");
+  ASSERT_TRUE(first) << first.error().message;
+  auto second = client.Send("MSH|two");  // TLS 1.3 session tickets do not look like a close
+  ASSERT_TRUE(second) << second.error().message;
+  const ReceiverLog log = receiver.log();
+  EXPECT_EQ(log.connections, 1);
+  EXPECT_EQ(log.sni, "ehr.test");
+  ASSERT_EQ(log.frames.size(), 2u);
+  EXPECT_EQ(log.frames[0], MllpFrame("MSH|one"));
+}
+
+TEST_F(MllpClientTls, VerifiesAnIpAddressAgainstTheCertificatesIpNames) {
+  Receiver receiver(AckEach, ReceiverTls{server_.certificate, server_.private_key});
+  MllpClientOptions o = Trusting(receiver.port());
+  o.server_name.clear();  // the host, 127.0.0.1, is the name
+  MllpClient client = MakeClient(o);
+  auto ack = client.Send("MSH|one");
+  ASSERT_TRUE(ack) << ack.error().message;
+  EXPECT_EQ(receiver.log().sni, "");  // an IP address is never sent as SNI
+}
+
+// The canary is larger than anything a handshake sends: had the client written it, the
+// receiver would have counted it.
+TEST_F(MllpClientTls, UntrustedSelfSignedReceiverGetsNothing) {
+  const auto impostor = ca_.Issue("impostor", "ehr.test", "DNS:ehr.test", /*self_signed=*/true);
+  Receiver receiver(AckEach, ReceiverTls{impostor.certificate, impostor.private_key});
+  MllpClient client = MakeClient(Trusting(receiver.port()));
+  auto refused = client.Send(std::string(64 * 1024, 'Z'));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, base::ErrorCode::kUnauthenticated) << refused.error().message;
+  EXPECT_FALSE(client.connected());
+  std::this_thread::sleep_for(milliseconds(100));  // the receiver finishes counting
+  const ReceiverLog log = receiver.log();
+  EXPECT_EQ(log.connections, 0);
+  EXPECT_EQ(log.failed_handshakes, 1);
+  EXPECT_TRUE(log.frames.empty());
+  EXPECT_LT(log.bytes_after_failed_handshake, 1024u);
+}
+
+TEST_F(MllpClientTls, ReceiverWithAnotherNameIsUnauthenticated) {
+  const auto other = ca_.Issue("other", "other.test", "DNS:other.test,IP:127.0.0.2");
+  Receiver receiver(AckEach, ReceiverTls{other.certificate, other.private_key});
+  for (const std::string name : {"ehr.test", "127.0.0.1"}) {
+    MllpClientOptions o = Trusting(receiver.port());
+    o.server_name = name;
+    MllpClient client = MakeClient(o);
+    auto refused = client.Send(std::string(64 * 1024, 'Z'));
+    ASSERT_FALSE(refused) << name;
+    EXPECT_EQ(refused.error().code, base::ErrorCode::kUnauthenticated) << refused.error().message;
+  }
+  std::this_thread::sleep_for(milliseconds(100));
+  const ReceiverLog log = receiver.log();
+  EXPECT_EQ(log.connections, 0);
+  EXPECT_EQ(log.failed_handshakes, 2);
+  EXPECT_LT(log.bytes_after_failed_handshake, 2048u);
+}
+
+// A certificate without DNS names is matched on its subject CN.
+TEST_F(MllpClientTls, AcceptsTheCommonNameOfACertificateWithoutDnsNames) {
+  const auto legacy = ca_.Issue("legacy", "ehr.test", "");
+  Receiver receiver(AckEach, ReceiverTls{legacy.certificate, legacy.private_key});
+  MllpClient client = MakeClient(Trusting(receiver.port()));
+  auto ack = client.Send("MSH|one");
+  ASSERT_TRUE(ack) << ack.error().message;
+}
+
+TEST_F(MllpClientTls, MutualTlsShowsTheSendersNameToMllpServer) {
+  std::mutex mutex;
+  std::string seen;
+  auto server = MllpServer::Start({.host = "127.0.0.1",
+                                   .port = 0,
+                                   .tls_certificate = server_.certificate,
+                                   .tls_private_key = server_.private_key,
+                                   .tls_client_ca = ca_.ca_certificate()},
+                                  [&](std::string_view frame, const MllpPeer& peer) {
+                                    std::lock_guard<std::mutex> g(mutex);
+                                    seen = peer.identity;
+                                    return "ACK of " + std::string(frame);
+                                  });
+  ASSERT_TRUE(server) << server.error().message;
+  const std::string address = (*server)->local_address();
+  MllpClientOptions o =
+      Trusting(static_cast<std::uint16_t>(std::stoi(address.substr(address.rfind(':') + 1))));
+  o.client_certificate = sender_.certificate;
+  o.client_private_key = sender_.private_key;
+  MllpClient client = MakeClient(o);
+  auto ack = client.Send("MSH|one");
+  ASSERT_TRUE(ack) << ack.error().message;
+  EXPECT_EQ(*ack, "ACK of MSH|one");
+  {
+    std::lock_guard<std::mutex> g(mutex);
+    EXPECT_EQ(seen, "heartbase-sender");
+  }
+  client.Close();
+  (*server)->Stop();
+}
+
+// Under TLS 1.3 the receiver judges the client certificate after the client's handshake has
+// finished; its refusal still comes back as kUnauthenticated, not as a retryable failure.
+TEST_F(MllpClientTls, ReceiverRequiringACertificateTheClientLacksIsUnauthenticated) {
+  Receiver receiver(AckEach,
+                    ReceiverTls{server_.certificate, server_.private_key, ca_.ca_certificate()});
+  MllpClient client = MakeClient(Trusting(receiver.port()));
+  auto refused = client.Send("MSH|one");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, base::ErrorCode::kUnauthenticated) << refused.error().message;
+  EXPECT_TRUE(receiver.log().frames.empty());
+}
+
+TEST_F(MllpClientTls, RefusesUnreadableTlsMaterial) {
+  MllpClientOptions o = Trusting(2575);
+  o.ca_file = "/nonexistent/ca.pem";
+  auto no_ca = MllpClient::Create(o);
+  ASSERT_FALSE(no_ca);
+  EXPECT_EQ(no_ca.error().code, base::ErrorCode::kInvalidArgument);
+  o = Trusting(2575);
+  o.client_certificate = sender_.certificate;
+  o.client_private_key = server_.private_key;  // not the certificate's key
+  auto mismatch = MllpClient::Create(o);
+  ASSERT_FALSE(mismatch);
+  EXPECT_EQ(mismatch.error().code, base::ErrorCode::kInvalidArgument);
+  o = Trusting(2575);
+  o.client_certificate = sender_.certificate;  // without its key
+  EXPECT_FALSE(MllpClient::Create(o));
+}
+
 }  // namespace
 }  // namespace heartbase::net
