@@ -13,6 +13,7 @@
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
+#include <exception>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -258,7 +259,16 @@ struct MllpClient::Impl {
     return Fail(base::ErrorCode::kUnavailable, fmt::format("{}: {}", what, ec.message()));
   }
 
-  void Close() {
+  // Never throws: it runs in destructors, and a failed close_notify changes nothing.
+  void Close() noexcept {
+    try {
+      SendCloseNotify();
+    } catch (...) {  // e.g. out of memory inside Asio: the socket is closed below all the same
+    }
+    Drop();
+  }
+
+  void SendCloseNotify() {
     if (secure) {
       // Ours only: marking the receiver's close_notify as received lets SSL_shutdown finish
       // after sending ours (RFC 8446 §6.1 does not require waiting for the reply).
@@ -268,7 +278,6 @@ struct MllpClient::Impl {
       secure->async_shutdown([&](const boost::system::error_code&) { done = true; });
       RunUntil(Clock::now() + kCloseNotifyTimeout, done, [this] { CloseSocket(); });
     }
-    Drop();
   }
 };
 
@@ -326,12 +335,18 @@ base::Result<std::string> MllpClient::Send(std::string_view message) {
                            "MLLP client: the message contains a frame byte (0x0B or 0x1C)");
   }
   Impl& c = *impl_;
-  if (c.Stale()) c.Drop();
-  if (!c.Open()) {
-    if (auto s = c.Connect(); !s) return s.error();
+  // Asio and OpenSSL report what they can through error codes; what they throw (out of memory,
+  // no descriptors left for a new SSL object) ends here, at the connection boundary.
+  try {
+    if (c.Stale()) c.Drop();
+    if (!c.Open()) {
+      if (auto s = c.Connect(); !s) return s.error();
+    }
+    const std::string framed = MllpFrame(message);
+    return c.secure ? c.Exchange(*c.secure, framed) : c.Exchange(*c.plain, framed);
+  } catch (const std::exception& e) {
+    return c.Fail(base::ErrorCode::kUnavailable, e.what());
   }
-  const std::string framed = MllpFrame(message);
-  return c.secure ? c.Exchange(*c.secure, framed) : c.Exchange(*c.plain, framed);
 }
 
 void MllpClient::Close() { impl_->Close(); }
