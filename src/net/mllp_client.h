@@ -54,6 +54,7 @@ class MllpClient {
   // cannot be read (or a key that does not match its certificate).
   static base::Result<MllpClient> Create(MllpClientOptions options);
 
+  // A moved-from client may only be destroyed or assigned to.
   MllpClient(MllpClient&&) noexcept;
   MllpClient& operator=(MllpClient&&) noexcept;
   ~MllpClient();  // Close()
