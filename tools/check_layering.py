@@ -19,6 +19,8 @@ ALLOWED = {
     # report: also crypto (the report signature) and hl7 (outbound result documents).
     "report": {"store", "hl7", "crypto", "domain", "base"},
     "net": {"base"},
+    # ehr: results out to the hospital's EHR (sends report's HL7 results with net's MLLP client).
+    "ehr": {"report", "hl7", "net", "store", "crypto", "domain", "base"},
     "notify": {"net", "base"},
     # outbox: serve's end of the notify lease channel (store's jobs ↔ notify's wire format).
     "outbox": {"notify", "store", "crypto", "base"},

@@ -69,6 +69,7 @@ struct ServeCommand {
   int missed_scan_interval_s = 3600;            // the missed-transmission check
   std::vector<std::string> notify_alerts;       // SEVERITY:CHANNEL:RECIPIENT
   std::vector<std::string> notify_signoffs;     // CHANNEL:RECIPIENT
+  std::vector<std::string> ehr_destinations;    // ehr::ParseDestination specs
   std::vector<std::string> feeds;               // APP|FACILITY=CLINIC[,CLINIC…] or *=CLINIC
   int watch_interval_ms = 1000;
   std::string notify_socket;     // empty = no socket for heartbase notify (docs/notify.md)

@@ -125,8 +125,27 @@ base::Result<std::unique_ptr<HttpsService>> HttpsService::Start(const HttpsServi
           [&db](const std::function<base::Status(store::Transaction&)>& work) {
             return store::RunUnitOfWork(db, store::Access::kWrite, work);
           }});
+  if (!options.ehr_destinations.empty()) {
+    service->delivery_ = std::make_unique<ehr::ResultDelivery>(
+        db, *store.keys,
+        report::ReportServices{
+            .db = db,
+            .keys = *store.keys,
+            .signing_key = *service->report_key_,
+            .parse = [](std::string_view raw) { return ingest::MapStored(raw); },
+            .mapping_version = std::string(ingest::kMappingVersion),
+            .write =
+                [&db](const std::function<base::Status(store::Transaction&)>& work) {
+                  return store::RunUnitOfWork(db, store::Access::kWrite, work);
+                }},
+        options.ehr_destinations);
+  }
   api::ApiOptions api_options;
   api_options.report_key = &*service->report_key_;
+  if (service->delivery_) {
+    api_options.result_destinations = service->delivery_->names();
+    api_options.results_queued = [delivery = service->delivery_.get()] { delivery->Poke(); };
+  }
   api_options.report_signed = [renderer = service->renderer_.get()] { renderer->Poke(); };
   api_options.blocklist = &service->blocklist_;
   api_options.rules = options.rules;

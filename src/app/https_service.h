@@ -17,6 +17,7 @@
 #include "auth/login.h"
 #include "base/result.h"
 #include "crypto/signing_key.h"
+#include "ehr/delivery.h"
 #include "ingest/pipeline.h"
 #include "net/http_server.h"
 #include "report/service.h"
@@ -34,6 +35,7 @@ struct HttpsServiceOptions {
   std::size_t max_frame_bytes = 32u << 20;  // for MLLP-framed uploads
   std::shared_ptr<rules::RuleBook> rules;   // the rule set in force (rule administration)
   std::vector<api::ApiOptions::SignoffRecipient> signoff_recipients;  // told of each sign-off
+  std::vector<ehr::Destination> ehr_destinations;  // each signed result is sent to these
   // The newest background verification of the store (GET /api/v1/admin/store); unset = none.
   std::function<std::optional<api::VerificationStatus>()> last_verification;
   // Connection limits, rates and timeouts; host, port, TLS and the body limit are set here.
@@ -66,7 +68,8 @@ class HttpsService {
   auth::Authenticator authenticator_;
   auth::Blocklist blocklist_;
   std::optional<api::StaticFiles> site_;
-  std::unique_ptr<report::Renderer> renderer_;  // signed reports, in the background
+  std::unique_ptr<report::Renderer> renderer_;     // signed reports, in the background
+  std::unique_ptr<ehr::ResultDelivery> delivery_;  // results out to the EHR, in the background
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<net::HttpServer> server_;
   bool tls_ = false;

@@ -137,6 +137,12 @@ int Run(int argc, char** argv) {
       "--notify-signoff", serve.notify_signoffs,
       "Tell RECIPIENT when a physician signs an interrogation off: CHANNEL:RECIPIENT, e.g. "
       "email:billing@clinic.example (repeatable; a ticket and a link, no patient data)");
+  serve_cmd->add_option(
+      "--ehr-destination", serve.ehr_destinations,
+      "Send each signed result to a hospital EHR over MLLP: name=N,host=H,port=P,authority=A"
+      "[,type=oru|mdm][,pv1=1][,ca=FILE][,server-name=S][,cert=FILE,key=FILE]"
+      "[,receiving-app=X][,receiving-facility=Y][,attempts=N][,backoff-ms=MS][,ack-timeout-ms=MS]"
+      " (repeatable; TLS unless the host is a loopback address; docs/ehr.md)");
   serve_cmd->add_flag("--upgrade", serve.upgrade, "Upgrade an older database schema");
   serve_cmd->add_option("--watch", serve.watch_dir,
                         "Drop folder: import files placed here, then move them to done/ or "

@@ -17,6 +17,7 @@
 #include "app/https_service.h"
 #include "app/missed_transmissions.h"
 #include "base/log.h"
+#include "ehr/delivery.h"
 #include "hl7/ack.h"
 #include "hl7/message.h"
 #include "ingest/pipeline.h"
@@ -230,6 +231,27 @@ int RunServe(const ServeCommand& command) {
     r.channel = channel == "email" ? store::OutboxChannel::kEmail : store::OutboxChannel::kPager;
     signoff_recipients.push_back(std::move(r));
   }
+  std::vector<ehr::Destination> ehr_destinations;
+  for (const std::string& spec : command.ehr_destinations) {
+    auto d = ehr::ParseDestination(spec);
+    if (!d) {
+      std::fprintf(stderr, "heartbase: serve: %s\n", d.error().Describe().c_str());
+      return 1;
+    }
+    for (const ehr::Destination& other : ehr_destinations) {
+      if (other.message.name == d->message.name) {
+        std::fprintf(stderr, "heartbase: serve: --ehr-destination: name %s given twice\n",
+                     d->message.name.c_str());
+        return 1;
+      }
+    }
+    ehr_destinations.push_back(std::move(*d));
+  }
+  if (!ehr_destinations.empty() && command.https_listen == "none") {
+    std::fprintf(stderr,
+                 "heartbase: serve: --ehr-destination needs the HTTPS service (sign-off)\n");
+    return 1;
+  }
   auto rule_book = LoadRuleBook(*opened->db);
   if (!rule_book) {
     std::fprintf(stderr, "heartbase: serve: alert rules: %s\n",
@@ -353,6 +375,7 @@ int RunServe(const ServeCommand& command) {
                                         .max_frame_bytes = mllp.max_frame_bytes,
                                         .rules = *rule_book,
                                         .signoff_recipients = signoff_recipients,
+                                        .ehr_destinations = std::move(ehr_destinations),
                                         .last_verification = LastVerification(verification.get()),
                                         .http_limits = HttpLimitsOf(command)},
                                        o, *opened);
