@@ -72,7 +72,7 @@ base::Result<net::HttpResponse> ResendResult(Context& ctx, store::Transaction* t
     }
     return ErrorResponse(ctx, 404, "not_found", "no such resource");
   }
-  auto decision = AuthorizeObject(ctx, *tx, auth::Permission::kReportSend, row->clinic_id,
+  auto decision = AuthorizeObject(ctx, *tx, auth::Permission::kInterrogationReview, row->clinic_id,
                                   "result.resend", "result", std::to_string(*id), row->patient_id);
   if (!decision) return decision.error();
   if (*decision) return std::move(**decision);

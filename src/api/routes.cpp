@@ -88,7 +88,7 @@ constexpr Route kRoutes[] = {
      "Results for the EHR of the caller's clinics: state=dead (default, with the receiver's "
      "answer), pending or sent",
      &ListResults},
-    {"POST", "/api/v1/results/{id}/resend", Access::kSignedIn, Permission::kReportSend,
+    {"POST", "/api/v1/results/{id}/resend", Access::kSignedIn, Permission::kInterrogationReview,
      "Send a dead or sent result again, as a new message", &ResendResult},
     {"POST", "/api/v1/interrogations/{id}/link", Access::kSignedIn, Permission::kUnmatchedResolve,
      "Resolve an unmatched interrogation: link to patient_id, or accept (create) the patient",
