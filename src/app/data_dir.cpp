@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "crypto/key_check.h"
 #include "crypto/signing_key.h"
+#include "ingest/readback.h"
 #include "net/self_signed.h"
 #include "store/alerts.h"
 #include "store/migrations.h"
@@ -204,6 +205,20 @@ base::Result<crypto::SigningKey> LoadOrCreateReportKey(const DataDirOptions& o) 
     return s.error();
   }
   return key;
+}
+
+report::ReportServices ReportServicesOf(store::Database& db, const crypto::KeyRing& keys,
+                                        const crypto::SigningKey& signing_key) {
+  return report::ReportServices{
+      .db = db,
+      .keys = keys,
+      .signing_key = signing_key,
+      .parse = [](std::string_view raw) { return ingest::MapStored(raw); },
+      .mapping_version = std::string(ingest::kMappingVersion),
+      .write =
+          [&db](const std::function<base::Status(store::Transaction&)>& work) {
+            return store::RunUnitOfWork(db, store::Access::kWrite, work);
+          }};
 }
 
 }  // namespace heartbase::app

@@ -10,6 +10,7 @@
 #include "base/result.h"
 #include "crypto/key_ring.h"
 #include "crypto/signing_key.h"
+#include "report/service.h"
 #include "rules/rule_book.h"
 #include "store/database.h"
 
@@ -33,6 +34,11 @@ std::string ReportPublicKeyPath(const DataDirOptions& o);
 // Loads the report signing key, creating it (and its .pub) in a data directory made before
 // reports existed.
 base::Result<crypto::SigningKey> LoadOrCreateReportKey(const DataDirOptions& o);
+// What producing reports needs, for a data directory's store: the stored messages are re-mapped
+// with ingest's mapping, and writes are units of work of their own. The arguments must outlive
+// the result.
+report::ReportServices ReportServicesOf(store::Database& db, const crypto::KeyRing& keys,
+                                        const crypto::SigningKey& signing_key);
 // Writes a file through a temporary one and a rename, with `mode`.
 base::Status WriteFileAtomically(const std::string& path, std::string_view bytes,
                                  mode_t mode);  // DIR/key-check (0400, no secrets)

@@ -14,7 +14,6 @@
 #include "auth/sessions.h"
 #include "auth/throttle.h"
 #include "base/log.h"
-#include "ingest/readback.h"
 
 namespace heartbase::app {
 namespace {
@@ -115,29 +114,11 @@ base::Result<std::unique_ptr<HttpsService>> HttpsService::Start(const HttpsServi
   if (!report_key) return report_key.error();
   service->report_key_.emplace(std::move(*report_key));
   store::Database& db = *store.db;
-  service->renderer_ = std::make_unique<report::Renderer>(report::ReportServices{
-      .db = db,
-      .keys = *store.keys,
-      .signing_key = *service->report_key_,
-      .parse = [](std::string_view raw) { return ingest::MapStored(raw); },
-      .mapping_version = std::string(ingest::kMappingVersion),
-      .write =
-          [&db](const std::function<base::Status(store::Transaction&)>& work) {
-            return store::RunUnitOfWork(db, store::Access::kWrite, work);
-          }});
+  service->renderer_ =
+      std::make_unique<report::Renderer>(ReportServicesOf(db, *store.keys, *service->report_key_));
   if (!options.ehr_destinations.empty()) {
     service->delivery_ = std::make_unique<ehr::ResultDelivery>(
-        db, *store.keys,
-        report::ReportServices{
-            .db = db,
-            .keys = *store.keys,
-            .signing_key = *service->report_key_,
-            .parse = [](std::string_view raw) { return ingest::MapStored(raw); },
-            .mapping_version = std::string(ingest::kMappingVersion),
-            .write =
-                [&db](const std::function<base::Status(store::Transaction&)>& work) {
-                  return store::RunUnitOfWork(db, store::Access::kWrite, work);
-                }},
+        db, *store.keys, ReportServicesOf(db, *store.keys, *service->report_key_),
         options.ehr_destinations);
   }
   api::ApiOptions api_options;

@@ -13,7 +13,6 @@
 #include "app/data_dir.h"
 #include "audit/trail.h"
 #include "base/time_zone.h"
-#include "ingest/readback.h"
 #include "report/provenance.h"
 #include "report/service.h"
 #include "store/clinical_reads.h"
@@ -61,16 +60,7 @@ int RunReportRender(const ReportRenderCommand& c) {
     }
   }
   store::Database& db = *opened->db;
-  const report::ReportServices services{
-      .db = db,
-      .keys = *opened->keys,
-      .signing_key = *key,
-      .parse = [](std::string_view raw) { return ingest::MapStored(raw); },
-      .mapping_version = std::string(ingest::kMappingVersion),
-      .write =
-          [&db](const std::function<base::Status(store::Transaction&)>& work) {
-            return store::RunUnitOfWork(db, store::Access::kWrite, work);
-          }};
+  const report::ReportServices services = ReportServicesOf(db, *opened->keys, *key);
   auto produced = report::Produce(
       services, c.interrogation,
       {.page_size = page, .append_attachments = c.append_attachments, .now_us = NowUs()});

@@ -3,20 +3,14 @@
 #include "base/address.h"
 
 namespace heartbase::base {
-namespace {
 
-bool IsAlnum(unsigned char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool AllOf(std::string_view s, std::string_view extra) {
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (!IsAlnum(c) && extra.find(ch) == std::string_view::npos) return false;
+bool OnlyAlnumOr(std::string_view s, std::string_view extra) {
+  for (char c : s) {
+    const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!alnum && extra.find(c) == std::string_view::npos) return false;
   }
   return true;
 }
-
-}  // namespace
 
 bool IsEmailAddress(std::string_view s) {
   if (s.size() > 254) return false;
@@ -24,11 +18,11 @@ bool IsEmailAddress(std::string_view s) {
   if (at == std::string_view::npos || at == 0 || at + 1 >= s.size() || at > 64) return false;
   const std::string_view local = s.substr(0, at);
   const std::string_view domain = s.substr(at + 1);
-  if (!AllOf(local, ".!#$%&'*+/=?^_`{|}~-") || local.front() == '.' || local.back() == '.' ||
+  if (!OnlyAlnumOr(local, ".!#$%&'*+/=?^_`{|}~-") || local.front() == '.' || local.back() == '.' ||
       local.find("..") != std::string_view::npos) {
     return false;
   }
-  return AllOf(domain, ".-") && domain.front() != '.' && domain.front() != '-' &&
+  return OnlyAlnumOr(domain, ".-") && domain.front() != '.' && domain.front() != '-' &&
          domain.back() != '.' && domain.find("..") == std::string_view::npos;
 }
 

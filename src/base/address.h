@@ -12,6 +12,9 @@ namespace heartbase::base {
 // [A-Za-z0-9.-] (no leading dot or hyphen, no trailing or doubled dot). At most 254 bytes.
 bool IsEmailAddress(std::string_view s);
 
+// True when every byte of `s` is an ASCII letter or digit or one of `extra` (true for "").
+bool OnlyAlnumOr(std::string_view s, std::string_view extra);
+
 // A fax number: an optional '+' and 3..20 decimal digits, nothing else (no spaces or dashes).
 bool IsFaxNumber(std::string_view s);
 

@@ -20,17 +20,6 @@ base::Error Invalid(std::string_view field, std::string_view why) {
   return base::MakeError(ErrorCode::kInvalidArgument, fmt::format("job {}: {}", field, why));
 }
 
-bool IsAlnum(unsigned char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool AllOf(std::string_view s, std::string_view extra) {
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (!IsAlnum(c) && extra.find(ch) == std::string_view::npos) return false;
-  }
-  return true;
-}
-
 // Well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF); control characters
 // other than those in `allowed` are refused.
 bool CleanUtf8(std::string_view s, std::string_view allowed) {
@@ -74,7 +63,7 @@ bool ValidRecipient(Channel channel, std::string_view r) {
     case Channel::kEmail:
       return base::IsEmailAddress(r);
     case Channel::kPager:
-      return !r.empty() && r.size() <= 64 && AllOf(r, "+._-");
+      return !r.empty() && r.size() <= 64 && base::OnlyAlnumOr(r, "+._-");
     case Channel::kFax:
       return base::IsFaxNumber(r);
   }
@@ -124,7 +113,7 @@ base::Status ValidateJob(const Job& j) {
   if (j.attempt < 1 || j.attempt > j.max_attempts) return Invalid("attempt", "out of range");
   if (j.lease_expires_us <= 0) return Invalid("lease_expires_us", "out of range");
   if (j.idempotency_key.empty() || j.idempotency_key.size() > L::kMaxKey ||
-      !AllOf(j.idempotency_key, "._:@/+=-")) {
+      !base::OnlyAlnumOr(j.idempotency_key, "._:@/+=-")) {
     return Invalid("idempotency_key", "empty, too long or a character outside [A-Za-z0-9._:@/+=-]");
   }
   if (j.recipient.size() > L::kMaxRecipient || !ValidRecipient(j.channel, j.recipient)) {
@@ -136,7 +125,7 @@ base::Status ValidateJob(const Job& j) {
   if (j.body.size() > L::kMaxBody || !CleanUtf8(j.body, "\n\t")) {
     return Invalid("body", "too long, not UTF-8, or holds control characters other than LF/TAB");
   }
-  if (j.ticket.size() > L::kMaxTicket || !AllOf(j.ticket, "_-")) {
+  if (j.ticket.size() > L::kMaxTicket || !base::OnlyAlnumOr(j.ticket, "_-")) {
     return Invalid("ticket", "too long or a character outside [A-Za-z0-9_-]");
   }
   for (char ch : j.link) {

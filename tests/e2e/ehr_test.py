@@ -23,15 +23,12 @@ import threading
 import time
 import unittest
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import hbtest  # noqa: E402
+from hbtest import CR, FS, VT, run  # noqa: E402
+
 BINARY = None
 PASSWORD = "lantern orchard velvet summit"
-VT, FS, CR = b"\x0b", b"\x1c", b"\r"
-
-
-def run(*args, stdin=None, check=0):
-    p = subprocess.run([BINARY, *args], input=stdin, capture_output=True, timeout=300)
-    assert p.returncode == check, (p.returncode, p.stderr.decode(errors="replace")[-2000:])
-    return p
 
 
 def message(control, serial, family, mrn):
@@ -257,5 +254,5 @@ class EhrTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BINARY = sys.argv.pop(1)
+    BINARY = hbtest.BINARY = sys.argv.pop(1)
     unittest.main(verbosity=2)

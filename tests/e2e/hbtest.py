@@ -9,9 +9,10 @@ BINARY = None
 VT, FS, CR = b"\x0b", b"\x1c", b"\r"
 
 
-def run(*args, check=0):
-    """Runs `heartbase ARGS…` and asserts its exit status; returns the CompletedProcess."""
-    p = subprocess.run([BINARY, *args], capture_output=True, timeout=600)
+def run(*args, check=0, stdin=None):
+    """Runs `heartbase ARGS…` (with `stdin` bytes as its input) and asserts its exit status;
+    returns the CompletedProcess."""
+    p = subprocess.run([BINARY, *args], input=stdin, capture_output=True, timeout=600)
     assert p.returncode == check, (p.returncode, p.stdout.decode(errors="replace")[-2000:],
                                    p.stderr.decode(errors="replace")[-2000:])
     return p
