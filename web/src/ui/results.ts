@@ -35,6 +35,8 @@ function askResend(r: ResultDelivery): Promise<number | null> {
       form,
     );
     let sent: number | null = null;
+    // A message about the reason is stale once the reason changes.
+    reason.addEventListener('input', () => clear(status));
     cancel.addEventListener('click', () => dlg.close());
     dlg.addEventListener('close', () => {
       dlg.remove();
@@ -158,7 +160,7 @@ export async function renderResults(main: HTMLElement, ctx: ScreenContext): Prom
   clear(
     main,
     pageTitle('Results not delivered'),
-    h('p', { class: 'muted' }, 'Signed results are sent to the hospital EHR over HL7. One the EHR refused waits here: fix the cause (often the patient’s identifier in the EHR), then send it again with a reason.'),
+    h('p', { class: 'muted' }, 'Signed results are sent to the hospital EHR over HL7. A result the EHR refused, or one that could not be sent at all, waits here: fix the cause (often the patient’s identifier), then send it again with a reason.'),
     h('div', { class: 'results-bar' }, tabs, refresh),
     status,
     listBox,
