@@ -9,7 +9,9 @@
 // values known from the generator's facts.jsonl; the patient chart whose trend charts drew as
 // many points as the API stores; the patient list and search; sign-off re-asking for password and
 // TOTP (after a deliberately wrong password); the interrogation leaves the queue and is locked;
-// sign-out; a physician of another clinic sees nothing of the patient; the auditor finds each
+// the signed result, refused for the EHR, on the "Results not delivered" work list and sent again
+// with a reason; sign-out; a physician of another clinic sees nothing of the patient (nor of its
+// result); the auditor finds each
 // step in the audit trail; the administrator reads the Database and Feeds panels (a quarantined
 // file from the drop folder) and moves the patient of an interrogation in the unassigned pool (a
 // sender mapped to no clinic) to clinic 1, where a device clinician finds it unmatched; the
@@ -52,6 +54,7 @@ const PASSWORDS = {
   other: 'saffron meadow pivot glacier',
 };
 const OTHER_CLINIC = 'Northside device clinic';
+const EHR = 'e2e-ehr';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hb-web-e2e-'));
 const data = path.join(tmp, 'data');
@@ -248,7 +251,10 @@ try {
     fs.copyFileSync(path.join(pool, poolMessages[poolMessages.length - 1]), path.join(drop, 'pool.hl7'));
     fs.writeFileSync(path.join(drop, 'not-hl7.hl7'), 'this is not an HL7 message\r');
 
-    server = await startServer(binary, data, webRoot, serverLog, ['--watch', drop, '--watch-interval-ms', '200']);
+    // An EHR destination of an assigning authority no generated patient has: every signed result
+    // is refused before any connection (dead at once, with heartbase's own text), which puts a
+    // row on the results work list without a receiver. Port 9: nothing listens, nothing is sent.
+    server = await startServer(binary, data, webRoot, serverLog, ['--watch', drop, '--watch-interval-ms', '200', '--ehr-destination', `name=${EHR},host=127.0.0.1,port=9,authority=E2E-NO-SUCH-AUTHORITY`]);
     browser = await launchChromium();
   });
 
@@ -583,6 +589,54 @@ try {
     await watch.assertClean('queue after sign-off');
   });
 
+  await step('results to the EHR: the refused result is on the work list; Resend asks for a reason', async () => {
+    needs(phys && interrogationId, 'the sign-off step');
+    const { page, watch } = phys;
+    const deadResults = async (n) => {
+      const deadline = Date.now() + 30_000;
+      let items = [];
+      while (Date.now() < deadline) {
+        items = (await apiGet(page, '/api/v1/results?state=dead')).items;
+        if (items.length >= n) break;
+        await page.waitForTimeout(200);
+      }
+      return items;
+    };
+    const dead = await deadResults(1);
+    equal(dead.length, 1, 'dead results after the sign-off');
+    equal(dead[0].interrogation_id, interrogationId, "the dead result is the signed interrogation's");
+    equal(dead[0].destination, EHR, 'its destination');
+    await tid(page, 'nav-results').click();
+    await page.getByRole('heading', { name: 'Results not delivered' }).waitFor();
+    const row = page.locator(`[data-testid=result-row][data-result-id="${dead[0].id}"]`);
+    await row.waitFor();
+    equal(await page.locator('[data-testid=result-row]').count(), 1, 'work list rows');
+    equal(await row.getByTestId('result-error').textContent(), dead[0].error || '—', "the receiver's text, as text");
+    equal(await row.getByRole('link', { name: `#${interrogationId}` }).getAttribute('href'), `#/interrogation/${interrogationId}`, 'the link to the interrogation');
+    equal(new URL(page.url()).hash, '#/results', 'the address holds the screen only');
+    await shot(page, 'results-dead', false);
+    // The reason is required before anything is sent.
+    await row.getByTestId('result-resend').click();
+    await tid(page, 'resend-dialog').waitFor();
+    await tid(page, 'resend-confirm').click();
+    await page.locator('[data-testid=resend-dialog] .status', { hasText: 'Give a reason' }).waitFor();
+    await tid(page, 'resend-reason').fill('E2E: the identifier was added to the patient record.');
+    await shot(page, 'resend-dialog', false);
+    await tid(page, 'resend-confirm').click();
+    await tid(page, 'resend-dialog').waitFor({ state: 'detached' });
+    await row.getByTestId('result-resent').waitFor();
+    await page.locator('.status.info', { hasText: `is queued for ${EHR} again` }).waitFor();
+    // The new message meets the same refusal: two dead results of the interrogation now.
+    const again = await deadResults(2);
+    equal(again.filter((r) => r.interrogation_id === interrogationId).length, 2, 'dead results after the resend');
+    // Nothing reached the EHR: the Sent tab is empty, and says so.
+    await tid(page, 'results-tab-sent').click();
+    await tid(page, 'results-empty').waitFor();
+    equal(await page.locator('[data-testid=result-row]').count(), 0, 'sent rows');
+    await shot(page, 'results-sent-empty', false);
+    await watch.assertClean('results');
+  });
+
   await step('sign out: the session ends on the server', async () => {
     needs(phys, 'the physician signed in');
     const { page, watch, context } = phys;
@@ -605,6 +659,12 @@ try {
     await page.locator('.empty', { hasText: 'The queue is empty' }).waitFor();
     equal(await page.locator('[data-testid=queue-row]').count(), 0, 'queue rows of the other clinic');
     equal((await apiGet(page, '/api/v1/queue?limit=1000')).items.length, 0, 'API queue');
+    // The other clinic's results work list is empty: the refused result is not theirs.
+    await tid(page, 'nav-results').click();
+    await tid(page, 'results-empty').waitFor();
+    equal(await page.locator('[data-testid=result-row]').count(), 0, 'results rows of the other clinic');
+    equal((await apiGet(page, '/api/v1/results?state=dead')).items.length, 0, 'API dead results of the other clinic');
+    await shot(page, 'other-clinic-results-empty', false);
     equal((await apiGet(page, `/api/v1/patients?q=${encodeURIComponent(target.mrn)}`)).items.length, 0, 'search by MRN');
     equal((await apiGet(page, '/api/v1/patients?limit=1000')).items.length, 0, 'patient list');
     await apiGet(page, `/api/v1/patients/${patientId}`, 404);
@@ -665,6 +725,8 @@ try {
       ['reauthenticate', 'denied', () => true],
       ['reauthenticate', 'success', () => true],
       ['interrogation.signoff', 'success', onIt],
+      ['result.list', 'success', () => true],
+      ['result.resend', 'success', onPatient],
       ['attachment.read', 'success', onIt],
       ['report.view', 'success', onIt],
       ['logout', 'success', () => true],

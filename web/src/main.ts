@@ -267,6 +267,8 @@ async function loadScreen(r: Route, main: HTMLElement, ctx: ScreenContext): Prom
       return (await import('./ui/interrogation')).renderInterrogation(main, ctx, r.id);
     case 'unmatched':
       return (await import('./ui/unmatched')).renderUnmatched(main, ctx);
+    case 'results':
+      return (await import('./ui/results')).renderResults(main, ctx);
     case 'audit':
       return (await import('./ui/audit')).renderAudit(main, ctx);
     case 'admin':

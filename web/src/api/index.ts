@@ -8,6 +8,7 @@ import { interrogationsApi } from './interrogations';
 import { patientsApi } from './patients';
 import { queueApi } from './queue';
 import { reportsApi } from './reports';
+import { resultsApi } from './results';
 
 export { ApiError, lastApiCallMs, setCsrfToken, setSessionLostHandler, type Page } from './core';
 export type * from './admin';
@@ -18,6 +19,8 @@ export type * from './interrogations';
 export type * from './patients';
 export type * from './queue';
 export type * from './reports';
+export type * from './results';
+export { MAX_RESEND_REASON_BYTES, resendReasonProblem, RESULTS_LIMIT } from './results';
 export { seriesByTerm } from './patients';
 
 export const api = {
@@ -26,6 +29,7 @@ export const api = {
   ...interrogationsApi,
   ...queueApi,
   ...reportsApi,
+  ...resultsApi,
   ...auditApi,
   ...adminApi,
   ...healthApi,

@@ -20,7 +20,17 @@ describe('roles', () => {
   });
   it('lands clinicians on the queue', () => {
     expect(screensFor('physician')[0]!.screen).toBe('queue');
-    expect(screensFor('physician').map((s) => s.screen)).toEqual(['queue', 'patients', 'unmatched']);
+    expect(screensFor('physician').map((s) => s.screen)).toEqual(['queue', 'patients', 'unmatched', 'results']);
+  });
+  it('shows the EHR results work list to every role that reads interrogations, and nobody else', () => {
+    for (const role of ['physician', 'device_clinician', 'viewer', 'integration']) {
+      expect(screensFor(role).some((s) => s.screen === 'results')).toBe(true);
+      expect(mayOpen(role, 'results')).toBe(true);
+    }
+    for (const role of ['biller', 'auditor', 'administrator']) {
+      expect(screensFor(role).some((s) => s.screen === 'results')).toBe(false);
+      expect(mayOpen(role, 'results')).toBe(false);
+    }
   });
   it('keeps the biller out of interrogations', () => {
     expect(mayOpen('biller', 'patient')).toBe(true);

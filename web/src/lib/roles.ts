@@ -57,7 +57,7 @@ export function can(role: string, p: Permission): boolean {
   return (PERMISSIONS[role as Role] ?? []).includes(p);
 }
 
-export type Screen = 'queue' | 'patients' | 'unmatched' | 'audit' | 'admin';
+export type Screen = 'queue' | 'patients' | 'unmatched' | 'results' | 'audit' | 'admin';
 
 export interface NavItem {
   screen: Screen;
@@ -70,6 +70,9 @@ export function screensFor(role: string): NavItem[] {
   if (can(role, 'interrogation.read')) out.push({ screen: 'queue', label: 'Triage queue' });
   if (can(role, 'patient.read')) out.push({ screen: 'patients', label: 'Patients' });
   if (can(role, 'unmatched.resolve')) out.push({ screen: 'unmatched', label: 'Unmatched' });
+  // Everyone who reads interrogations sees what did not reach the EHR; resending needs
+  // interrogation.review (lib/results.ts mayResend).
+  if (can(role, 'interrogation.read')) out.push({ screen: 'results', label: 'Results not delivered' });
   if (can(role, 'audit.read')) out.push({ screen: 'audit', label: 'Audit trail' });
   if (can(role, 'user.admin')) out.push({ screen: 'admin', label: 'Administration' });
   return out;
@@ -85,6 +88,7 @@ export function mayOpen(role: string, route: string): boolean {
     case 'queue':
     case 'patients':
     case 'unmatched':
+    case 'results':
     case 'audit':
     case 'admin':
       return screensFor(role).some((s) => s.screen === route);

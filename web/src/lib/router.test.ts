@@ -15,13 +15,15 @@ describe('parseRoute', () => {
     expect(parseRoute('#/patient/1e3')).toEqual({ name: 'not_found' });
     expect(parseRoute('#/patient/12/extra')).toEqual({ name: 'not_found' });
     expect(parseRoute('#/queue/1')).toEqual({ name: 'not_found' });
+    // The results tab (a filter) stays in memory, like every other filter.
+    expect(parseRoute('#/results/dead')).toEqual({ name: 'not_found' });
     expect(parseRoute('#/patient/99999999999999999')).toEqual({ name: 'not_found' });
   });
 });
 
 describe('formatRoute', () => {
   it('round-trips', () => {
-    for (const h of ['#/queue', '#/patient/5', '#/interrogation/77', '#/admin']) {
+    for (const h of ['#/queue', '#/patient/5', '#/interrogation/77', '#/results', '#/admin']) {
       expect(formatRoute(parseRoute(h))).toBe(h);
     }
   });

@@ -7,6 +7,7 @@ export type Route =
   | { name: 'patient'; id: number }
   | { name: 'interrogation'; id: number }
   | { name: 'unmatched' }
+  | { name: 'results' }
   | { name: 'audit' }
   | { name: 'admin' }
   | { name: 'setup' }
@@ -14,7 +15,7 @@ export type Route =
   | { name: 'default' }
   | { name: 'not_found' };
 
-const SIMPLE = new Set(['queue', 'patients', 'unmatched', 'audit', 'admin', 'setup', 'login']);
+const SIMPLE = new Set(['queue', 'patients', 'unmatched', 'results', 'audit', 'admin', 'setup', 'login']);
 const WITH_ID = new Set(['patient', 'interrogation']);
 
 /** "#/patient/12" → {name: 'patient', id: 12}. Ids must be positive integers below 2^53. */
