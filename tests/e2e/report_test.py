@@ -88,7 +88,7 @@ class ReportTest(unittest.TestCase):
         root = pathlib.Path(cls.tmp.name)
         cls.data = root / "data"
         run("init", "--data", str(cls.data))
-        run("demo-data", "generate", "--patients", "6", "--years", "3", "--seed", "9", "--pdf",
+        run("demo-data", "generate", "--patients", "8", "--years", "3", "--seed", "9", "--pdf",
             "--out", str(root / "demo"))
         (root / "demo" / "facts.jsonl").unlink()  # the generator's answer key, not a message
         (root / "demo" / "five-hundred.hl7").write_bytes(five_hundred_episodes())
@@ -99,20 +99,20 @@ class ReportTest(unittest.TestCase):
             "Herzzentrum Nord\\nMusterstraße 1\\n10115 Berlin", "--time-zone", "Europe/Berlin",
             "--page-size", "letter", "--logo", str(cls.logo))
         db = sqlite3.connect(f"file:{cls.data / 'heartbase.db'}?mode=ro", uri=True)
-        # Per manufacturer (sender), its latest interrogation with an attached PDF when it has one.
+        # Per manufacturer (sender) and device type, the latest interrogation, with an attached PDF
+        # when one has it.
         cls.by_sender = {}
-        for iid, sender, attached in db.execute(
-                "SELECT i.id, i.sender, EXISTS (SELECT 1 FROM attachment a WHERE "
-                "a.interrogation_id = i.id AND a.instance = 0) FROM interrogation i ORDER BY i.id"):
-            if attached or sender not in cls.by_sender:
-                cls.by_sender[sender] = iid
+        for iid, sender, kind, attached in db.execute(
+                "SELECT i.id, i.sender, d.type, EXISTS (SELECT 1 FROM attachment a WHERE "
+                "a.interrogation_id = i.id AND a.instance = 0) FROM interrogation i "
+                "JOIN device d ON d.id = i.device_id ORDER BY i.id"):
+            if attached or (sender, kind) not in cls.by_sender:
+                cls.by_sender[(sender, kind)] = iid
+        cls.kinds = {kind for _, kind in cls.by_sender}
         # The hand-made message is the last LATITUDE one imported (its file sorts last).
         cls.broken = db.execute("SELECT max(id) FROM interrogation WHERE control_id = 'RPT-500'"
                                 ).fetchone()[0]
-        if cls.by_sender.get("LATITUDE|BSX") == cls.broken:
-            cls.by_sender["LATITUDE|BSX"] = db.execute(
-                "SELECT max(id) FROM interrogation WHERE sender = 'LATITUDE|BSX' AND id <> ?",
-                (cls.broken,)).fetchone()[0]
+        cls.by_sender = {k: v for k, v in cls.by_sender.items() if v != cls.broken}
         db.close()
         cls.out = root / "out"
         cls.out.mkdir()
@@ -133,7 +133,8 @@ class ReportTest(unittest.TestCase):
                               capture_output=True, timeout=60)
 
     def test_every_manufacturer_renders_measurements_and_draft_on_every_page(self):
-        self.assertGreaterEqual(len(self.by_sender), 5, self.by_sender)  # five manufacturers
+        self.assertGreaterEqual(len({s for s, _ in self.by_sender}), 5, self.by_sender)
+        self.assertGreaterEqual(len(self.kinds), 4, self.kinds)  # pacemaker, ICD, CRT, monitor
         for sender, iid in self.by_sender.items():
             with self.subTest(sender=sender):
                 path = self.render(iid)
