@@ -175,6 +175,12 @@ TEST_F(ReportApiTest, SignOffQueuesResultsAndADeadOneCanBeSentAgain) {
   auto again = Call("POST", fmt::format("/api/v1/results/{}/resend", epic), doc, why);
   ASSERT_EQ(again.status, 200) << again.body;
   EXPECT_EQ(queued, 2);
+  // The old row names the new one, and is not sent a third time by a second click.
+  EXPECT_NE(As("physician-1", "GET", "/api/v1/results").body.find("\"resent_as\":"),
+            std::string::npos);
+  auto twice = Call("POST", fmt::format("/api/v1/results/{}/resend", epic), doc, why);
+  EXPECT_EQ(twice.status, 409);
+  EXPECT_NE(twice.body.find("already_resent"), std::string::npos);
   EXPECT_EQ(Call("POST", fmt::format("/api/v1/results/{}/resend", epic),
                  {{"authorization", "Bearer " + tokens_["physician-2"]}}, why)
                 .status,

@@ -38,6 +38,12 @@ base::Result<net::HttpResponse> ListResults(Context& ctx, store::Transaction* tx
     w.Field("ack_code", r.ack_code);
     w.Field("error", r.last_error);
     w.Field("updated_us", r.updated_us);
+    w.Key("resent_as");
+    if (r.resent_as) {
+      w.Int(*r.resent_as);
+    } else {
+      w.Null();
+    }
     w.EndObject();
   }
   w.EndArray();
@@ -80,6 +86,9 @@ base::Result<net::HttpResponse> ResendResult(Context& ctx, store::Transaction* t
   if (!again) {
     if (again.error().code == base::ErrorCode::kInvalidArgument) {
       return ErrorResponse(ctx, 409, "pending", "the result is still being delivered");
+    }
+    if (again.error().code == base::ErrorCode::kAlreadyExists) {
+      return ErrorResponse(ctx, 409, "already_resent", again.error().message);
     }
     return again.error();
   }

@@ -15,7 +15,7 @@ constexpr std::size_t kMaxErrorBytes = 1000;
 constexpr std::string_view kColumns =
     "r.id, r.interrogation_id, r.patient_id, p.clinic_id, r.destination, r.control_id, r.state, "
     "r.attempts, r.next_attempt_us, r.last_error, r.ack_code, r.created_us, r.updated_us, "
-    "r.sent_us";
+    "r.sent_us, r.resent_as";
 
 std::optional<ResultState> StateFrom(std::string_view s) {
   if (s == "pending") return ResultState::kPending;
@@ -47,6 +47,7 @@ base::Result<ResultDeliveryRow> Read(const Row& r, const crypto::KeyRing& keys) 
   out.created_us = r.Int(11);
   out.updated_us = r.Int(12);
   if (!r.IsNull(13)) out.sent_us = r.Int(13);
+  if (!r.IsNull(14)) out.resent_as = r.Int(14);
   return out;
 }
 
@@ -189,7 +190,8 @@ base::Result<ResultDeliveryRow> GetResult(Transaction& tx, const crypto::KeyRing
 base::Result<std::int64_t> ResendResult(Transaction& tx, std::int64_t id, std::int64_t now_us) {
   const Param p[] = {{"id", id}};
   auto rows = tx.Query(
-      "SELECT interrogation_id, patient_id, destination, state FROM result_delivery WHERE id = :id",
+      "SELECT interrogation_id, patient_id, destination, state, resent_as FROM result_delivery "
+      "WHERE id = :id",
       p);
   if (!rows) return rows.error();
   if (rows->empty()) return base::MakeError(ErrorCode::kNotFound, fmt::format("no result {}", id));
@@ -197,8 +199,16 @@ base::Result<std::int64_t> ResendResult(Transaction& tx, std::int64_t id, std::i
   if (r.Text(3) == "pending") {
     return base::MakeError(ErrorCode::kInvalidArgument, "the result is still being delivered");
   }
+  if (!r.IsNull(4)) {
+    return base::MakeError(ErrorCode::kAlreadyExists,
+                           fmt::format("result {} was already sent again as {}", id, r.Int(4)));
+  }
   auto ids = EnqueueResults(tx, r.Int(0), r.Int(1), {std::string(r.Text(2))}, now_us);
   if (!ids) return ids.error();
+  const Param link[] = {{"id", id}, {"new", ids->front()}, {"now", now_us}};
+  auto updated = tx.Execute(
+      "UPDATE result_delivery SET resent_as = :new, updated_us = :now WHERE id = :id", link);
+  if (!updated) return updated.error();
   return ids->front();
 }
 

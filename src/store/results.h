@@ -36,6 +36,7 @@ struct ResultDeliveryRow {
   std::string ack_code;    // AA, AE, AR, CA, CE, CR, or ""
   std::int64_t created_us = 0, updated_us = 0;
   std::optional<std::int64_t> sent_us;
+  std::optional<std::int64_t> resent_as;  // the newer row that sent it again
 };
 
 // One pending row per destination for the interrogation, in the caller's transaction. The
@@ -69,7 +70,8 @@ base::Result<std::vector<ResultDeliveryRow>> ListResults(Transaction& tx,
 base::Result<ResultDeliveryRow> GetResult(Transaction& tx, const crypto::KeyRing& keys,
                                           std::int64_t id);
 // Sends a dead (or sent) result again: a new pending row with a new control id, queued behind
-// the destination's others. Returns its id. kInvalidArgument for a pending one.
+// the destination's others, and the old row names it (resent_as). Returns its id.
+// kInvalidArgument for a pending one; kAlreadyExists for one already sent again.
 base::Result<std::int64_t> ResendResult(Transaction& tx, std::int64_t id, std::int64_t now_us);
 
 }  // namespace heartbase::store

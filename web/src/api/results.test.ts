@@ -8,7 +8,7 @@ afterEach(() => {
   setCsrfToken('');
 });
 
-const DEAD = { id: 1, interrogation_id: 5, patient_id: 2, clinic_id: 1, destination: 'epic', control_id: 'HB1', state: 'dead', attempts: 4, ack_code: 'AR', error: 'unknown MRN', updated_us: 1765000000000000 };
+const DEAD = { id: 1, interrogation_id: 5, patient_id: 2, clinic_id: 1, destination: 'epic', control_id: 'HB1', state: 'dead', attempts: 4, ack_code: 'AR', error: 'unknown MRN', updated_us: 1765000000000000, resent_as: null };
 
 describe('results to the EHR: the list', () => {
   it('asks for one state with a plain GET and returns the items', async () => {

@@ -21,6 +21,8 @@ export interface ResultDelivery {
   /** The receiver's text, or ours for a timeout. May name the patient: shown, never put in an address. */
   error: string;
   updated_us: number;
+  /** The newer result that sent this one again (a resend is a new message), or null. */
+  resent_as: number | null;
 }
 
 /** How many rows the work list asks for (the server pages at 50 by default, 1000 at most). */

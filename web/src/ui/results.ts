@@ -81,12 +81,12 @@ export async function renderResults(main: HTMLElement, ctx: ScreenContext): Prom
   const refresh = h('button', { type: 'button', class: 'small-button', 'data-testid': 'results-refresh' }, 'Refresh');
   let state: ResultState = RESULT_TABS[0]!.state;
   let rows: ResultDelivery[] = [];
-  // Sent again while this screen is open: the old row stays as it was on the server (a resend is a
-  // new message), so the screen remembers which new result took over.
+  // Sent again while this screen is open (the server also says so on the old row, resent_as, once
+  // the list is read again).
   const resent = new Map<number, number>();
 
   function actionCell(r: ResultDelivery): HTMLElement {
-    const again = resent.get(r.id);
+    const again = resent.get(r.id) ?? r.resent_as ?? undefined;
     if (again !== undefined) return h('td', { class: 'actions-cell' }, h('span', { class: 'badge ok', 'data-testid': 'result-resent' }, `Sent again as #${again}`));
     if (!mayResend(ctx.me.role, r)) return h('td', { class: 'actions-cell' });
     const b = h('button', { type: 'button', class: 'small-button', 'data-testid': 'result-resend' }, 'Resend…');

@@ -18,7 +18,10 @@ CREATE TABLE result_delivery (
   ack_code TEXT,
   created_us INTEGER NOT NULL,
   updated_us INTEGER NOT NULL,
-  sent_us INTEGER
+  sent_us INTEGER,
+  -- Sent again by a person as this newer row (a resend is a new message with a new MSH-10); a
+  -- row is resent at most once, so the work list shows what took its place.
+  resent_as INTEGER REFERENCES result_delivery (id)
 ) STRICT;
 CREATE INDEX result_delivery_open ON result_delivery (destination, id) WHERE state = 'pending';
 CREATE INDEX result_delivery_state ON result_delivery (state, updated_us);
