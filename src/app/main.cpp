@@ -342,7 +342,8 @@ int Run(int argc, char** argv) {
 // Fontconfig and Pango keep caches for the life of the process (freed only by FcFini, which
 // nothing calls); LeakSanitizer in the debug build would report them at exit. Same list as
 // tools/lsan.supp for the tests.
-extern "C" const char* __lsan_default_suppressions() {  // NOLINT(readability-identifier-naming)
+// NOLINTNEXTLINE(bugprone-reserved-identifier,readability-identifier-naming): LSan's hook name
+extern "C" const char* __lsan_default_suppressions() {
   return "leak:libfontconfig.so\nleak:libpango-1.0.so\nleak:libpangoft2-1.0.so\n"
          "leak:libpangocairo-1.0.so\n";
 }
