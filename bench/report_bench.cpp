@@ -41,13 +41,14 @@ std::string Session(int n, std::int64_t day) {
   const std::time_t tt = static_cast<std::time_t>(t);
   std::tm tm{};
   gmtime_r(&tt, &tm);
-  const std::string when = fmt::format("{:04}{:02}{:02}100000+0000", tm.tm_year + 1900,
-                                       tm.tm_mon + 1, tm.tm_mday);
+  const std::string when =
+      fmt::format("{:04}{:02}{:02}100000+0000", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
   std::string m = fmt::format(
       "MSH|^~\\&|CARELINK|MDT|||{0}||ORU^R01^ORU_R01|BENCH{1:03}|P|2.6|||AL|NE\r"
       "PID|||model:DTBA1D1/serial:BENCH0001S^^^MDT^U~MRN0001^^^HOSP^MR||Bench^Patient||"
       "19480312|F\r"
-      "OBR|1||S-{1:03}|754053^MDC_IDC_ENUM_SESS_TYPE_RemoteScheduled^MDC|||{0}||||||||||||||||||F\r",
+      "OBR|1||S-{1:03}|754053^MDC_IDC_ENUM_SESS_TYPE_RemoteScheduled^MDC|||{0}||||||||||||||||||"
+      "F\r",
       when, n);
   int obx = 0;
   auto add = [&](std::string_view type, std::string_view term, std::string_view sub,
@@ -68,8 +69,7 @@ std::string Session(int n, std::int64_t day) {
     add("NM", fmt::format("^MDC_IDC_MSMT_LEADCHNL_{}_SENSING_INTR_AMPL^MDC", c), "",
         fmt::format("{:.1f}", 2.0 + (n % 7) * 0.5), "mV");
   }
-  add("NM", "^MDC_IDC_STAT_ATAF_BURDEN_PERCENT^MDC", "", fmt::format("{:.1f}", (n % 9) * 0.7),
-      "%");
+  add("NM", "^MDC_IDC_STAT_ATAF_BURDEN_PERCENT^MDC", "", fmt::format("{:.1f}", (n % 9) * 0.7), "%");
   add("NM", "^MDC_IDC_STAT_BRADY_RV_PERCENT_PACED^MDC", "", fmt::format("{}", 90 + n % 10), "%");
   for (int s = 0; s < 30; ++s) {
     add("NM", fmt::format("^MDC_IDC_SET_BRADY_PARAMETER_{}^MDC", s), "",
@@ -136,9 +136,10 @@ int Run(int rounds) {
       .signing_key = *signing,
       .parse = [](std::string_view raw) { return ingest::MapStored(raw); },
       .mapping_version = std::string(ingest::kMappingVersion),
-      .write = [&db](const std::function<base::Status(store::Transaction&)>& work) {
-        return store::RunUnitOfWork(**db, store::Access::kWrite, work);
-      }};
+      .write =
+          [&db](const std::function<base::Status(store::Transaction&)>& work) {
+            return store::RunUnitOfWork(**db, store::Access::kWrite, work);
+          }};
   // The chart's store work: the trend series it draws.
   std::vector<std::uint32_t> terms;
   {
@@ -187,14 +188,15 @@ int Run(int rounds) {
       "\"draft_ms\":%.2f,\"draft_kb\":%.1f,\"signed_kb\":%.1f,\"serve_stored_ms\":%.3f,"
       "\"chart_store_ms\":%.3f,\"draft_vs_target_100ms\":%.2f,\"draft_over_serve_stored\":%.1f,"
       "\"draft_over_chart_store\":%.1f,\"peak_rss_mb\":%.1f}\n",
-      kSessions, kEpisodes, rounds, draft, draft_bytes / 1024.0, stored->pdf.size() / 1024.0,
-      serve, chart, draft / 100.0, draft / serve, draft / chart, usage.ru_maxrss / 1024.0);
+      kSessions, kEpisodes, rounds, draft, draft_bytes / 1024.0, stored->pdf.size() / 1024.0, serve,
+      chart, draft / 100.0, draft / serve, draft / chart, usage.ru_maxrss / 1024.0);
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int rounds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 15;
+  const int rounds =
+      argc > 1 ? std::max(1, static_cast<int>(std::strtol(argv[1], nullptr, 10))) : 15;
   return Run(rounds);
 }

@@ -23,8 +23,8 @@ bool ValidName(std::string_view name) {
     return false;
   }
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '+' || c == '/';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '+' || c == '/';
   });
 }
 
@@ -36,8 +36,7 @@ std::uint32_t Be32(std::string_view b, std::size_t at) {
 }
 
 std::int64_t Be64(std::string_view b, std::size_t at) {
-  return static_cast<std::int64_t>(static_cast<std::uint64_t>(Be32(b, at)) << 32 |
-                                   Be32(b, at + 4));
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(Be32(b, at)) << 32 | Be32(b, at + 4));
 }
 
 struct Counts {
@@ -107,8 +106,8 @@ Result<TimeZone> TimeZone::Load(std::string_view name, std::string_view dir) {
     const std::string_view chars(b.data() + chars_at, c.chars);
     const std::size_t end = chars.find('\0', index);
     z.types_.push_back(
-        {offset, std::string(chars.substr(index, end == std::string_view::npos ? chars.size() - index
-                                                                                : end - index))});
+        {offset, std::string(chars.substr(
+                     index, end == std::string_view::npos ? chars.size() - index : end - index))});
   }
   return z;
 }
@@ -135,7 +134,8 @@ struct Local {
 };
 
 Local ToLocal(const TimeZone& zone, std::int64_t utc_us) {
-  const std::int64_t seconds = utc_us >= 0 ? utc_us / 1'000'000 : -((-utc_us + 999'999) / 1'000'000);
+  const std::int64_t seconds =
+      utc_us >= 0 ? utc_us / 1'000'000 : -((-utc_us + 999'999) / 1'000'000);
   const std::int64_t local = seconds + zone.OffsetAt(seconds);
   const std::int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
   return Local{CivilFromDays(days), (local - days * 86400) / 60};

@@ -38,7 +38,7 @@ class TimeZone {
   std::size_t TypeAt(std::int64_t utc_seconds) const;
 
   std::string name_;
-  std::vector<std::int64_t> transitions_;     // UTC seconds, ascending
+  std::vector<std::int64_t> transitions_;      // UTC seconds, ascending
   std::vector<std::uint8_t> transition_type_;  // index into types_, one per transition
   std::vector<Type> types_;                    // at least one
 };
