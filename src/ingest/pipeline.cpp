@@ -9,6 +9,8 @@
 #include <chrono>
 
 #include "base/time.h"
+#include "ingest/adt.h"
+#include "store/adt_messages.h"
 #include "store/alerts.h"
 #include "store/blobs.h"
 #include "store/interrogations.h"
@@ -47,6 +49,14 @@ bool SameSegments(std::string_view a, std::string_view b) {
     if (x != y) return false;
     if (x.empty()) return true;
   }
+}
+
+// Errors of the store rather than of the message: nothing is stored and the sender retries (AE);
+// errors about the message itself quarantine it.
+bool IsStoreFailure(base::ErrorCode code) {
+  return code == base::ErrorCode::kUnavailable || code == base::ErrorCode::kIo ||
+         code == base::ErrorCode::kConflict || code == base::ErrorCode::kDataLoss ||
+         code == base::ErrorCode::kInternal;
 }
 
 }  // namespace
@@ -231,6 +241,7 @@ base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view 
     return Quarantine(bytes, source, hl7::AckContextFromBytes(bytes), s.error(), now);
   }
   const hl7::AckContext context = hl7::AckContextFrom(message);
+  if (IsAdt(message)) return IngestAdt(message, bytes, source, feed, context, now);
   auto mapped = idco::Map(message, options_.map);
   if (!mapped) return Quarantine(bytes, source, context, mapped.error(), now);
   const domain::Interrogation& in = *mapped;
@@ -269,12 +280,61 @@ base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view 
   if (!s) {
     // A database that cannot take the message is not the message's fault: nothing is stored and
     // the caller answers AE so the sender retries. Errors about the message itself quarantine it.
-    const auto code = s.error().code;
-    if (code == base::ErrorCode::kUnavailable || code == base::ErrorCode::kIo ||
-        code == base::ErrorCode::kConflict || code == base::ErrorCode::kDataLoss ||
-        code == base::ErrorCode::kInternal) {
-      return s.error();
+    if (IsStoreFailure(s.error().code)) return s.error();
+    return Quarantine(bytes, source, context, s.error(), now);
+  }
+  out.ack = Ack(context, hl7::AckOutcome::kAccept, std::nullopt);
+  return out;
+}
+
+base::Result<Outcome> Pipeline::IngestAdt(const hl7::Message& message, std::string_view bytes,
+                                          std::string_view source, const store::ClinicScope& feed,
+                                          const hl7::AckContext& context, std::int64_t now) {
+  auto adt = ReadAdt(message);
+  if (!adt) return Quarantine(bytes, source, context, adt.error(), now);
+  const store::SealedBlob raw_blob = store::SealBlob(keys_, "hl7", bytes);
+  if (auto damaged = Damaged(); !damaged) return damaged.error();
+  Outcome out;
+  auto s = commit_.Run([&](store::Transaction& tx) -> base::Status {
+    out = Outcome{};
+    // A retry (the same sender, MSH-10 and bytes, or the same segments with other line ends) is
+    // answered again and applied once, as for interrogations. Other bytes under a known MSH-10
+    // are a new message.
+    auto stored = store::ListAdtByControlId(tx, adt->sender, adt->control_id);
+    if (!stored) return stored.error();
+    if (!stored->empty()) {
+      auto blob = store::FindBlob(tx, raw_blob.lookup);
+      if (!blob) return blob.error();
+      for (const store::StoredAdtMessage& m : *stored) {
+        bool same = *blob && m.raw_blob_id == **blob;
+        if (!same) {
+          auto earlier = store::GetBlob(tx, keys_, m.raw_blob_id);
+          if (!earlier) return earlier.error();
+          same = SameSegments(*earlier, bytes);
+        }
+        if (same) {
+          out.disposition = Disposition::kDuplicate;
+          out.id = m.id;
+          out.adt_patient = m.patient_id;
+          return {};
+        }
+      }
+      out.control_id_reused = true;
     }
+    auto raw = store::PutSealedBlob(tx, raw_blob, now);
+    if (!raw) return raw.error();
+    auto applied = ApplyAdt(tx, keys_, *adt, feed, source, now);
+    if (!applied) return applied.error();
+    auto id = store::RecordAdtMessage(tx, adt->sender, adt->control_id, adt->event, *raw,
+                                      applied->patient_id, now);
+    if (!id) return id.error();
+    out.id = *id;
+    out.new_patient = applied->created;
+    out.adt_patient = applied->patient_id;
+    return {};
+  });
+  if (!s) {
+    if (IsStoreFailure(s.error().code)) return s.error();
     return Quarantine(bytes, source, context, s.error(), now);
   }
   out.ack = Ack(context, hl7::AckOutcome::kAccept, std::nullopt);

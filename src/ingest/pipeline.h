@@ -58,8 +58,12 @@ std::string_view ToString(Disposition d);
 
 struct Outcome {
   Disposition disposition = Disposition::kStored;
-  std::int64_t id = 0;  // the interrogation (stored, duplicate) or quarantine entry
+  // The interrogation (stored, duplicate), the applied ADT message (ADT in: store/adt_messages.h)
+  // or the quarantine entry.
+  std::int64_t id = 0;
   bool new_patient = false;
+  // ADT in: the patient the message created, updated or merged into.
+  std::optional<std::int64_t> adt_patient;
   std::optional<std::int64_t> supersedes;
   // Stored although the sender had sent other bytes under the same MSH-10: a reused control id
   // (the ACK is still AA/CA, since the message is stored; the flag is kept on the row).
@@ -75,15 +79,15 @@ class Pipeline {
  public:
   Pipeline(store::Database& db, const crypto::KeyRing& keys, IngestOptions options = {});
 
-  // Ingests one message (the bytes of one frame or file entry). When it returns an Outcome the
-  // message, or its quarantine record, is committed durably; the ACK says AA/CA (stored or already
-  // stored) or AE/AR with an ERR segment (quarantined). When it returns an error nothing was
-  // stored (database unavailable, disk full, damaged): answer with NegativeAck so that the sender
-  // retries.
-  // `source` names the channel for the quarantine list ("file", "mllp 10.1.2.3"), no patient data.
-  // `feed` is the clinic scope of the channel the message came by (store::ClinicScope): matches
-  // outside it, including a copy of a message stored for another clinic, are not applied but
-  // quarantined (AR), with one reason whatever the other clinic holds.
+  // Ingests one message (the bytes of one frame or file entry): an IDCO observation (ORU) or an
+  // ADT message from the hospital (ingest/adt.h: register, update, merge patients). When it returns
+  // an Outcome the message, or its quarantine record, is committed durably; the ACK says AA/CA
+  // (stored or already stored) or AE/AR with an ERR segment (quarantined). When it returns an error
+  // nothing was stored (database unavailable, disk full, damaged): answer with NegativeAck so that
+  // the sender retries. `source` names the channel for the quarantine list ("file",
+  // "mllp 10.1.2.3"), no patient data. `feed` is the clinic scope of the channel the message came
+  // by (store::ClinicScope): matches outside it, including a copy of a message stored for another
+  // clinic, are not applied but quarantined (AR), with one reason whatever the other clinic holds.
   base::Result<Outcome> Ingest(std::string_view bytes, std::string_view source,
                                const store::ClinicScope& feed);
   // As the system (trusted, new patients in clinic 1): tools and tests.
@@ -105,6 +109,10 @@ class Pipeline {
   base::Status Evaluate(store::Transaction& tx, const domain::Interrogation& in,
                         const store::InsertedInterrogation& inserted, std::int64_t patient_id,
                         std::int64_t now);
+  // ADT in (ingest/adt.h): the same steps as an interrogation, applied in one transaction.
+  base::Result<Outcome> IngestAdt(const hl7::Message& message, std::string_view bytes,
+                                  std::string_view source, const store::ClinicScope& feed,
+                                  const hl7::AckContext& context, std::int64_t now);
   base::Result<Outcome> Quarantine(std::string_view bytes, std::string_view source,
                                    const hl7::AckContext& context, base::Error reason,
                                    std::int64_t now);

@@ -539,12 +539,18 @@ TEST_F(PipelineTest, UnparseableInputIsQuarantinedAndRejected) {
 }
 
 TEST_F(PipelineTest, NonInterrogationIsQuarantinedWithUnsupportedType) {
-  const std::string adt = "MSH|^~\\&|A|B|||2026||ADT^A01|X9|P|2.5\rPID|||1^^^H^MR\r";
-  auto out = pipeline_->Ingest(adt, "test");
+  // ADT is accepted (adt_test.cpp), except for trigger events that do not concern us.
+  const std::string siu = "MSH|^~\\&|A|B|||2026||SIU^S12|X9|P|2.5\rPID|||1^^^H^MR\r";
+  auto out = pipeline_->Ingest(siu, "test");
   ASSERT_TRUE(out);
   EXPECT_EQ(out->disposition, Disposition::kQuarantined);
   EXPECT_NE(out->ack.find("MSA|AR|X9"), std::string::npos);
   EXPECT_NE(out->ack.find("|200^Unsupported message type^HL70357|"), std::string::npos);
+  const std::string discharge = "MSH|^~\\&|A|B|||2026||ADT^A03|X8|P|2.5\rPID|||1^^^H^MR\r";
+  auto a03 = pipeline_->Ingest(discharge, "test");
+  ASSERT_TRUE(a03);
+  EXPECT_EQ(a03->disposition, Disposition::kQuarantined);
+  EXPECT_NE(a03->ack.find("MSA|AR|X8"), std::string::npos) << a03->ack;
 }
 
 // Canary: no identifying value may appear in any file of the data directory, in any encoding.

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <set>
+#include <utility>
 
 #include "store/internal/sealing.h"
 
@@ -49,37 +51,17 @@ std::vector<std::int64_t> Ids(const std::vector<Row>& rows) {
   return {ids.begin(), ids.end()};
 }
 
-base::Result<std::int64_t> CreatePatient(Transaction& tx, const crypto::KeyRing& keys,
-                                         const domain::PatientIdentity& p, std::int64_t clinic,
-                                         std::int64_t now) {
-  // Identifying values are sealed with the row id as associated data: the id is taken first.
-  auto next = tx.NextId("patient");
-  if (!next) return next.error();
-  const std::int64_t id = *next;
-  const Param create[] = {
-      {"id", id},
-      {"family", Sealed(keys, p.family_name, "patient", "family_name", id)},
-      {"given", Sealed(keys, p.given_name, "patient", "given_name", id)},
-      {"birth",
-       Sealed(keys, p.birth_date ? p.birth_date->ToIso8601() : "", "patient", "birth_date", id)},
-      {"sex", Sealed(keys, p.sex, "patient", "sex", id)},
-      {"clinic", clinic},
-      {"now", now},
-  };
-  if (auto r = tx.Execute(
-          "INSERT INTO patient (id, unmatched, family_name, given_name, birth_date, sex, "
-          "clinic_id, created_us) VALUES (:id, 1, :family, :given, :birth, :sex, :clinic, :now)",
-          create);
-      !r) {
-    return r.error();
-  }
+// Adds the identifiers of `p` to the patient (sealed to its row, blind-indexed); those it already
+// has stay once.
+base::Status AddIdentifiers(Transaction& tx, const crypto::KeyRing& keys, std::int64_t patient,
+                            const domain::PatientIdentity& p) {
   for (const auto& ident : p.other_identifiers) {
     const std::string normalized = Upper(ident.authority) + "|" + Upper(ident.id);
     const Param row[] = {
-        {"patient", id},
+        {"patient", patient},
         {"kind", ident.type.empty() ? std::string("OTHER") : ident.type},
-        {"value",
-         Bytes{keys.Seal(ident.id + "^" + ident.authority, {"patient_identifier", "value", id})}},
+        {"value", Bytes{keys.Seal(ident.id + "^" + ident.authority,
+                                  {"patient_identifier", "value", patient})}},
         {"lookup", Index(keys, "identifier", normalized)},
         {"any", Index(keys, "identifier-any", Upper(ident.id))},
     };
@@ -91,9 +73,14 @@ base::Result<std::int64_t> CreatePatient(Transaction& tx, const crypto::KeyRing&
       return r.error();
     }
   }
+  return {};
+}
+
+base::Status AddNameTokens(Transaction& tx, const crypto::KeyRing& keys, std::int64_t patient,
+                           const domain::PatientIdentity& p) {
   for (const std::string& name : {p.family_name, p.given_name, p.middle_name}) {
     for (const std::string& token : NameTokens(name)) {
-      const Param row[] = {{"lookup", Index(keys, "name", token)}, {"patient", id}};
+      const Param row[] = {{"lookup", Index(keys, "name", token)}, {"patient", patient}};
       if (auto r = tx.Execute("INSERT INTO patient_name_token (lookup, patient_id) "
                               "VALUES (:lookup, :patient) ON CONFLICT DO NOTHING",
                               row);
@@ -102,7 +89,7 @@ base::Result<std::int64_t> CreatePatient(Transaction& tx, const crypto::KeyRing&
       }
     }
   }
-  return id;
+  return {};
 }
 
 std::string LeadLookupKey(const domain::Interrogation& in, const domain::Lead& lead) {
@@ -206,6 +193,37 @@ std::vector<std::string> NameTokens(std::string_view name) {
   return tokens;
 }
 
+base::Result<std::int64_t> CreatePatient(Transaction& tx, const crypto::KeyRing& keys,
+                                         const domain::PatientIdentity& p, std::int64_t clinic,
+                                         bool unmatched, std::int64_t now) {
+  // Identifying values are sealed with the row id as associated data: the id is taken first.
+  auto next = tx.NextId("patient");
+  if (!next) return next.error();
+  const std::int64_t id = *next;
+  const Param create[] = {
+      {"id", id},
+      {"family", Sealed(keys, p.family_name, "patient", "family_name", id)},
+      {"given", Sealed(keys, p.given_name, "patient", "given_name", id)},
+      {"birth",
+       Sealed(keys, p.birth_date ? p.birth_date->ToIso8601() : "", "patient", "birth_date", id)},
+      {"sex", Sealed(keys, p.sex, "patient", "sex", id)},
+      {"clinic", clinic},
+      {"unmatched", std::int64_t{unmatched ? 1 : 0}},
+      {"now", now},
+  };
+  if (auto r = tx.Execute(
+          "INSERT INTO patient (id, unmatched, family_name, given_name, birth_date, sex, "
+          "clinic_id, created_us) VALUES (:id, :unmatched, :family, :given, :birth, :sex, :clinic, "
+          ":now)",
+          create);
+      !r) {
+    return r.error();
+  }
+  if (auto s = AddIdentifiers(tx, keys, id, p); !s) return s.error();
+  if (auto s = AddNameTokens(tx, keys, id, p); !s) return s.error();
+  return id;
+}
+
 DeviceKey DeviceKeyOf(const domain::Interrogation& in) {
   DeviceKey k;
   k.manufacturer = in.device.manufacturer;
@@ -238,6 +256,32 @@ base::Status CheckScope(Transaction& tx, const ClinicScope& scope, std::int64_t 
                          "this feed delivers for; not applied");
 }
 
+// The one ordinary patient in `scope` who carries an MRN (PID-3 of type MR with an assigning
+// authority) of the message: a new device of a patient the hospital registered (ADT). Unmatched
+// records are skipped (their MRN was never confirmed), and so is an MRN carried by several
+// patients: the message then lands on the unmatched work list for a person to decide.
+base::Result<std::optional<std::int64_t>> PatientOfMrn(Transaction& tx, const crypto::KeyRing& keys,
+                                                       const domain::PatientIdentity& p,
+                                                       const ClinicScope& scope) {
+  std::optional<std::int64_t> found;
+  for (const auto& ident : p.other_identifiers) {
+    if (ident.type != "MR" || ident.authority.empty()) continue;
+    auto ids = FindPatientsByIdentifier(tx, keys, ident.id, ident.authority);
+    if (!ids) return ids.error();
+    for (std::int64_t id : *ids) {
+      const Param q[] = {{"id", id}};
+      auto rows = tx.Query("SELECT clinic_id, unmatched FROM patient WHERE id = :id", q);
+      if (!rows) return rows.error();
+      if (rows->empty() || rows->front().Int(1) != 0 || !scope.Allows(rows->front().Int(0))) {
+        continue;
+      }
+      if (found && *found != id) return std::optional<std::int64_t>{};
+      found = id;
+    }
+  }
+  return found;
+}
+
 }  // namespace
 
 base::Result<PatientMatch> MatchPatient(Transaction& tx, const crypto::KeyRing& keys,
@@ -267,8 +311,12 @@ base::Result<PatientMatch> MatchPatient(Transaction& tx, const crypto::KeyRing& 
     if (*by_lead) {
       match.patient_id = **by_lead;
       if (auto s = CheckScope(tx, scope, match.patient_id); !s) return s.error();
+    } else if (auto by_mrn = PatientOfMrn(tx, keys, in.patient, scope); !by_mrn) {
+      return by_mrn.error();
+    } else if (*by_mrn) {
+      match.patient_id = **by_mrn;
     } else {
-      auto patient = CreatePatient(tx, keys, in.patient, scope.home(), now);
+      auto patient = CreatePatient(tx, keys, in.patient, scope.home(), /*unmatched=*/true, now);
       if (!patient) return patient.error();
       match.patient_id = *patient;
       match.new_patient = true;
@@ -343,6 +391,39 @@ base::Result<PatientRecord> GetPatient(Transaction& tx, const crypto::KeyRing& k
   return rec;
 }
 
+base::Status UpdatePatientDemographics(Transaction& tx, const crypto::KeyRing& keys,
+                                       std::int64_t id, const domain::PatientIdentity& p) {
+  auto clinic = GetPatientClinic(tx, id);
+  if (!clinic) return clinic.error();
+  // HL7 v2: an empty field says nothing (only "" would erase), so only the values sent replace
+  // the stored ones.
+  const std::string birth = p.birth_date ? p.birth_date->ToIso8601() : "";
+  const std::pair<std::string_view, const std::string*> columns[] = {
+      {"family_name", &p.family_name},
+      {"given_name", &p.given_name},
+      {"birth_date", &birth},
+      {"sex", &p.sex}};
+  for (const auto& [column, value] : columns) {
+    if (value->empty()) continue;
+    const Param u[] = {{"id", id}, {"v", Sealed(keys, *value, "patient", column, id)}};
+    // The column names come from the table above, never from input.
+    if (auto r = tx.Execute(fmt::format("UPDATE patient SET {} = :v WHERE id = :id", column), u);
+        !r) {
+      return r.error();
+    }
+  }
+  if (!p.family_name.empty() || !p.given_name.empty()) {
+    // The name search must find the new name only: the old name's tokens go.
+    const Param only[] = {{"patient", id}};
+    if (auto r = tx.Execute("DELETE FROM patient_name_token WHERE patient_id = :patient", only);
+        !r) {
+      return r.error();
+    }
+    if (auto s = AddNameTokens(tx, keys, id, p); !s) return s;
+  }
+  return AddIdentifiers(tx, keys, id, p);
+}
+
 base::Result<std::vector<std::int64_t>> FindPatientsByIdentifier(Transaction& tx,
                                                                  const crypto::KeyRing& keys,
                                                                  std::string_view id,
@@ -409,56 +490,6 @@ base::Status CheckUnmatched(Transaction& tx, std::int64_t id) {
 }
 
 }  // namespace
-
-base::Status LinkUnmatchedPatient(Transaction& tx, const crypto::KeyRing& keys, std::int64_t from,
-                                  std::int64_t into) {
-  if (from == into) {
-    return base::MakeError(ErrorCode::kAlreadyExists, "a patient cannot be linked to itself");
-  }
-  if (auto s = CheckUnmatched(tx, from); !s) return s;
-  const Param target[] = {{"id", into}};
-  auto exists = tx.Query("SELECT 1 FROM patient WHERE id = :id", target);
-  if (!exists) return exists.error();
-  if (exists->empty()) return base::MakeError(ErrorCode::kNotFound, "no such patient");
-  const Param both[] = {{"from", from}, {"into", into}};
-  const Param only_from[] = {{"from", from}};
-  // Identifiers are sealed to their patient: open and seal each again for the new one. Those the
-  // target already has stay once (UNIQUE (patient_id, lookup)).
-  auto identifiers =
-      tx.Query("SELECT id, value FROM patient_identifier WHERE patient_id = :from", only_from);
-  if (!identifiers) return identifiers.error();
-  for (const Row& r : *identifiers) {
-    auto value = keys.Open(r.Blob(1), {"patient_identifier", "value", from});
-    if (!value) return value.error();
-    const Param moved[] = {{"id", r.Int(0)},
-                           {"into", into},
-                           {"v", Bytes{keys.Seal(*value, {"patient_identifier", "value", into})}}};
-    if (auto u = tx.Execute(
-            "UPDATE OR IGNORE patient_identifier SET patient_id = :into, value = :v WHERE id = :id",
-            moved);
-        !u) {
-      return u.error();
-    }
-  }
-  static constexpr std::string_view kMoves[] = {
-      "UPDATE device SET patient_id = :into WHERE patient_id = :from",
-      "UPDATE lead SET patient_id = :into WHERE patient_id = :from",
-      "UPDATE interrogation SET patient_id = :into WHERE patient_id = :from",
-      "UPDATE trend SET patient_id = :into WHERE patient_id = :from",
-      "UPDATE episode SET patient_id = :into WHERE patient_id = :from",
-      "UPDATE alert SET patient_id = :into WHERE patient_id = :from",
-      "DELETE FROM patient_identifier WHERE patient_id = :from",
-      "DELETE FROM patient_name_token WHERE patient_id = :from",
-      "DELETE FROM patient WHERE id = :from",
-  };
-  for (std::string_view sql : kMoves) {
-    const bool uses_into = sql.find(":into") != std::string_view::npos;
-    if (auto r = uses_into ? tx.Execute(sql, both) : tx.Execute(sql, only_from); !r) {
-      return r.error();
-    }
-  }
-  return {};
-}
 
 base::Result<std::int64_t> AcceptPatientsCreatedSince(Transaction& tx, std::int64_t since_us) {
   const Param p[] = {{"since", since_us}};

@@ -41,14 +41,27 @@ struct ClinicScope {
   bool Allows(std::int64_t clinic) const;
 };
 
-// Finds the patient who carries the device (or, for a new generator, one of its known leads);
-// otherwise creates a patient flagged unmatched in the scope's home clinic (with the message's
-// sealed name, birth date, sex and identifiers) and the device. Records the leads.
-// kInvalidArgument if the interrogation has no device identity; kPermissionDenied, before
+// Finds the patient who carries the device (or, for a new generator, one of its known leads, or
+// else the one ordinary patient of `scope` with an MRN of the message: PID-3 type MR with an
+// assigning authority); otherwise creates a patient flagged unmatched in the scope's home clinic
+// (with the message's sealed name, birth date, sex and identifiers) and the device. Records the
+// leads. kInvalidArgument if the interrogation has no device identity; kPermissionDenied, before
 // anything is written, if the device or lead belongs to a patient outside `scope`.
 base::Result<PatientMatch> MatchPatient(Transaction& tx, const crypto::KeyRing& keys,
                                         const domain::Interrogation& interrogation,
                                         const ClinicScope& scope, std::int64_t now_us);
+
+// Creates a patient in `clinic` with the sealed name, birth date, sex, identifiers and name tokens
+// of `identity`; `unmatched` puts it on the unmatched work list. Returns its id.
+base::Result<std::int64_t> CreatePatient(Transaction& tx, const crypto::KeyRing& keys,
+                                         const domain::PatientIdentity& identity,
+                                         std::int64_t clinic, bool unmatched, std::int64_t now_us);
+
+// Replaces the name, birth date and sex of a patient with those `identity` carries (empty values
+// leave the stored ones), sealed like every identifier; a new name replaces the name tokens. Adds
+// the identifiers it does not have yet. kNotFound if the patient is absent.
+base::Status UpdatePatientDemographics(Transaction& tx, const crypto::KeyRing& keys,
+                                       std::int64_t id, const domain::PatientIdentity& identity);
 
 // Moves a patient (with everything that hangs off it) to another clinic: an administrator's act,
 // never a side effect of linking. kNotFound if the patient is absent.
@@ -89,6 +102,7 @@ base::Result<std::vector<std::int64_t>> FindPatientsByName(Transaction& tx,
 // `into`, and the unmatched record is deleted; future messages from those devices match `into`.
 // kNotFound if either is absent; kAlreadyExists if `from` is not unmatched or is `into`. The
 // caller checks that both are of the same clinic (linking never moves data between clinics).
+// Implemented beside MergePatients (patient_merge.cpp), which moves the same rows.
 base::Status LinkUnmatchedPatient(Transaction& tx, const crypto::KeyRing& keys, std::int64_t from,
                                   std::int64_t into);
 // Accept: the record becomes an ordinary patient of its clinic (the clinic of the feed that
