@@ -12,6 +12,7 @@
 #include "store/blobs.h"
 #include "store/clinical_reads.h"
 #include "store/interrogations.h"
+#include "store/patient_merge.h"
 #include "store/patients.h"
 #include "store/review.h"
 
@@ -249,6 +250,20 @@ base::Result<net::HttpResponse> GetPatient(Context& ctx, store::Transaction* tx)
     w.Field("reason", a.alert.reason);
     w.Field("created_us", a.created_us);
     w.Field("due_us", a.alert.due_us);
+    w.EndObject();
+  }
+  w.EndArray();
+  // The records merged into this one (ADT A40/A39/A18), oldest first: which message asked.
+  auto merges = store::ListMergesInto(*tx, id);
+  if (!merges) return merges.error();
+  w.Key("merged");
+  w.BeginArray();
+  for (const store::MergeRecord& m : *merges) {
+    w.BeginObject();
+    w.Field("merged_from", m.merged_from);
+    w.Field("merged_us", m.merged_us);
+    w.Field("sender", m.sender);
+    w.Field("control_id", m.control_id);
     w.EndObject();
   }
   w.EndArray();

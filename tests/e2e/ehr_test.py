@@ -5,7 +5,9 @@ destination over MLLP. Scripted receivers (threads here): one answers AE twice a
 message, the same MSH-10 on every attempt, read by python3-hl7 with the report's PDF intact and
 verifiable), one answers AR (dead, on the work list with its text), one never answers (retried,
 holding nobody else up), one with a certificate the client does not trust (gets nothing). Then
-kill -9 between the send and the ACK: after the restart the same MSH-10 comes again.
+kill -9 between the send and the ACK: after the restart the same MSH-10 comes again. ADT in
+(§3): registrations, an update and merges over the same MLLP listener, read back through the API
+and the audit trail; bad merges refused with nothing applied.
 Usage: ehr_test.py HEARTBASE_BINARY   (run by ctest)."""
 import base64
 import http.client
@@ -15,6 +17,7 @@ import pathlib
 import re
 import signal
 import socket
+import sqlite3
 import ssl
 import subprocess
 import sys
@@ -38,6 +41,22 @@ def message(control, serial, family, mrn):
             "OBX|1|CWE|720897^MDC_IDC_DEV_TYPE^MDC||753665^MDC_IDC_ENUM_DEV_TYPE_IPG^MDC\r"
             "OBX|2|NM|721344^MDC_IDC_MSMT_BATTERY_VOLTAGE^MDC||2.95|V\r"
             "OBX|3|NM|^MDC_IDC_MSMT_LEADCHNL_RV_IMPEDANCE_VALUE^MDC|1|520|Ohm\r").encode()
+
+
+def adt(control, event, mrn, family, given, prior=None, sender="EPIC|HOSP"):
+    app, facility = sender.split("|")
+    text = (f"MSH|^~\\&|{app}|{facility}|HEARTBASE|CLINIC|20260301090000+0000||ADT^{event}^ADT_A01|"
+            f"{control}|P|2.5.1\r"
+            f"EVN|{event}|20260301090000\r"
+            f"PID|||{mrn}^^^HOSP^MR||{family}^{given}||19500101|F\r")
+    if prior is not None:
+        text += f"MRG|{prior}^^^HOSP^MR\r"
+    return text.encode()
+
+
+def msa(ack_text):
+    line = next(s for s in ack_text.split("\r") if s.startswith("MSA|"))
+    return line.split("|")[1]
 
 
 def msh10(frame):
@@ -135,6 +154,8 @@ class EhrTest(unittest.TestCase):
         cls.silent = Receiver([None])
         cls.untrusted = Receiver(["AA"], tls_context=rogue)
         cls.crash = Receiver([None, "AA"])  # silent until serve is killed, then answers
+        cls.other_clinic = run("clinic", "add", "--data", str(cls.data), "--name",
+                               "North").stdout.decode().strip()
 
     @classmethod
     def tearDownClass(cls):
@@ -142,18 +163,21 @@ class EhrTest(unittest.TestCase):
             r.close()
         cls.tmp.cleanup()
 
-    def serve(self, *destinations):
+    def serve(self, *destinations, feeds=()):
         log = self.dir / f"serve-{time.monotonic_ns()}.log"
         env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
         args = [BINARY, "serve", "--data", str(self.data), "--mllp-listen", "127.0.0.1:0",
                 "--https-listen", "127.0.0.1:0"]
         for d in destinations:
             args += ["--ehr-destination", d]
+        for f in feeds:
+            args += ["--feed", f]
         with open(log, "wb") as f:
             proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=f, env=env)
         out = proc.stdout.readline().decode() + proc.stdout.readline().decode()
         m = re.search(r"listening https 127\.0\.0\.1:(\d+)", out)
         assert m, f"unexpected output: {out!r} {log.read_text()[-2000:]!r}"
+        self.mllp = int(re.search(r"listening mllp 127\.0\.0\.1:(\d+)", out).group(1))
         return proc, int(m.group(1)), log
 
     def request(self, port, method, path, body=None, headers=None):
@@ -167,12 +191,15 @@ class EhrTest(unittest.TestCase):
         c.close()
         return r, data
 
-    def sign_off(self, port, interrogation):
+    def login(self, port):
         r, body = self.request(port, "POST", "/api/v1/auth/login",
                                {"name": "doc", "password": PASSWORD})
         self.assertEqual(r.status, 200, body)
         cookie = r.getheader("Set-Cookie").split(";")[0]
-        headers = {"Cookie": cookie, "X-CSRF-Token": json.loads(body)["csrf_token"]}
+        return {"Cookie": cookie, "X-CSRF-Token": json.loads(body)["csrf_token"]}
+
+    def sign_off(self, port, interrogation):
+        headers = self.login(port)
         r, body = self.request(port, "POST", f"/api/v1/interrogations/{interrogation}/signoff",
                                {"password": PASSWORD, "note": "Stable | no action\nFollow-up 3 mo"},
                                headers)
@@ -252,6 +279,85 @@ class EhrTest(unittest.TestCase):
             proc.wait(timeout=60)
             proc.stdout.close()
 
+
+    def test_adt_in_registers_updates_and_merges_patients(self):
+        proc, port, log = self.serve(
+            feeds=["EPIC|HOSP=1," + self.other_clinic, "OTHER|SITE=" + self.other_clinic, "*=1"])
+        try:
+            def send(m):
+                return hbtest.send(self.mllp, m)
+
+            def get(path):
+                r, body = self.request(port, "GET", path, headers=headers)
+                return r.status, (json.loads(body) if r.status == 200 else body)
+
+            def patient_of(mrn):
+                status, body = get(f"/api/v1/patients?q={mrn}")
+                self.assertEqual(status, 200, body)
+                ids = [p["id"] for p in body["items"]]
+                self.assertEqual(len(ids), 1, body)
+                return ids[0]
+
+            headers = self.login(port)
+            # Registration, then a remote transmission from a device never seen before: it finds
+            # the registered patient by the MRN it carries, not a new unmatched record.
+            self.assertEqual(msa(send(adt("R1", "A04", "ADT100", "Nakamura", "Aiko"))), "AA")
+            # (The ORU asks for enhanced acknowledgement: CA.)
+            self.assertEqual(msa(send(message("O1", "ADTDEV001S", "Nakamura", "ADT100"))), "CA")
+            self.assertEqual(msa(send(adt("R2", "A04", "ADT200", "Nakamura", "A"))), "AA")
+            self.assertEqual(msa(send(message("O2", "ADTDEV002S", "Nakamura", "ADT200"))), "CA")
+            survivor, prior = patient_of("ADT100"), patient_of("ADT200")
+            self.assertNotEqual(survivor, prior)
+            status, body = get(f"/api/v1/patients/{survivor}")
+            self.assertEqual([d["serial"] for d in body["devices"]], ["ADTDEV001S"])
+            self.assertFalse(body["unmatched"], body)
+            # A40: everything of ADT200 moves to ADT100, with the history; the retry of the same
+            # bytes is acknowledged and not applied again.
+            merge = adt("M1", "A40", "ADT100", "Nakamura", "Aiko", prior="ADT200")
+            self.assertEqual(msa(send(merge)), "AA")
+            self.assertEqual(msa(send(merge)), "AA")
+            self.assertEqual(get(f"/api/v1/patients/{prior}")[0], 404)
+            status, body = get(f"/api/v1/patients/{survivor}")
+            self.assertEqual(sorted(d["serial"] for d in body["devices"]),
+                             ["ADTDEV001S", "ADTDEV002S"])
+            self.assertEqual([(m["merged_from"], m["control_id"], m["sender"])
+                              for m in body["merged"]], [(prior, "M1", "EPIC|HOSP")])
+            status, body = get(f"/api/v1/interrogations?patient={survivor}")
+            self.assertEqual(len(body["items"]), 2, body)
+            status, body = get(f"/api/v1/patients/{survivor}/trends?code=MDC_IDC_MSMT_BATTERY_VOLTAGE"
+                               "&from=0&to=4102444800000000")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(sum(len(s["points"]) for s in body["series"]), 2, body)
+            # A08: the name changes (found again by the new name).
+            self.assertEqual(msa(send(adt("U1", "A08", "ADT100", "Nakamura-Sato", "Aiko"))), "AA")
+            status, body = get(f"/api/v1/patients/{survivor}")
+            self.assertEqual(body["family_name"], "Nakamura-Sato", body)
+            # Refused, nothing applied: an unknown prior patient, a merge into itself, no MRN, and
+            # a merge across clinics (the feed delivers for both; its patients stay apart).
+            self.assertEqual(msa(send(adt("M2", "A40", "ADT100", "N", "A", prior="ADT999"))), "AE")
+            self.assertEqual(msa(send(adt("M3", "A40", "ADT100", "N", "A", prior="ADT100"))), "AE")
+            self.assertEqual(msa(send(adt("R3", "A01", "", "Nobody", "N"))), "AE")
+            self.assertEqual(msa(send(adt("R4", "A04", "NRT900", "North", "Nils",
+                                          sender="OTHER|SITE"))), "AA")
+            self.assertEqual(msa(send(adt("M4", "A40", "ADT100", "N", "A", prior="NRT900"))), "AR")
+            status, body = get(f"/api/v1/patients/{survivor}")
+            self.assertEqual(body["family_name"], "Nakamura-Sato")
+            self.assertEqual(len(body["merged"]), 1)
+            with sqlite3.connect(f"file:{self.data / 'heartbase.db'}?mode=ro", uri=True) as db:
+                self.assertEqual(db.execute(
+                    "SELECT count(*) FROM patient WHERE clinic_id = ?",
+                    (int(self.other_clinic),)).fetchone()[0], 1)
+                actions = dict(db.execute(
+                    "SELECT action, count(*) FROM audit_event WHERE user_name = 'system:ingest' "
+                    "GROUP BY action").fetchall())
+            self.assertEqual(actions.get("patient.merge"), 1, actions)
+            self.assertEqual(actions.get("patient.create"), 3, actions)
+            self.assertEqual(actions.get("patient.update"), 1, actions)
+            self.assertNotIn(b"Nakamura", log.read_bytes())  # no patient data in the log
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+            proc.stdout.close()
 
 if __name__ == "__main__":
     BINARY = hbtest.BINARY = sys.argv.pop(1)
