@@ -53,6 +53,7 @@ TEST_F(ApiTest, RouteInventoryMatchesThePermissionTable) {
       {"GET /api/v1/results", true},
       {"POST /api/v1/results/{id}/resend", true},
       {"POST /api/v1/interrogations/{id}/link", true},
+      {"POST /api/v1/patients/{id}/link", true},
       {"POST /api/v1/hl7", false},
       {"GET /api/v1/admin/users", false},
       {"POST /api/v1/admin/users", false},

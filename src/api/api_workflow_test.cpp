@@ -266,6 +266,62 @@ TEST_F(ApiTest, AnotherClinicCannotClaimUnmatchedInterrogations) {
   EXPECT_EQ(patient_of(unmatched->id).Int(1), 1);
 }
 
+// An ADT update (A08) of an MRN nobody had registered makes an unconfirmed patient: listed for its
+// clinic only (unconfirmed=true), 404 to another clinic whatever it asks, and resolved by linking
+// it to the patient it is (who gains the MRN) or by accepting it.
+TEST_F(ApiTest, UnconfirmedPatientsFromTheHospitalAreListedAndResolvedInTheirClinic) {
+  ingest::Pipeline pipeline(*db_, *keys_);
+  const store::ClinicScope clinic1{.clinics = {1}};
+  const auto adt = [](const std::string& control, const std::string& mrn) {
+    return fmt::format(
+        "MSH|^~\\&|EPIC|HOSP|HEARTBASE|CLINIC|20260301090000+0000||ADT^A08^ADT_A01|{}|P|2.5.1\r"
+        "EVN|A08|20260301090000\r"
+        "PID|||{}^^^HOSP^MR||Ruiz^Ana||19610203|F\r",
+        control, mrn);
+  };
+  auto first = pipeline.Ingest(adt("U1", "ADT500"), "test", clinic1);
+  auto second = pipeline.Ingest(adt("U2", "ADT600"), "test", clinic1);
+  ASSERT_TRUE(first && second);
+  ASSERT_TRUE(first->adt_patient && second->adt_patient);
+  const std::int64_t linked = *first->adt_patient, accepted = *second->adt_patient;
+  auto list = As("physician-1", "GET", "/api/v1/patients?unconfirmed=true");
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_NE(list.body.find(fmt::format("\"id\":{},", linked)), std::string::npos) << list.body;
+  EXPECT_NE(list.body.find(fmt::format("\"id\":{},", accepted)), std::string::npos);
+  EXPECT_EQ(list.body.find(fmt::format("\"id\":{},", patient_)), std::string::npos);
+  EXPECT_EQ(As("physician-2", "GET", "/api/v1/patients?unconfirmed=true").body.find("\"id\":"),
+            std::string::npos);
+  EXPECT_EQ(As("physician-1", "GET", "/api/v1/patients?unconfirmed=true&q=Ruiz").status, 400);
+  // Another clinic: 404 for every body; nothing changes.
+  const std::string link = fmt::format("/api/v1/patients/{}/link", linked);
+  for (const std::string& body :
+       {std::string(R"({"create":true})"), fmt::format(R"({{"patient_id":{}}})", patient_)}) {
+    EXPECT_EQ(As("physician-2", "POST", link, body).status, 404);
+  }
+  EXPECT_EQ(As("physician-1", "POST", link, R"({"create":true,"patient_id":1})").status, 400);
+  EXPECT_EQ(As("physician-1", "POST", link, fmt::format(R"({{"patient_id":{}}})", linked)).status,
+            409);  // itself
+  // Linked: the record goes, the patient gains the MRN; accepted: an ordinary patient.
+  auto r = As("physician-1", "POST", link, fmt::format(R"({{"patient_id":{}}})", patient_));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(As("physician-1", "GET", fmt::format("/api/v1/patients/{}", linked)).status, 404);
+  auto chart = As("physician-1", "GET", fmt::format("/api/v1/patients/{}", patient_));
+  EXPECT_NE(chart.body.find("ADT500"), std::string::npos) << chart.body;
+  r = As("physician-1", "POST", fmt::format("/api/v1/patients/{}/link", accepted),
+         R"({"create":true})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(As("physician-1", "POST", fmt::format("/api/v1/patients/{}/link", accepted),
+               R"({"create":true})")
+                .status,
+            409);  // already matched
+  list = As("physician-1", "GET", "/api/v1/patients?unconfirmed=true");
+  EXPECT_EQ(list.body.find("\"id\":"), std::string::npos) << list.body;
+  // The next update of that MRN updates the accepted patient.
+  auto third = pipeline.Ingest(adt("U3", "ADT600"), "test", clinic1);
+  ASSERT_TRUE(third && third->adt_patient);
+  EXPECT_EQ(*third->adt_patient, accepted);
+}
+
 // A feed configured with no clinic delivers into the unassigned pool: no clinic's users see it;
 // an administrator lists it and moves the patient, with a reason that is sealed in the trail.
 TEST_F(ApiTest, TheUnassignedPoolIsRoutedOnlyByAnAdministrator) {

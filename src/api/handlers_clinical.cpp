@@ -125,7 +125,18 @@ base::Result<net::HttpResponse> SearchPatients(Context& ctx, store::Transaction*
   // whether another page follows. Other clinics' patients are left out before counting.
   std::vector<std::int64_t> ids;
   const auto wanted = static_cast<std::size_t>(limit) + 1;
-  if (q.empty()) {
+  // unconfirmed=true: the records the hospital's ADT created for an MRN nobody had registered
+  // (the unmatched work list resolves them: POST /patients/{id}/link).
+  const std::string flag = ctx.Query("unconfirmed").value_or("");
+  const bool unconfirmed = flag == "true" || flag == "1";
+  if (unconfirmed && !q.empty()) {
+    return ErrorResponse(ctx, 400, "bad_request", "unconfirmed= lists; it does not search (q=)");
+  }
+  if (unconfirmed) {
+    auto page = store::ListUnconfirmedPatientIds(*tx, clinics, limit + 1, before);
+    if (!page) return page.error();
+    ids = std::move(*page);
+  } else if (q.empty()) {
     auto page = store::ListPatientIds(*tx, clinics, limit + 1, before);
     if (!page) return page.error();
     ids = std::move(*page);
@@ -171,8 +182,10 @@ base::Result<net::HttpResponse> SearchPatients(Context& ctx, store::Transaction*
   }
   w.EndObject();
   // The query may be a name: the record says what kind of search it was, never its text.
-  if (auto s = Audit(ctx, *tx, "patient.search", "patient", "", std::nullopt, "success",
-                     fmt::format("query={} results={}", q.empty() ? "none" : "given", ids.size()));
+  if (auto s = Audit(
+          ctx, *tx, "patient.search", "patient", "", std::nullopt, "success",
+          fmt::format("query={} results={}",
+                      unconfirmed ? "unconfirmed" : (q.empty() ? "none" : "given"), ids.size()));
       !s) {
     return s.error();
   }

@@ -403,16 +403,86 @@ base::Result<net::HttpResponse> GetAttachment(Context& ctx, store::Transaction* 
   return r;
 }
 
+namespace {
+
+// The unmatched patient `from` (of `clinic`, already authorized) is linked to the patient the
+// body names, or accepted as a patient of its clinic; audited as unmatched.resolve on
+// `object_type` `object_id`. Linking never moves a patient between clinics.
+base::Result<net::HttpResponse> ResolveUnmatched(Context& ctx, store::Transaction& tx,
+                                                 const JsonBody& body, std::int64_t from,
+                                                 std::int64_t clinic, std::string_view object_type,
+                                                 const std::string& object_id) {
+  const auto target = body.Int("patient_id");
+  // Linking and accepting keep the patient in its clinic (the clinic of the feed that delivered
+  // it); moving a patient between clinics is an administrator's act of its own.
+  if (auto c = body.Int("clinic_id"); c && *c != clinic) {
+    return ErrorResponse(ctx, 400, "bad_request",
+                         "linking does not move patients between clinics; an administrator "
+                         "moves the patient (POST /api/v1/admin/patients/{id}/move)");
+  }
+  std::int64_t into = from;
+  if (target) {
+    auto target_clinic = store::GetPatientClinic(tx, *target);
+    if (!target_clinic) {
+      if (target_clinic.error().code != base::ErrorCode::kNotFound) return target_clinic.error();
+      return ErrorResponse(ctx, 404, "not_found", "no such patient");
+    }
+    auto allowed =
+        AuthorizeObject(ctx, tx, Permission::kPatientWrite, *target_clinic, "unmatched.resolve",
+                        "patient", std::to_string(*target), *target);
+    if (!allowed) return allowed.error();
+    if (*allowed) return std::move(**allowed);
+    if (*target_clinic != clinic) {
+      return ErrorResponse(ctx, 409, "conflict",
+                           "the patients belong to different clinics; an administrator moves a "
+                           "patient between clinics first");
+    }
+    into = *target;
+  }
+  const base::Status s = target ? store::LinkUnmatchedPatient(tx, ctx.services.keys, from, into)
+                                : store::AcceptUnmatchedPatient(tx, into);
+  if (!s) {
+    if (s.error().code == base::ErrorCode::kAlreadyExists) {
+      return ErrorResponse(ctx, 409, "conflict",
+                           target && *target == from ? "a patient cannot be linked to itself"
+                                                     : "the patient is already matched");
+    }
+    return s.error();
+  }
+  if (auto a =
+          Audit(ctx, tx, "unmatched.resolve", object_type, object_id, into, "success",
+                target ? fmt::format("linked_from_patient={}", from) : std::string("accepted"));
+      !a) {
+    return a.error();
+  }
+  std::string out;
+  base::JsonWriter w(&out);
+  w.BeginObject();
+  w.Field("patient_id", into);
+  w.EndObject();
+  return JsonResponse(200, std::move(out));
+}
+
+base::Result<JsonBody> LinkBody(Context& ctx, std::optional<net::HttpResponse>* refused) {
+  auto body = JsonBody::Parse(ctx.request.body, {.max_bytes = 1024, .max_depth = 2});
+  if (!body) {
+    *refused = ErrorResponse(ctx, 400, "bad_request", body.error().message);
+    return body;
+  }
+  if (body->Int("patient_id").has_value() == body->Bool("create").value_or(false)) {
+    *refused = ErrorResponse(ctx, 400, "bad_request", "give patient_id or create: true");
+  }
+  return body;
+}
+
+}  // namespace
+
 // An unmatched interrogation's patient is linked to an existing patient, or accepted as a new
 // patient of one of the caller's clinics.
 base::Result<net::HttpResponse> LinkInterrogation(Context& ctx, store::Transaction* tx) {
-  auto body = JsonBody::Parse(ctx.request.body, {.max_bytes = 1024, .max_depth = 2});
-  if (!body) return ErrorResponse(ctx, 400, "bad_request", body.error().message);
-  const auto target = body->Int("patient_id");
-  const bool create = body->Bool("create").value_or(false);
-  if (target.has_value() == create) {
-    return ErrorResponse(ctx, 400, "bad_request", "give patient_id or create: true");
-  }
+  std::optional<net::HttpResponse> refused;
+  auto body = LinkBody(ctx, &refused);
+  if (refused) return std::move(*refused);
   const auto id = ParseId(ctx.path_params.at(0));
   if (!id) return ErrorResponse(ctx, 404, "not_found", "no such resource");
   auto row = store::GetInterrogation(*tx, *id);
@@ -430,54 +500,29 @@ base::Result<net::HttpResponse> LinkInterrogation(Context& ctx, store::Transacti
   if (!row->unmatched) {
     return ErrorResponse(ctx, 409, "conflict", "the interrogation is already matched");
   }
-  // Linking and accepting keep the patient in its clinic (the clinic of the feed that delivered
-  // it); moving a patient between clinics is an administrator's act of its own.
-  if (auto clinic = body->Int("clinic_id"); clinic && *clinic != row->clinic_id) {
-    return ErrorResponse(ctx, 400, "bad_request",
-                         "linking does not move patients between clinics; an administrator "
-                         "moves the patient (POST /api/v1/admin/patients/{id}/move)");
+  return ResolveUnmatched(ctx, *tx, *body, row->patient_id, row->clinic_id, "interrogation",
+                          std::to_string(*id));
+}
+
+// An unmatched patient record with no interrogation (the hospital's ADT updated an MRN nobody had
+// registered) is linked to an existing patient, or accepted as a patient of its clinic.
+base::Result<net::HttpResponse> LinkPatient(Context& ctx, store::Transaction* tx) {
+  std::optional<net::HttpResponse> refused;
+  auto body = LinkBody(ctx, &refused);
+  if (refused) return std::move(*refused);
+  const auto id = ParseId(ctx.path_params.at(0));
+  if (!id) return ErrorResponse(ctx, 404, "not_found", "no such resource");
+  auto p = store::GetPatient(*tx, ctx.services.keys, *id);
+  if (!p) {
+    if (p.error().code != base::ErrorCode::kNotFound) return p.error();
+    return ErrorResponse(ctx, 404, "not_found", "no such resource");
   }
-  std::int64_t into = row->patient_id;
-  if (target) {
-    auto clinic = store::GetPatientClinic(*tx, *target);
-    if (!clinic) {
-      if (clinic.error().code != base::ErrorCode::kNotFound) return clinic.error();
-      return ErrorResponse(ctx, 404, "not_found", "no such patient");
-    }
-    auto allowed =
-        AuthorizeObject(ctx, *tx, Permission::kPatientWrite, *clinic, "unmatched.resolve",
-                        "patient", std::to_string(*target), *target);
-    if (!allowed) return allowed.error();
-    if (*allowed) return std::move(**allowed);
-    if (*clinic != row->clinic_id) {
-      return ErrorResponse(ctx, 409, "conflict",
-                           "the patients belong to different clinics; an administrator moves a "
-                           "patient between clinics first");
-    }
-    into = *target;
-  }
-  const base::Status s =
-      target ? store::LinkUnmatchedPatient(*tx, ctx.services.keys, row->patient_id, into)
-             : store::AcceptUnmatchedPatient(*tx, into);
-  if (!s) {
-    if (s.error().code == base::ErrorCode::kAlreadyExists) {
-      return ErrorResponse(ctx, 409, "conflict", "the patient is already matched");
-    }
-    return s.error();
-  }
-  if (auto a = Audit(ctx, *tx, "unmatched.resolve", "interrogation", std::to_string(*id), into,
-                     "success",
-                     target ? fmt::format("linked_from_patient={}", row->patient_id)
-                            : std::string("accepted"));
-      !a) {
-    return a.error();
-  }
-  std::string out;
-  base::JsonWriter w(&out);
-  w.BeginObject();
-  w.Field("patient_id", into);
-  w.EndObject();
-  return JsonResponse(200, std::move(out));
+  auto decision = AuthorizeObject(ctx, *tx, Permission::kPatientWrite, p->clinic_id,
+                                  "unmatched.resolve", "patient", std::to_string(*id), *id);
+  if (!decision) return decision.error();
+  if (*decision) return std::move(**decision);
+  if (!p->unmatched) return ErrorResponse(ctx, 409, "conflict", "the patient is already matched");
+  return ResolveUnmatched(ctx, *tx, *body, *id, p->clinic_id, "patient", std::to_string(*id));
 }
 
 // An HL7 file from an integration: the same pipeline and guarantees as MLLP and `import`. The

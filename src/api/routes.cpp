@@ -37,7 +37,8 @@ constexpr Route kRoutes[] = {
     {"GET", "/api/v1/openapi.json", Access::kPublic, std::nullopt,
      "This API as an OpenAPI 3.0 document, generated from the route table", &OpenApi, true},
     {"GET", "/api/v1/patients", Access::kSignedIn, Permission::kPatientRead,
-     "Patients of the caller's clinics; q= searches by name, MRN or device/lead serial",
+     "Patients of the caller's clinics; q= searches by name, MRN or device/lead serial; "
+     "unconfirmed=true lists those the hospital's ADT created for an MRN nobody had registered",
      &SearchPatients},
     {"GET", "/api/v1/patients/{id}", Access::kSignedIn, Permission::kPatientRead,
      "One patient: demographics, identifiers, devices and leads with implant history", &GetPatient},
@@ -93,6 +94,10 @@ constexpr Route kRoutes[] = {
     {"POST", "/api/v1/interrogations/{id}/link", Access::kSignedIn, Permission::kUnmatchedResolve,
      "Resolve an unmatched interrogation: link to patient_id, or accept (create) the patient",
      &LinkInterrogation},
+    {"POST", "/api/v1/patients/{id}/link", Access::kSignedIn, Permission::kUnmatchedResolve,
+     "Resolve an unconfirmed patient (the hospital's ADT updated an MRN nobody had registered): "
+     "link to patient_id, or accept (create) it",
+     &LinkPatient},
     {"POST", "/api/v1/hl7", Access::kSignedIn, Permission::kHl7Upload,
      "Upload an HL7 file (one message, a batch, or MLLP frames) for ingest; answers the counts "
      "stored, duplicate, quarantined and failed (503: send again)",

@@ -182,9 +182,12 @@ base::Result<std::vector<InterrogationRow>> ListInterrogations(Transaction& tx,
   return out;
 }
 
-base::Result<std::vector<std::int64_t>> ListPatientIds(Transaction& tx,
-                                                       const std::vector<std::int64_t>& clinics,
-                                                       int limit, std::int64_t before_id) {
+namespace {
+
+base::Result<std::vector<std::int64_t>> PatientIds(Transaction& tx,
+                                                   const std::vector<std::int64_t>& clinics,
+                                                   int limit, std::int64_t before_id,
+                                                   bool unconfirmed_only) {
   limit = std::clamp(limit, 1, kMaxPage + 1);
   std::vector<Param> params = {
       {"before", before_id > 0 ? Value(before_id) : Value()},
@@ -195,15 +198,32 @@ base::Result<std::vector<std::int64_t>> ListPatientIds(Transaction& tx,
   // The clinic is filtered here, before LIMIT: filtering the page afterwards had left pages short
   // and let other clinics' newest patients use up the caller's limit. patient_clinic is
   // (clinic_id, id), so each clinic is one range walked in id order.
+  const std::string_view unconfirmed =
+      unconfirmed_only ? " AND unmatched = 1 AND NOT EXISTS (SELECT 1 FROM interrogation i WHERE "
+                         "i.patient_id = patient.id)"
+                       : "";
   auto rows = tx.Query(fmt::format("SELECT id FROM patient WHERE (:before IS NULL OR id < :before) "
-                                   "{} ORDER BY id DESC LIMIT :limit",
-                                   *condition),
+                                   "{}{} ORDER BY id DESC LIMIT :limit",
+                                   *condition, unconfirmed),
                        params);
   if (!rows) return rows.error();
   std::vector<std::int64_t> out;
   out.reserve(rows->size());
   for (const Row& r : *rows) out.push_back(r.Int(0));
   return out;
+}
+
+}  // namespace
+
+base::Result<std::vector<std::int64_t>> ListPatientIds(Transaction& tx,
+                                                       const std::vector<std::int64_t>& clinics,
+                                                       int limit, std::int64_t before_id) {
+  return PatientIds(tx, clinics, limit, before_id, false);
+}
+
+base::Result<std::vector<std::int64_t>> ListUnconfirmedPatientIds(
+    Transaction& tx, const std::vector<std::int64_t>& clinics, int limit, std::int64_t before_id) {
+  return PatientIds(tx, clinics, limit, before_id, true);
 }
 
 base::Result<InterrogationRow> GetInterrogation(Transaction& tx, std::int64_t id) {

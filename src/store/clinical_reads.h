@@ -89,4 +89,10 @@ base::Result<std::vector<std::int64_t>> ListPatientIds(Transaction& tx,
                                                        const std::vector<std::int64_t>& clinics,
                                                        int limit, std::int64_t before_id);
 
+// As ListPatientIds, for the patients awaiting confirmation: unmatched records that no device
+// has sent for, which the hospital's ADT created by updating an MRN nobody had registered
+// (ingest/adt.h). They are on the unmatched work list beside the unmatched interrogations.
+base::Result<std::vector<std::int64_t>> ListUnconfirmedPatientIds(
+    Transaction& tx, const std::vector<std::int64_t>& clinics, int limit, std::int64_t before_id);
+
 }  // namespace heartbase::store

@@ -167,6 +167,7 @@ base::Result<net::HttpResponse> GetReport(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> ListResults(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> ResendResult(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> LinkInterrogation(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> LinkPatient(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> UploadHl7(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> OutboxStatus(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> FeedStatus(Context& ctx, store::Transaction* tx);

@@ -126,9 +126,10 @@ class ApiTest : public ::testing::Test {
     return api_->Handle(r);
   }
 
-  net::HttpResponse As(const std::string& user, std::string method, std::string target) {
+  net::HttpResponse As(const std::string& user, std::string method, std::string target,
+                       std::string body = "") {
     return Call(std::move(method), std::move(target),
-                {{"authorization", "Bearer " + tokens_[user]}});
+                {{"authorization", "Bearer " + tokens_[user]}}, std::move(body));
   }
 
   // The request as the HTTP server makes it: HandleAsync, waiting for its response.
