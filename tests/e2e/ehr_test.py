@@ -332,6 +332,19 @@ class EhrTest(unittest.TestCase):
             self.assertEqual(msa(send(adt("U1", "A08", "ADT100", "Nakamura-Sato", "Aiko"))), "AA")
             status, body = get(f"/api/v1/patients/{survivor}")
             self.assertEqual(body["family_name"], "Nakamura-Sato", body)
+            # A08 of an MRN nobody registered: an unconfirmed patient, listed for the Unmatched
+            # screen; once accepted, the next device message carrying that MRN finds it.
+            self.assertEqual(msa(send(adt("U2", "A08", "ADT300", "Okafor", "Chidi"))), "AA")
+            status, body = get("/api/v1/patients?unconfirmed=true")
+            waiting = [p["id"] for p in body["items"]]
+            self.assertEqual(len(waiting), 1, body)
+            r, text = self.request(port, "POST", f"/api/v1/patients/{waiting[0]}/link",
+                                   {"create": True}, headers)
+            self.assertEqual(r.status, 200, text)
+            self.assertEqual(get("/api/v1/patients?unconfirmed=true")[1]["items"], [])
+            self.assertEqual(msa(send(message("O3", "ADTDEV003S", "Okafor", "ADT300"))), "CA")
+            status, body = get(f"/api/v1/patients/{waiting[0]}")
+            self.assertEqual([d["serial"] for d in body["devices"]], ["ADTDEV003S"], body)
             # Refused, nothing applied: an unknown prior patient, a merge into itself, no MRN, and
             # a merge across clinics (the feed delivers for both; its patients stay apart).
             self.assertEqual(msa(send(adt("M2", "A40", "ADT100", "N", "A", prior="ADT999"))), "AE")
@@ -351,7 +364,7 @@ class EhrTest(unittest.TestCase):
                     "SELECT action, count(*) FROM audit_event WHERE user_name = 'system:ingest' "
                     "GROUP BY action").fetchall())
             self.assertEqual(actions.get("patient.merge"), 1, actions)
-            self.assertEqual(actions.get("patient.create"), 3, actions)
+            self.assertEqual(actions.get("patient.create"), 4, actions)
             self.assertEqual(actions.get("patient.update"), 1, actions)
             self.assertNotIn(b"Nakamura", log.read_bytes())  # no patient data in the log
         finally:
