@@ -1,5 +1,7 @@
-// Patients: search, one patient's chart (devices, leads, identifiers) and its trend series.
-import { get, type Page } from './core';
+// Patients: search, the unconfirmed patients from the hospital's ADT and resolving one (link), one
+// patient's chart (devices, leads, identifiers, records merged into it) and its trend series.
+import { get, post, type Page } from './core';
+import type { LinkTarget } from './interrogations';
 
 export interface PatientSummary {
   id: number;
@@ -45,10 +47,21 @@ export interface Lead {
   last_seen_us: number;
 }
 
+/** A record merged into this patient by the hospital's ADT (A40/A39/A18), and which message asked. */
+export interface MergedRecord {
+  merged_from: number;
+  merged_us: number;
+  /** "APPLICATION|FACILITY" of the ADT message. */
+  sender: string;
+  control_id: string;
+}
+
 export interface Patient extends PatientSummary {
   identifiers: Identifier[];
   devices: Device[];
   leads: Lead[];
+  /** Oldest first; absent from a server older than ADT merges. */
+  merged?: MergedRecord[];
 }
 
 export interface TrendAnswer {
@@ -59,6 +72,15 @@ export interface TrendAnswer {
 export const patientsApi = {
   searchPatients: (q: string, limit = 50, cursor?: string | null) =>
     get<Page<PatientSummary>>('/patients', { q, limit, cursor }),
+  /**
+   * Patients the hospital's ADT created by updating an MRN nobody had registered (no interrogation),
+   * waiting for a person to link or accept them. Never combined with a search (the server says 400).
+   */
+  unconfirmedPatients: (limit = 100, cursor?: string | null) =>
+    get<Page<PatientSummary>>('/patients', { unconfirmed: true, limit, cursor }),
+  /** Resolve an unconfirmed patient; only `patient_id` or `create` is sent, never a clinic. */
+  linkPatient: (id: number, target: LinkTarget) =>
+    post<{ patient_id: number }>(`/patients/${id}/link`, 'patient_id' in target ? { patient_id: target.patient_id } : { create: true }),
   patient: (id: number) => get<Patient>(`/patients/${id}`),
   trends: (id: number, terms: readonly string[], from?: number, to?: number) =>
     get<TrendAnswer>(`/patients/${id}/trends`, { code: terms.join(','), from, to }),
