@@ -7,7 +7,9 @@ import {
   formatDate,
   formatDelta,
   formatDuration,
+  formatIdentifier,
   formatIsoText,
+  formatMerged,
   formatNumber,
   formatUnit,
   isoDateToUs,
@@ -103,5 +105,17 @@ describe('clinicLabel', () => {
     expect(clinicLabel({ '1': 'Device clinic North' }, 2)).toBe('Clinic 2');
     expect(clinicLabel(undefined, 3)).toBe('Clinic 3');
     expect(clinicLabel({ '4': '' }, 4)).toBe('Clinic 4');
+  });
+});
+
+describe('identifiers and merged records', () => {
+  it('writes an identifier with its kind and authority when known', () => {
+    expect(formatIdentifier({ kind: 'MR', id: 'ADT500', authority: 'HOSP' })).toBe('MR ADT500 (HOSP)');
+    expect(formatIdentifier({ kind: '', id: '42', authority: '' })).toBe('ID 42');
+  });
+  it('says which record, which message and when', () => {
+    const us = new Date(2026, 2, 1, 9, 5).getTime() * 1000;
+    expect(formatMerged({ merged_from: 12, merged_us: us, sender: 'EPIC|HOSP', control_id: 'M1' })).toBe('Record #12 merged by EPIC · HOSP message M1 on 2026-03-01 09:05');
+    expect(formatMerged({ merged_from: 3, merged_us: us, sender: '', control_id: '' })).toBe('Record #3 merged by an unnamed sender on 2026-03-01 09:05');
   });
 });

@@ -127,6 +127,21 @@ export function patientName(family: string | null | undefined, given: string | n
   return `${f.toUpperCase()}, ${g}`;
 }
 
+/** A patient identifier as "MR ADT500 (HOSP)": the kind ("ID" when none), the value, the authority. */
+export function formatIdentifier(i: { kind: string; id: string; authority: string }): string {
+  return `${i.kind || 'ID'} ${i.id}${i.authority ? ` (${i.authority})` : ''}`;
+}
+
+/**
+ * A record merged into a patient by the hospital's ADT, as one line: "Record #12 merged by
+ * EPIC · HOSP message M1 on 2026-03-01 09:00". The sender and control id are the sender's text.
+ */
+export function formatMerged(m: { merged_from: number; merged_us: number; sender: string; control_id: string }): string {
+  const sender = m.sender ? m.sender.replace('|', ' · ') : 'an unnamed sender';
+  const message = m.control_id ? ` message ${m.control_id}` : '';
+  return `Record #${m.merged_from} merged by ${sender}${message} on ${formatDateTime(m.merged_us)}`;
+}
+
 /** Bytes as "980 B", "21 KB", "3.4 MB". */
 export function formatBytes(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';

@@ -1,9 +1,9 @@
-// Patient chart: demographics, devices and leads with their dates, the interrogation timeline
-// and trend charts across device replacements.
+// Patient chart: demographics, the records the hospital's ADT merged into this one, devices and
+// leads with their dates, the interrogation timeline and trend charts across device replacements.
 import type uPlot from 'uplot';
 import { api, seriesByTerm, type InterrogationRow, type Patient } from '../api';
 import { deviceStatus } from '../lib/devices';
-import { clinicLabel, formatDate, formatDeviceType, formatManufacturer, formatSessionType, patientName } from '../lib/format';
+import { clinicLabel, formatDate, formatDeviceType, formatIdentifier, formatManufacturer, formatMerged, formatSessionType, patientName } from '../lib/format';
 import { can } from '../lib/roles';
 import { alignSeries, deviceChangeMarkers, termRequests, TREND_CHARTS } from '../lib/trends';
 import { clear, h, pageTitle, showError, statusBox, table } from './dom';
@@ -13,7 +13,7 @@ import { trendChart, type TrendChart } from './trendchart';
 const MAX_TIMELINE_PAGES = 10;
 
 function demographics(p: Patient, clinicNames: Record<string, string> | undefined): HTMLElement {
-  const ids = p.identifiers.map((i) => `${i.kind || 'ID'} ${i.id}${i.authority ? ` (${i.authority})` : ''}`);
+  const ids = p.identifiers.map(formatIdentifier);
   return h(
     'dl',
     { class: 'facts', 'data-testid': 'demographics' },
@@ -21,7 +21,19 @@ function demographics(p: Patient, clinicNames: Record<string, string> | undefine
     h('div', null, h('dt', null, 'Sex'), h('dd', null, p.sex || '—')),
     h('div', null, h('dt', null, 'Identifiers'), h('dd', null, ids.length ? ids.join(' · ') : '—')),
     h('div', null, h('dt', null, 'Clinic'), h('dd', null, clinicLabel(clinicNames, p.clinic_id))),
-    p.unmatched ? h('div', null, h('dt', null, 'Record'), h('dd', null, h('span', { class: 'badge warn' }, 'unmatched — created from a transmission'))) : null,
+    p.unmatched ? h('div', null, h('dt', null, 'Record'), h('dd', null, h('span', { class: 'badge warn' }, 'unmatched — not yet confirmed (see Unmatched)'))) : null,
+  );
+}
+
+/** The records merged into this one by the hospital's ADT (A40/A39/A18), oldest first; none: nothing. */
+function mergedSection(p: Patient): HTMLElement | null {
+  const merged = p.merged ?? [];
+  if (!merged.length) return null;
+  return h(
+    'section',
+    { class: 'panel', 'aria-labelledby': 'merged-h', 'data-testid': 'merged-records' },
+    h('h2', { id: 'merged-h' }, 'Merged records'),
+    h('ul', { class: 'small' }, merged.map((m) => h('li', { 'data-testid': 'merged-record', 'data-merged-from': m.merged_from }, formatMerged(m)))),
   );
 }
 
@@ -123,6 +135,7 @@ export async function renderPatient(main: HTMLElement, ctx: ScreenContext, id: n
     main,
     h('div', { class: 'page-head' }, pageTitle(patientName(p.family_name, p.given_name)), h('a', { href: '#/patients', class: 'back' }, '← Patients')),
     demographics(p, ctx.me.clinic_names),
+    mergedSection(p),
     h('div', { class: 'two-col' }, devicesSection(p), mayInterrogations ? timelineBox : null),
     mayTrends
       ? h(
