@@ -1,10 +1,13 @@
 // Unmatched interrogations: transmissions whose patient could not be identified. Link each to an
-// existing patient (search) or create a patient from the message.
+// existing patient (search) or create a patient from the message. Below them, the patients from the
+// hospital awaiting confirmation (unconfirmed.ts), resolved in the same detail panel.
 import { api, type InterrogationDetail, type InterrogationRow, type PatientSummary } from '../api';
 import { formatDateTime, formatIsoText, formatSessionType, patientName } from '../lib/format';
+import { can } from '../lib/roles';
 import { busy, clear, field, h, pageTitle, showError, showInfo, statusBox, table } from './dom';
 import type { ScreenContext } from './context';
 import { patientRows } from './patients';
+import { unconfirmedSection } from './unconfirmed';
 
 export async function renderUnmatched(main: HTMLElement, ctx: ScreenContext): Promise<void> {
   document.title = 'Unmatched — heartbase';
@@ -40,15 +43,18 @@ export async function renderUnmatched(main: HTMLElement, ctx: ScreenContext): Pr
     more.hidden = !cursor;
   }
 
-  async function load(append: boolean): Promise<void> {
+  /** Answers how many transmissions wait, or null when the list could not be read. */
+  async function load(append: boolean): Promise<number | null> {
     try {
       const page = await api.interrogations({ unmatched: true, limit: 100, cursor: append ? cursor : null });
-      if (!ctx.current()) return;
+      if (!ctx.current()) return null;
       rows = append ? [...rows, ...page.items] : page.items;
       cursor = page.next_cursor;
       paint();
+      return rows.length;
     } catch (err) {
       if (ctx.current()) showError(status, err);
+      return null;
     }
   }
 
@@ -133,14 +139,33 @@ export async function renderUnmatched(main: HTMLElement, ctx: ScreenContext): Pr
     detailBox.querySelector<HTMLElement>('h2')?.focus();
   }
 
-  more.addEventListener('click', () => void busy(more, () => load(true)));
+  more.addEventListener('click', () => void busy(more, async () => void (await load(true))));
+  // Every role that resolves holds patient.read today; the section stays out for one that would not.
+  const unconfirmed = can(ctx.me.role, 'patient.read') ? unconfirmedSection(ctx, detailBox) : null;
   clear(
     main,
-    pageTitle('Unmatched transmissions'),
-    h('p', { class: 'muted' }, 'These arrived without a patient the system could identify. Link each to the right patient, or create one.'),
+    pageTitle('Unmatched'),
     status,
-    h('div', { class: 'two-col' }, h('div', null, listBox, more), detailBox),
+    h(
+      'div',
+      { class: 'two-col' },
+      h(
+        'div',
+        null,
+        h(
+          'section',
+          { class: 'panel', 'aria-labelledby': 'unmatched-h' },
+          h('h2', { id: 'unmatched-h' }, 'Unmatched transmissions'),
+          h('p', { class: 'muted small' }, 'These arrived without a patient the system could identify. Link each to the right patient, or create one.'),
+          listBox,
+          more,
+        ),
+        unconfirmed?.el,
+      ),
+      detailBox,
+    ),
   );
-  await load(false);
-  if (rows.length === 0) showInfo(status, 'Nothing to resolve.');
+  const [transmissions, patients] = await Promise.all([load(false), unconfirmed ? unconfirmed.load() : Promise.resolve(0)]);
+  // Only when both lists were read and both are empty: an unreadable list is not an empty one.
+  if (ctx.current() && transmissions === 0 && patients === 0) showInfo(status, 'Nothing to resolve.');
 }
