@@ -4,15 +4,11 @@
 // EHR destination is configured (the result row written in the sign-off's transaction), against
 // a sign-off without. Prints one JSON line with the rates, the medians and the ratios.
 // Usage: results_bench [RESULTS]   (release preset; bench/results runs it)
-#include <arpa/inet.h>
 #include <fmt/format.h>
-#include <netinet/in.h>
 #include <sodium.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -27,6 +23,7 @@
 #include "ingest/pipeline.h"
 #include "ingest/readback.h"
 #include "net/mllp_client.h"
+#include "net/testing/mllp_receiver.h"
 #include "report/hl7_result.h"
 #include "report/service.h"
 #include "store/clinical_reads.h"
@@ -41,72 +38,9 @@ using namespace heartbase;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-// A receiver that answers every frame AA with its MSH-10, as an interface engine does after it
-// has stored the message (here: without storing it, so it is the ceiling's fast side).
-class Receiver {
- public:
-  Receiver() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::listen(fd_, 8);
-    socklen_t n = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &n);
-    port_ = ntohs(a.sin_port);
-    thread_ = std::thread([this] { Accept(); });
-  }
-  ~Receiver() {
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-    for (auto& t : connections_) t.join();
-  }
-  std::uint16_t port() const { return port_; }
-  std::int64_t frames() const { return frames_.load(); }
-
- private:
-  void Accept() {
-    for (;;) {
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      connections_.emplace_back([this, c] { Serve(c); });
-    }
-  }
-  void Serve(int c) {
-    std::string buffer;
-    char chunk[65536];
-    for (;;) {
-      const ssize_t n = ::read(c, chunk, sizeof chunk);
-      if (n <= 0) break;
-      buffer.append(chunk, static_cast<std::size_t>(n));
-      for (std::size_t end; (end = buffer.find("\x1c\r")) != std::string::npos;) {
-        const std::string frame = buffer.substr(1, end - 1);
-        buffer.erase(0, end + 2);
-        std::string_view msh = std::string_view(frame).substr(0, frame.find('\r'));
-        std::string_view control;
-        for (int field = 0; field < 10 && !msh.empty(); ++field) {
-          const std::size_t bar = std::min(msh.find('|'), msh.size());
-          control = msh.substr(0, bar);
-          msh.remove_prefix(std::min(bar + 1, msh.size()));
-        }
-        const std::string ack = fmt::format(
-            "\x0bMSH|^~\\&|EHR|HOSP|HEARTBASE||20260101||ACK^R01^ACK|A{0}|P|2.5.1\rMSA|AA|{0}\r"
-            "\x1c\r",
-            control);
-        if (::write(c, ack.data(), ack.size()) < 0) break;
-        ++frames_;
-      }
-    }
-    ::close(c);
-  }
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-  std::atomic<std::int64_t> frames_{0};
-  std::thread thread_;
-  std::vector<std::thread> connections_;
-};
+// The receiver answers every frame AA with its MSH-10 at once, as an interface engine does after
+// it has stored the message (here: without storing it, so it is the ceiling's fast side).
+using Receiver = net::testing::MllpReceiver;
 
 std::string Message(int n) {
   return fmt::format(

@@ -12,10 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +21,7 @@
 #include "crypto/signing_key.h"
 #include "ingest/pipeline.h"
 #include "ingest/readback.h"
+#include "net/testing/mllp_receiver.h"
 #include "store/clinical_reads.h"
 #include "store/migrations.h"
 #include "store/results.h"
@@ -45,98 +44,30 @@ enum class Answer {
 };
 
 // An MLLP receiver on 127.0.0.1 answering the n-th frame with script[n] (the last repeats).
-class Receiver {
+class Receiver : public net::testing::MllpReceiver {
  public:
-  explicit Receiver(std::vector<Answer> script) : script_(std::move(script)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::listen(fd_, 8);
-    socklen_t n = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &n);
-    port_ = ntohs(a.sin_port);
-    accept_ = std::thread([this] { Accept(); });
-  }
-  ~Receiver() {
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    accept_.join();
-    for (auto& t : connections_) t.join();
-  }
-  Receiver(const Receiver&) = delete;
-  Receiver& operator=(const Receiver&) = delete;
-
-  std::uint16_t port() const { return port_; }
-  // The MSH-10 of every frame received, in order.
-  std::vector<std::string> controls() const {
-    std::lock_guard<std::mutex> g(mutex_);
-    return controls_;
-  }
-
- private:
-  void Accept() {
-    for (;;) {
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      connections_.emplace_back([this, c] { Serve(c); });
-    }
-  }
-  void Serve(int c) {
-    std::string buffer;
-    char chunk[65536];
-    bool open = true;
-    while (open) {
-      const ssize_t n = ::read(c, chunk, sizeof chunk);
-      if (n <= 0) break;
-      buffer.append(chunk, static_cast<std::size_t>(n));
-      for (std::size_t end; open && (end = buffer.find("\x1c\r")) != std::string::npos;) {
-        const std::string frame = buffer.substr(1, end - 1);
-        buffer.erase(0, end + 2);
-        std::string control = ControlOf(frame);
-        Answer answer;
-        {
-          std::lock_guard<std::mutex> g(mutex_);
-          answer = script_[std::min(controls_.size(), script_.size() - 1)];
-          controls_.push_back(control);
-        }
-        std::string code = "AA";
-        if (answer == Answer::kAe) code = "AE";
-        if (answer == Answer::kAr) code = "AR";
-        if (answer == Answer::kWrongControl) control = "SOMETHING-ELSE";
-        const std::string ack = fmt::format(
-            "\x0bMSH|^~\\&|EPIC|HOSP|HEARTBASE||20261207||ACK^R01^ACK|A1|P|2.5.1\rMSA|{}|{}|{}\r"
-            "\x1c\r",
-            code, control, answer == Answer::kAr ? "Unknown MRN \\F\\ check PID-3" : "");
-        if (answer == Answer::kCloseMidAck) {
-          (void)::write(c, ack.data(), ack.size() / 2);
-          open = false;
-        } else if (::write(c, ack.data(), ack.size()) < 0) {
-          open = false;
-        }
-      }
-    }
-    ::close(c);
-  }
-  static std::string ControlOf(std::string_view frame) {
-    std::string_view msh = frame.substr(0, frame.find('\r'));
-    std::string_view field;
-    for (int i = 0; i < 10 && !msh.empty(); ++i) {
-      const std::size_t bar = std::min(msh.find('|'), msh.size());
-      field = msh.substr(0, bar);
-      msh.remove_prefix(std::min(bar + 1, msh.size()));
-    }
-    return std::string(field);
-  }
-
-  const std::vector<Answer> script_;
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-  mutable std::mutex mutex_;
-  std::vector<std::string> controls_;
-  std::thread accept_;
-  std::vector<std::thread> connections_;
+  explicit Receiver(std::vector<Answer> script)
+      : MllpReceiver([script = std::move(script)](std::size_t n) {
+          net::testing::MllpAnswer a;
+          switch (script[std::min(n, script.size() - 1)]) {
+            case Answer::kAa:
+              break;
+            case Answer::kAe:
+              a.code = "AE";
+              break;
+            case Answer::kAr:
+              a.code = "AR";
+              a.text = "Unknown MRN \\F\\ check PID-3";
+              break;
+            case Answer::kWrongControl:
+              a.other_control = true;
+              break;
+            case Answer::kCloseMidAck:
+              a.hang_up_midway = true;
+              break;
+          }
+          return a;
+        }) {}
 };
 
 std::string Message(int n) {
