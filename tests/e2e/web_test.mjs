@@ -242,6 +242,13 @@ try {
     patientFacts = perPatient.get(target.patient);
     console.log(`     ${facts.length} messages, ${queued.length} queued after ${cutoff}; target patient ${target.patient} (${target.manufacturer} ${target.device_type}, ${patientFacts.length} sessions, ${serials(target.patient)} device(s))`);
 
+    // The hospital's update (ADT A08) of an MRN nobody registered: an unconfirmed patient of clinic 1.
+    const adt = path.join(tmp, 'adt-a08.hl7');
+    fs.writeFileSync(adt, 'MSH|^~\\&|EPIC|HOSP|HEARTBASE|CLINIC|20260301090000+0000||ADT^A08^ADT_A01|E2E-U1|P|2.5.1\r' +
+      'EVN|A08|20260301090000\rPID|||E2E-ADT-1^^^HOSP^MR||Okafor^Chidi||19590214|M\r');
+    const adtImport = runCli(binary, ['import', '--data', data, adt]);
+    check(/1 stored/.test(adtImport.stdout), `the ADT update was applied: ${adtImport.stdout.trim()}`);
+
     // One message of a patient the clinic does not know, and one file that is not HL7 at all.
     const pool = path.join(tmp, 'gen-pool');
     runCli(binary, ['demo-data', 'generate', '--patients', '1', '--years', '1', '--seed', '7', '--out', pool]);
@@ -537,7 +544,8 @@ try {
     await tid(page, 'nav-patients').click();
     await page.locator('[data-testid=patient-row]').first().waitFor();
     const all = await page.locator('[data-testid=patient-row]').count();
-    equal(all, new Set(facts.map((f) => f.patient)).size, 'patients of the clinic');
+    // The generated patients and the one the hospital's ADT update created (unconfirmed).
+    equal(all, new Set(facts.map((f) => f.patient)).size + 1, 'patients of the clinic');
     await tid(page, 'patient-search').fill(target.mrn);
     await tid(page, 'patient-search').press('Enter');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=patient-row]').length === 1);
@@ -841,6 +849,17 @@ try {
     await tid(nurse.page, 'nav-unmatched').click();
     await nurse.page.locator(`[data-testid=unmatched-row][data-interrogation-id="${item.id}"]`).waitFor();
     await shot(nurse.page, 'unmatched-after-move', false);
+    // The hospital's update of an MRN nobody registered waits beside it; accepting it clears it.
+    const waiting = nurse.page.locator('[data-testid=unconfirmed-row]');
+    await waiting.first().waitFor();
+    equal(await waiting.count(), 1, 'unconfirmed patients from the hospital');
+    await waiting.first().getByTestId('unconfirmed-open').click();
+    await tid(nurse.page, 'unconfirmed-identifiers').waitFor();
+    check((await tid(nurse.page, 'unconfirmed-identifiers').textContent()).includes('E2E-ADT-1'), 'the unconfirmed patient shows its MRN');
+    await shot(nurse.page, 'unconfirmed-patient', false);
+    await tid(nurse.page, 'unconfirmed-accept').click();
+    await tid(nurse.page, 'unconfirmed-empty').waitFor();
+    equal((await apiGet(nurse.page, '/api/v1/patients?unconfirmed=true')).items.length, 0, 'no unconfirmed patient after accepting');
     await nurse.watch.assertClean('clinician unmatched');
     await nurse.context.close();
   });
