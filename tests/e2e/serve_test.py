@@ -101,7 +101,8 @@ class ServeTest(unittest.TestCase):
             self.assertRegex(ack, r"MSA\|[AC]A\|" + re.escape(control_id(self.messages[0])))
             ack2 = send(server.port, self.messages[1])
             self.assertRegex(ack2, r"MSA\|[AC]A\|" + re.escape(control_id(self.messages[1])))
-            bad = send(server.port, b"MSH|^~\\&|X|Y|||2026||ADT^A01|Q1|P|2.5\rPID|||1\r")
+            # A message type heartbase does not take (scheduling) is rejected.
+            bad = send(server.port, b"MSH|^~\\&|X|Y|||2026||SIU^S12|Q1|P|2.5\rPID|||1\r")
             self.assertIn("MSA|AR|Q1", bad)
             self.assertIn("ERR|", bad)
         finally:
