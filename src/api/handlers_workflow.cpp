@@ -463,16 +463,17 @@ base::Result<net::HttpResponse> ResolveUnmatched(Context& ctx, store::Transactio
   return JsonResponse(200, std::move(out));
 }
 
-base::Result<JsonBody> LinkBody(Context& ctx, std::optional<net::HttpResponse>* refused) {
-  auto body = JsonBody::Parse(ctx.request.body, {.max_bytes = 1024, .max_depth = 2});
-  if (!body) {
-    *refused = ErrorResponse(ctx, 400, "bad_request", body.error().message);
-    return body;
-  }
+base::Result<JsonBody> ParseLinkBody(Context& ctx) {
+  return JsonBody::Parse(ctx.request.body, {.max_bytes = 1024, .max_depth = 2});
+}
+
+// The 400 for a link body that does not parse or names neither or both of its choices.
+std::optional<net::HttpResponse> RefuseLinkBody(Context& ctx, const base::Result<JsonBody>& body) {
+  if (!body) return ErrorResponse(ctx, 400, "bad_request", body.error().message);
   if (body->Int("patient_id").has_value() == body->Bool("create").value_or(false)) {
-    *refused = ErrorResponse(ctx, 400, "bad_request", "give patient_id or create: true");
+    return ErrorResponse(ctx, 400, "bad_request", "give patient_id or create: true");
   }
-  return body;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -480,9 +481,8 @@ base::Result<JsonBody> LinkBody(Context& ctx, std::optional<net::HttpResponse>* 
 // An unmatched interrogation's patient is linked to an existing patient, or accepted as a new
 // patient of one of the caller's clinics.
 base::Result<net::HttpResponse> LinkInterrogation(Context& ctx, store::Transaction* tx) {
-  std::optional<net::HttpResponse> refused;
-  auto body = LinkBody(ctx, &refused);
-  if (refused) return std::move(*refused);
+  const auto body = ParseLinkBody(ctx);
+  if (auto refused = RefuseLinkBody(ctx, body)) return std::move(*refused);
   const auto id = ParseId(ctx.path_params.at(0));
   if (!id) return ErrorResponse(ctx, 404, "not_found", "no such resource");
   auto row = store::GetInterrogation(*tx, *id);
@@ -507,9 +507,8 @@ base::Result<net::HttpResponse> LinkInterrogation(Context& ctx, store::Transacti
 // An unmatched patient record with no interrogation (the hospital's ADT updated an MRN nobody had
 // registered) is linked to an existing patient, or accepted as a patient of its clinic.
 base::Result<net::HttpResponse> LinkPatient(Context& ctx, store::Transaction* tx) {
-  std::optional<net::HttpResponse> refused;
-  auto body = LinkBody(ctx, &refused);
-  if (refused) return std::move(*refused);
+  const auto body = ParseLinkBody(ctx);
+  if (auto refused = RefuseLinkBody(ctx, body)) return std::move(*refused);
   const auto id = ParseId(ctx.path_params.at(0));
   if (!id) return ErrorResponse(ctx, 404, "not_found", "no such resource");
   auto p = store::GetPatient(*tx, ctx.services.keys, *id);
