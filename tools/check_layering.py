@@ -18,6 +18,8 @@ ALLOWED = {
     "rules": {"store", "domain", "base"},
     # report: also crypto (the report signature) and hl7 (outbound result documents).
     "report": {"store", "hl7", "crypto", "domain", "base"},
+    # billing: follow-up scheduling and charges (DFT^P03 with the hl7 encoder).
+    "billing": {"store", "hl7", "crypto", "domain", "base"},
     "net": {"base"},
     # ehr: results out to the hospital's EHR (sends report's HL7 results with net's MLLP client).
     "ehr": {"report", "hl7", "net", "store", "crypto", "domain", "base"},
@@ -25,7 +27,7 @@ ALLOWED = {
     # outbox: serve's end of the notify lease channel (store's jobs ↔ notify's wire format).
     "outbox": {"notify", "store", "crypto", "base"},
     "ingest": {"idco", "hl7", "rules", "store", "audit", "notify", "crypto", "domain", "base"},
-    "api": {"ingest", "report", "rules", "auth", "audit", "store", "crypto", "domain", "net",
+    "api": {"ingest", "report", "billing", "rules", "auth", "audit", "store", "crypto", "domain", "net",
             "base"},
     # demo: synthetic clinic data generator (writes HL7 with the hl7 encoder).
     "demo": {"hl7", "domain", "base"},
@@ -36,7 +38,7 @@ ALLOWED = {
 # messages through the ingest pipeline (signed results need stored interrogations) and re-map
 # them as serve does (its TEST_DEPS link heartbase_ingest).
 TEST_EXTRA = {"demo"}
-TEST_EXTRA_OF = {"ehr": {"ingest"}}
+TEST_EXTRA_OF = {"ehr": {"ingest"}, "billing": {"ingest"}}
 
 root = pathlib.Path(__file__).resolve().parent.parent / "src"
 include = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')

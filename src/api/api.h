@@ -17,6 +17,8 @@
 #include "auth/blocklist.h"
 #include "auth/login.h"
 #include "auth/options.h"
+#include "billing/code_table.h"
+#include "billing/service.h"
 #include "crypto/key_ring.h"
 #include "crypto/signing_key.h"
 #include "net/http.h"
@@ -79,6 +81,10 @@ struct ApiOptions {
   // Called after a sign-off commits, so that the signed report is rendered and stored in the
   // background (report::Renderer::Poke); unset = on first request.
   std::function<void()> report_signed;
+  // The billing code table in force (billing/code_table.h); nullptr = the built-in table. The
+  // DFT^P03 export's MSH applications and facilities. Must outlive the Api.
+  const billing::CodeTable* billing_codes = nullptr;
+  billing::DftOptions charge_dft;
   // The EHR destinations each sign-off sends its result to (src/ehr): one result_delivery row
   // per destination in the sign-off's transaction; `results_queued` wakes the delivery workers.
   std::vector<std::string> result_destinations;

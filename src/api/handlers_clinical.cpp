@@ -85,6 +85,8 @@ base::Result<std::optional<store::PatientRecord>> AuthorizedPatient(
   return std::optional<store::PatientRecord>{std::move(*p)};
 }
 
+}  // namespace
+
 // The patient id of path parameter 0, authorized for `permission`, without decrypting the record
 // (trend reads need only the clinic). nullopt with `*refused` set on refusal.
 base::Result<std::optional<std::int64_t>> AuthorizedPatientId(
@@ -107,8 +109,6 @@ base::Result<std::optional<std::int64_t>> AuthorizedPatientId(
   }
   return std::optional<std::int64_t>{*id};
 }
-
-}  // namespace
 
 base::Result<net::HttpResponse> SearchPatients(Context& ctx, store::Transaction* tx) {
   const std::string q = ctx.Query("q").value_or("");

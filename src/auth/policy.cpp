@@ -25,6 +25,7 @@ constexpr std::array<PermissionInfo, kPermissionCount> kPermissions{{
     {P::kReportSend, "report.send", true, true},  // a document leaves the clinic
     {P::kRulesAdmin, "rules.admin", false, true},
     {P::kBreakGlassUse, "breakglass.use", false, false},
+    {P::kBillingExport, "billing.export", true, false},
 }};
 
 struct RoleRow {
@@ -47,7 +48,7 @@ constexpr std::array<RoleRow, kRoleCount> kRoles{{
      "device_clinician",
      {P::kPatientRead, P::kPatientWrite, P::kInterrogationRead, P::kInterrogationReview,
       P::kTrendRead, P::kUnmatchedResolve, P::kReportSend, P::kBreakGlassUse}},
-    {Role::kBiller, "biller", {P::kPatientRead, P::kBillingRead}},
+    {Role::kBiller, "biller", {P::kPatientRead, P::kBillingRead, P::kBillingExport}},
     {Role::kViewer, "viewer", {P::kPatientRead, P::kInterrogationRead, P::kTrendRead}},
     {Role::kAuditor, "auditor", {P::kAuditRead}},
     {Role::kIntegration,

@@ -39,8 +39,9 @@ enum class Permission : std::uint8_t {
   kReportSend,
   kRulesAdmin,
   kBreakGlassUse,
+  kBillingExport,  // run the charge close job and export charges to the billing system
 };
-inline constexpr std::size_t kPermissionCount = 14;
+inline constexpr std::size_t kPermissionCount = 15;
 
 // A set of permissions (a bit per permission).
 class PermissionSet {

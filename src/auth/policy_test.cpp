@@ -26,7 +26,7 @@ const std::map<Role, std::set<std::string>>& Expected() {
       {Role::kDeviceClinician,
        {"patient.read", "patient.write", "interrogation.read", "interrogation.review", "trend.read",
         "unmatched.resolve", "report.send", "breakglass.use"}},
-      {Role::kBiller, {"patient.read", "billing.read"}},
+      {Role::kBiller, {"patient.read", "billing.read", "billing.export"}},
       {Role::kViewer, {"patient.read", "interrogation.read", "trend.read"}},
       {Role::kAuditor, {"audit.read"}},
       {Role::kIntegration, {"hl7.upload", "patient.read", "interrogation.read", "trend.read"}},

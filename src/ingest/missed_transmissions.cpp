@@ -1,10 +1,12 @@
 #include "ingest/missed_transmissions.h"
 
 #include <array>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "store/alerts.h"
+#include "store/followup.h"
 #include "store/review.h"
 
 namespace heartbase::ingest {
@@ -28,6 +30,18 @@ base::Result<std::int64_t> ScanMissedTransmissions(store::Database& db, const cr
                                                    const rules::RuleBook& rules,
                                                    std::int64_t now_us) {
   const auto evaluator = rules.Current();
+  // The monitoring plans (defaults, clinics', patients'): the interval each patient is held to.
+  std::optional<store::PlanBook> plans;
+  if (auto s = store::RunUnitOfWork(db, store::Access::kRead,
+                                    [&](store::Transaction& tx) -> base::Status {
+                                      auto rows = store::ListPlans(tx);
+                                      if (!rows) return rows.error();
+                                      plans.emplace(std::move(*rows));
+                                      return {};
+                                    });
+      !s) {
+    return s.error();
+  }
   std::int64_t raised = 0;
   std::int64_t after = 0;
   for (;;) {
@@ -46,8 +60,12 @@ base::Result<std::int64_t> ScanMissedTransmissions(store::Database& db, const cr
     after = batch.back().patient_id;
     std::vector<std::pair<std::int64_t, store::Alert>> alerts;
     for (const store::LastTransmission& t : batch) {
-      auto alert = evaluator->CheckMissedTransmission(
-          {0, t.patient_id, t.clinic_id}, ParseDeviceType(t.device_type), t.last_us, now_us);
+      const store::ResolvedPlan plan = plans->Resolve(t.clinic_id, t.patient_id, t.device_type);
+      std::optional<std::int64_t> interval;
+      if (plan.remote_days) interval = std::int64_t{*plan.remote_days} * 86'400'000'000LL;
+      auto alert = evaluator->CheckMissedTransmission({0, t.patient_id, t.clinic_id},
+                                                      ParseDeviceType(t.device_type), t.last_us,
+                                                      now_us, interval);
       if (alert) alerts.emplace_back(t.patient_id, std::move(*alert));
     }
     if (!alerts.empty()) {

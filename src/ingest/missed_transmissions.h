@@ -1,5 +1,5 @@
 // The missed-transmission rule runs on a clock, not on a message: every patient whose latest
-// transmission is older than their monitoring interval plus grace (docs/rules.md) gets one
+// transmission is older than their monitoring plan's remote interval plus grace (docs/rules.md) gets one
 // patient-level alert, once per silence.
 #pragma once
 

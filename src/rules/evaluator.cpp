@@ -29,13 +29,16 @@ base::Result<Evaluation> Evaluator::Evaluate(store::Transaction& tx,
 std::optional<Alert> Evaluator::CheckMissedTransmission(const Subject& subject,
                                                         domain::DeviceType device_type,
                                                         std::optional<std::int64_t> last_us,
-                                                        std::int64_t now_us) const {
+                                                        std::int64_t now_us,
+                                                        std::optional<std::int64_t> plan_interval_us) const {
   const ResolvedRules resolved = rules_.Resolve({.clinic_id = subject.clinic_id,
                                                  .device_type = device_type,
                                                  .patient_id = subject.patient_id});
   const RuleConfig& c = resolved[RuleId::kMissedTransmission];
   if (!c.enabled) return std::nullopt;
-  auto alert = MissedTransmission(ScheduleOf(resolved), last_us, now_us, c.severity);
+  MonitoringSchedule schedule = ScheduleOf(resolved);
+  if (plan_interval_us) schedule.interval_us = *plan_interval_us;
+  auto alert = MissedTransmission(schedule, last_us, now_us, c.severity);
   if (alert) alert->due_us = now_us + TargetOf(alert->severity, resolved.triage);
   return alert;
 }

@@ -44,11 +44,12 @@ class Evaluator {
 
   // The missed-transmission check for one patient, for a periodic scheduler: an alert when the
   // last transmission (received time) is older than the patient's monitoring interval + grace.
-  // due_us is set from the triage targets. nullopt when the rule is disabled for the patient.
-  std::optional<Alert> CheckMissedTransmission(const Subject& subject,
-                                               domain::DeviceType device_type,
-                                               std::optional<std::int64_t> last_us,
-                                               std::int64_t now_us) const;
+  // The interval is the patient's monitoring plan's remote interval (`plan_interval_us`, from
+  // store/followup.h) when they have one, else the rule's interval_days. due_us is set from the
+  // triage targets. nullopt when the rule is disabled for the patient.
+  std::optional<Alert> CheckMissedTransmission(
+      const Subject& subject, domain::DeviceType device_type, std::optional<std::int64_t> last_us,
+      std::int64_t now_us, std::optional<std::int64_t> plan_interval_us = std::nullopt) const;
 
   const RuleSet& rule_set() const { return rules_; }
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "store/blobs.h"
+#include "store/followup.h"
 #include "store/internal/sealing.h"
 #include "store/review.h"
 
@@ -213,6 +214,17 @@ base::Result<InsertedInterrogation> InsertInterrogation(
   if (!rows) return rows.error();
   result.id = rows->front().Int(0);
   if (auto r = CreateReview(tx, result.id, now); !r) return r.error();
+  if (in.session_type == domain::SessionType::kInClinic && !outranked) {
+    // A booked visit of the day is kept by this session (store/followup.h).
+    if (auto r = CloseVisitFor(tx, match.patient_id, result.id,
+                               EffectiveSessionUs(in.session_time ? std::optional(session_us)
+                                                                  : std::nullopt,
+                                                  now),
+                               now);
+        !r) {
+      return r.error();
+    }
+  }
   if (older && outranked) {
     result.superseded_by = older;
   } else if (older) {

@@ -121,6 +121,12 @@ base::Result<std::optional<store::InterrogationRow>> AuthorizedInterrogation(
     Context& ctx, store::Transaction& tx, auth::Permission permission, std::string_view action,
     std::optional<net::HttpResponse>* refused);
 
+// The patient id of path parameter 0, authorized for `permission`, without decrypting the record
+// (audited on refusal: `*refused` is then the response, and the result empty).
+base::Result<std::optional<std::int64_t>> AuthorizedPatientId(
+    Context& ctx, store::Transaction& tx, auth::Permission permission, std::string_view action,
+    std::optional<net::HttpResponse>* refused);
+
 // The page size of a list: limit= capped at store::kMaxPage, or the configured default.
 int PageSize(const Context& ctx);
 
@@ -182,5 +188,19 @@ base::Result<net::HttpResponse> ShadowRuleSet(Context& ctx, store::Transaction* 
 base::Result<net::HttpResponse> ActivateRuleSet(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> ListReportRecipients(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> SendReport(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ListFollowUps(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> GetPatientPlan(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> PutPatientPlan(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> DeletePatientPlan(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> BookVisit(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> CancelVisit(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ListPlans(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> PutClinicPlan(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ListCharges(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ListMissedCharges(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> CloseChargesRoute(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ExportChargesRoute(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ListChargeExports(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> GetChargeExportFile(Context& ctx, store::Transaction* tx);
 
 }  // namespace heartbase::api::internal
