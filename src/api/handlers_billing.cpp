@@ -273,6 +273,11 @@ base::Result<net::HttpResponse> GetChargeExportFile(Context& ctx, store::Transac
                       base::MakeError(base::ErrorCode::kNotFound, ""));
   if (!row) {
     if (row.error().code != base::ErrorCode::kNotFound) return row.error();
+    if (auto s = Audit(ctx, *tx, "charge.export.read", "charge_export", ctx.path_params.at(0),
+                       std::nullopt, "failed", "absent");
+        !s) {
+      return s.error();
+    }
     return ErrorResponse(ctx, 404, "not_found", "no such resource");
   }
   auto visible = store::ListCharges(*tx, {.clinics = VisibleClinics(ctx), .export_id = *id},

@@ -266,12 +266,12 @@ base::Result<net::HttpResponse> GetPatientPlan(Context& ctx, store::Transaction*
 // "ordering_physician"}: the patient's own plan (each value overrides the clinic's and the
 // default; null = not set here). DELETE removes it.
 base::Result<net::HttpResponse> PutPatientPlan(Context& ctx, store::Transaction* tx) {
+  auto body = JsonBody::Parse(ctx.request.body, {.max_bytes = 2048, .max_depth = 2});
+  if (!body) return ErrorResponse(ctx, 400, "bad_request", body.error().message);
   std::optional<net::HttpResponse> refused;
   auto p = AuthorizedPatientId(ctx, *tx, Permission::kPatientWrite, "plan.update", &refused);
   if (!p) return p.error();
   if (refused) return std::move(*refused);
-  auto body = JsonBody::Parse(ctx.request.body, {.max_bytes = 2048, .max_depth = 2});
-  if (!body) return ErrorResponse(ctx, 400, "bad_request", body.error().message);
   store::PlanRow plan{.scope = store::PlanScope::kPatient, .patient_id = **p, .device_type = "*"};
   if (auto bad = ReadPlanBody(*body, &plan, true)) return ErrorResponse(ctx, 400, "bad_request", *bad);
   auto stored = store::PutPlan(*tx, plan, ctx.caller->subject.user_id, ctx.now_us);
@@ -304,6 +304,11 @@ base::Result<net::HttpResponse> DeletePatientPlan(Context& ctx, store::Transacti
   auto s = store::DeletePlan(*tx, store::PlanScope::kPatient, 0, **p, "*");
   if (!s) {
     if (s.error().code == base::ErrorCode::kNotFound) {
+      if (auto a = Audit(ctx, *tx, "plan.delete", "patient", std::to_string(**p), **p, "failed",
+                         "no plan of their own");
+          !a) {
+        return a.error();
+      }
       return ErrorResponse(ctx, 404, "not_found", "the patient has no plan of their own");
     }
     return s.error();
@@ -390,16 +395,16 @@ base::Result<net::HttpResponse> PutClinicPlan(Context& ctx, store::Transaction* 
 // POST /api/v1/patients/{id}/visits {"day": "YYYY-MM-DD", "clinic": id?}: books an in-clinic
 // visit (at the patient's clinic unless another of the caller's clinics is named).
 base::Result<net::HttpResponse> BookVisit(Context& ctx, store::Transaction* tx) {
-  std::optional<net::HttpResponse> refused;
-  auto p = AuthorizedPatientId(ctx, *tx, Permission::kPatientWrite, "visit.book", &refused);
-  if (!p) return p.error();
-  if (refused) return std::move(*refused);
   auto body = JsonBody::Parse(ctx.request.body, {.max_bytes = 1024, .max_depth = 2});
   if (!body) return ErrorResponse(ctx, 400, "bad_request", body.error().message);
   const auto day = body->String("day");
   if (!day || !billing::ParseDay(*day)) {
     return ErrorResponse(ctx, 400, "bad_request", "day is a date YYYY-MM-DD");
   }
+  std::optional<net::HttpResponse> refused;
+  auto p = AuthorizedPatientId(ctx, *tx, Permission::kPatientWrite, "visit.book", &refused);
+  if (!p) return p.error();
+  if (refused) return std::move(*refused);
   auto clinic = store::GetPatientClinic(*tx, **p);
   if (!clinic) return clinic.error();
   std::int64_t at = *clinic;
@@ -431,13 +436,25 @@ base::Result<net::HttpResponse> BookVisit(Context& ctx, store::Transaction* tx) 
   return JsonResponse(201, std::move(out));
 }
 
-// POST /api/v1/visits/{id}/cancel: a booked visit is cancelled (409 once done or cancelled).
+// POST /api/v1/visits/{id}/cancel {"reason": "…"}: a booked visit is cancelled, the reason
+// sealed in the audit record (409 once done or cancelled).
 base::Result<net::HttpResponse> CancelVisit(Context& ctx, store::Transaction* tx) {
+  auto body = JsonBody::Parse(ctx.request.body, {.max_bytes = 2048, .max_depth = 2});
+  if (!body) return ErrorResponse(ctx, 400, "bad_request", body.error().message);
+  const std::string reason = body->String("reason").value_or("");
+  if (reason.empty() || reason.size() > 500) {
+    return ErrorResponse(ctx, 400, "bad_request", "reason is 1 to 500 characters");
+  }
   const auto id = ParseId(ctx.path_params.at(0));
   auto visit = id ? store::GetVisit(*tx, *id)
                   : base::Result<store::VisitRow>(base::MakeError(base::ErrorCode::kNotFound, ""));
   if (!visit) {
     if (visit.error().code != base::ErrorCode::kNotFound) return visit.error();
+    if (auto s = Audit(ctx, *tx, "visit.cancel", "visit", ctx.path_params.at(0), std::nullopt,
+                       "failed", "absent");
+        !s) {
+      return s.error();
+    }
     return ErrorResponse(ctx, 404, "not_found", "no such resource");
   }
   auto clinic = store::GetPatientClinic(*tx, visit->patient_id);
@@ -453,7 +470,7 @@ base::Result<net::HttpResponse> CancelVisit(Context& ctx, store::Transaction* tx
     return s.error();
   }
   if (auto s = Audit(ctx, *tx, "visit.cancel", "visit", std::to_string(*id), visit->patient_id,
-                     "success");
+                     "success", "", reason);
       !s) {
     return s.error();
   }

@@ -165,6 +165,7 @@ class ApiTest : public ::testing::Test {
                                : std::to_string(patient_);
     if (auto at = p.find("{id}"); at != std::string::npos) p.replace(at, 4, id);
     if (auto at = p.find("{index}"); at != std::string::npos) p.replace(at, 7, "1");
+    if (auto at = p.find("{device_type}"); at != std::string::npos) p.replace(at, 13, "icd");
     if (p.ends_with("/trends")) p += "?code=721344";
     return p;
   }
