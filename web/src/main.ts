@@ -265,10 +265,14 @@ async function loadScreen(r: Route, main: HTMLElement, ctx: ScreenContext): Prom
       return (await import('./ui/patient')).renderPatient(main, ctx, r.id);
     case 'interrogation':
       return (await import('./ui/interrogation')).renderInterrogation(main, ctx, r.id);
+    case 'followups':
+      return (await import('./ui/followups')).renderFollowUps(main, ctx);
     case 'unmatched':
       return (await import('./ui/unmatched')).renderUnmatched(main, ctx);
     case 'results':
       return (await import('./ui/results')).renderResults(main, ctx);
+    case 'charges':
+      return (await import('./ui/charges')).renderCharges(main, ctx);
     case 'audit':
       return (await import('./ui/audit')).renderAudit(main, ctx);
     case 'admin':

@@ -49,7 +49,7 @@ function query(params?: Record<string, string | number | boolean | null | undefi
   return s ? `?${s}` : '';
 }
 
-export type Method = 'GET' | 'POST' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 const RETRY_DELAYS_MS = [200, 600];
 
 /** GETs are retried briefly on 503 (the server sheds load or hits a busy database); POSTs never. */
@@ -69,7 +69,7 @@ export async function request<T>(method: Method, path: string, body?: unknown): 
 async function requestOnce<T>(method: Method, path: string, body?: unknown, answers: readonly number[] = []): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (method !== 'GET') {
-    if (method === 'POST') headers['Content-Type'] = 'application/json';
+    if (method === 'POST' || method === 'PUT') headers['Content-Type'] = 'application/json';
     if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
   }
   let res: Response;
@@ -113,6 +113,7 @@ async function requestOnce<T>(method: Method, path: string, body?: unknown, answ
 export const get = <T>(path: string, params?: Record<string, string | number | boolean | null | undefined>) =>
   request<T>('GET', path + query(params));
 export const post = <T>(path: string, body?: unknown) => request<T>('POST', path, body);
+export const put = <T>(path: string, body: unknown) => request<T>('PUT', path, body);
 export const del = <T>(path: string) => request<T>('DELETE', path);
 /** A GET tried once, for probes whose error statuses are answers (readiness: 503 `degraded`). */
 export const probe = <T>(path: string, answers: readonly number[]) => requestOnce<T>('GET', path, undefined, answers);

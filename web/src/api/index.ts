@@ -3,6 +3,8 @@
 import { adminApi } from './admin';
 import { auditApi } from './audit';
 import { authApi } from './auth';
+import { billingApi } from './billing';
+import { followupsApi } from './followups';
 import { healthApi } from './health';
 import { interrogationsApi } from './interrogations';
 import { patientsApi } from './patients';
@@ -14,6 +16,8 @@ export { ApiError, lastApiCallMs, setCsrfToken, setSessionLostHandler, type Page
 export type * from './admin';
 export type * from './audit';
 export type * from './auth';
+export type * from './billing';
+export type * from './followups';
 export type * from './health';
 export type * from './interrogations';
 export type * from './patients';
@@ -22,6 +26,8 @@ export type * from './reports';
 export type * from './results';
 export { MAX_RESEND_REASON_BYTES, resendReasonProblem, RESULTS_LIMIT } from './results';
 export { seriesByTerm } from './patients';
+export { CHARGES_LIMIT } from './billing';
+export { FOLLOWUPS_LIMIT } from './followups';
 
 export const api = {
   ...authApi,
@@ -30,6 +36,8 @@ export const api = {
   ...queueApi,
   ...reportsApi,
   ...resultsApi,
+  ...followupsApi,
+  ...billingApi,
   ...auditApi,
   ...adminApi,
   ...healthApi,

@@ -20,7 +20,7 @@ describe('roles', () => {
   });
   it('lands clinicians on the queue', () => {
     expect(screensFor('physician')[0]!.screen).toBe('queue');
-    expect(screensFor('physician').map((s) => s.screen)).toEqual(['queue', 'patients', 'unmatched', 'results']);
+    expect(screensFor('physician').map((s) => s.screen)).toEqual(['queue', 'patients', 'followups', 'unmatched', 'results']);
   });
   it('shows the EHR results work list to every role that reads interrogations, and nobody else', () => {
     for (const role of ['physician', 'device_clinician', 'viewer', 'integration']) {
@@ -35,6 +35,25 @@ describe('roles', () => {
   it('keeps the biller out of interrogations', () => {
     expect(mayOpen('biller', 'patient')).toBe(true);
     expect(mayOpen('biller', 'interrogation')).toBe(false);
+  });
+  it('lets billers read and export charges (billing.export), as src/auth/policy.cpp does', () => {
+    expect(can('biller', 'billing.read')).toBe(true);
+    expect(can('biller', 'billing.export')).toBe(true);
+    expect(can('biller', 'patient.read')).toBe(true);
+    expect(can('biller', 'patient.write')).toBe(false);
+    for (const role of ['physician', 'device_clinician', 'viewer', 'auditor', 'administrator', 'integration']) {
+      expect(can(role, 'billing.read')).toBe(false);
+      expect(can(role, 'billing.export')).toBe(false);
+    }
+  });
+  it('lands billers on the charges, with the patients and their follow-ups, and nothing clinical', () => {
+    expect(screensFor('biller').map((s) => s.screen)).toEqual(['charges', 'patients', 'followups']);
+    expect(mayOpen('biller', 'charges')).toBe(true);
+    for (const role of ['physician', 'device_clinician', 'viewer', 'auditor', 'administrator', 'integration']) expect(mayOpen(role, 'charges')).toBe(false);
+  });
+  it('shows the follow-up work list to every role that reads patients, and nobody else', () => {
+    for (const role of ['physician', 'device_clinician', 'viewer', 'integration', 'biller']) expect(mayOpen(role, 'followups')).toBe(true);
+    for (const role of ['auditor', 'administrator', 'root']) expect(mayOpen(role, 'followups')).toBe(false);
   });
   it('knows no unknown role', () => {
     expect(screensFor('root')).toEqual([]);

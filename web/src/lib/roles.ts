@@ -18,6 +18,7 @@ export type Permission =
   | 'interrogation.signoff'
   | 'trend.read'
   | 'billing.read'
+  | 'billing.export'
   | 'audit.read'
   | 'user.admin'
   | 'unmatched.resolve'
@@ -47,7 +48,7 @@ const PERMISSIONS: Record<Role, readonly Permission[]> = {
     'report.send',
     'breakglass.use',
   ],
-  biller: ['patient.read', 'billing.read'],
+  biller: ['patient.read', 'billing.read', 'billing.export'],
   viewer: ['patient.read', 'interrogation.read', 'trend.read'],
   auditor: ['audit.read'],
   integration: ['patient.read', 'interrogation.read', 'trend.read'],
@@ -57,7 +58,7 @@ export function can(role: string, p: Permission): boolean {
   return (PERMISSIONS[role as Role] ?? []).includes(p);
 }
 
-export type Screen = 'queue' | 'patients' | 'unmatched' | 'results' | 'audit' | 'admin';
+export type Screen = 'queue' | 'patients' | 'followups' | 'unmatched' | 'results' | 'charges' | 'audit' | 'admin';
 
 export interface NavItem {
   screen: Screen;
@@ -68,7 +69,11 @@ export interface NavItem {
 export function screensFor(role: string): NavItem[] {
   const out: NavItem[] = [];
   if (can(role, 'interrogation.read')) out.push({ screen: 'queue', label: 'Triage queue' });
+  // Billers land on the charges (no charge, missed-charge or export row holds a measurement).
+  if (can(role, 'billing.read')) out.push({ screen: 'charges', label: 'Charges' });
   if (can(role, 'patient.read')) out.push({ screen: 'patients', label: 'Patients' });
+  // Every role that reads patients sees whose follow-up is due (no measurement in it).
+  if (can(role, 'patient.read')) out.push({ screen: 'followups', label: 'Follow-ups' });
   if (can(role, 'unmatched.resolve')) out.push({ screen: 'unmatched', label: 'Unmatched' });
   // Everyone who reads interrogations sees what did not reach the EHR; resending needs
   // interrogation.review (lib/results.ts mayResend).
@@ -87,8 +92,10 @@ export function mayOpen(role: string, route: string): boolean {
       return can(role, 'interrogation.read');
     case 'queue':
     case 'patients':
+    case 'followups':
     case 'unmatched':
     case 'results':
+    case 'charges':
     case 'audit':
     case 'admin':
       return screensFor(role).some((s) => s.screen === route);

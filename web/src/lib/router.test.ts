@@ -4,6 +4,8 @@ import { formatRoute, parseRoute } from './router';
 describe('parseRoute', () => {
   it('reads screens and numeric ids', () => {
     expect(parseRoute('#/queue')).toEqual({ name: 'queue' });
+    expect(parseRoute('#/followups')).toEqual({ name: 'followups' });
+    expect(parseRoute('#/charges')).toEqual({ name: 'charges' });
     expect(parseRoute('#/patient/123')).toEqual({ name: 'patient', id: 123 });
     expect(parseRoute('#/interrogation/9/')).toEqual({ name: 'interrogation', id: 9 });
     expect(parseRoute('')).toEqual({ name: 'default' });
@@ -17,13 +19,16 @@ describe('parseRoute', () => {
     expect(parseRoute('#/queue/1')).toEqual({ name: 'not_found' });
     // The results tab (a filter) stays in memory, like every other filter.
     expect(parseRoute('#/results/dead')).toEqual({ name: 'not_found' });
+    // So do the follow-up and charge filters: never a status, a date or a patient in the address.
+    expect(parseRoute('#/followups/overdue')).toEqual({ name: 'not_found' });
+    expect(parseRoute('#/charges/2026-11-01')).toEqual({ name: 'not_found' });
     expect(parseRoute('#/patient/99999999999999999')).toEqual({ name: 'not_found' });
   });
 });
 
 describe('formatRoute', () => {
   it('round-trips', () => {
-    for (const h of ['#/queue', '#/patient/5', '#/interrogation/77', '#/results', '#/admin']) {
+    for (const h of ['#/queue', '#/patient/5', '#/interrogation/77', '#/results', '#/followups', '#/charges', '#/admin']) {
       expect(formatRoute(parseRoute(h))).toBe(h);
     }
   });

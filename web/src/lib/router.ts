@@ -4,10 +4,12 @@
 export type Route =
   | { name: 'queue' }
   | { name: 'patients' }
+  | { name: 'followups' }
   | { name: 'patient'; id: number }
   | { name: 'interrogation'; id: number }
   | { name: 'unmatched' }
   | { name: 'results' }
+  | { name: 'charges' }
   | { name: 'audit' }
   | { name: 'admin' }
   | { name: 'setup' }
@@ -15,7 +17,7 @@ export type Route =
   | { name: 'default' }
   | { name: 'not_found' };
 
-const SIMPLE = new Set(['queue', 'patients', 'unmatched', 'results', 'audit', 'admin', 'setup', 'login']);
+const SIMPLE = new Set(['queue', 'patients', 'followups', 'unmatched', 'results', 'charges', 'audit', 'admin', 'setup', 'login']);
 const WITH_ID = new Set(['patient', 'interrogation']);
 
 /** "#/patient/12" → {name: 'patient', id: 12}. Ids must be positive integers below 2^53. */
