@@ -70,6 +70,9 @@ struct ServeCommand {
   std::vector<std::string> notify_alerts;       // SEVERITY:CHANNEL:RECIPIENT
   std::vector<std::string> notify_signoffs;     // CHANNEL:RECIPIENT
   std::vector<std::string> ehr_destinations;    // ehr::ParseDestination specs
+  std::string billing_codes;                    // a code table (TOML); empty = built in
+  std::string billing_facility;                 // MSH-4 of the DFT^P03 export
+  std::string billing_receiver;                 // APP|FACILITY: MSH-5/6 of the DFT^P03 export
   std::vector<std::string> feeds;               // APP|FACILITY=CLINIC[,CLINIC…] or *=CLINIC
   int watch_interval_ms = 1000;
   std::string notify_socket;     // empty = no socket for heartbase notify (docs/notify.md)

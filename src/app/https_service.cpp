@@ -131,6 +131,8 @@ base::Result<std::unique_ptr<HttpsService>> HttpsService::Start(const HttpsServi
   api_options.blocklist = &service->blocklist_;
   api_options.rules = options.rules;
   api_options.signoff_recipients = options.signoff_recipients;
+  api_options.billing_codes = options.billing_codes;
+  api_options.charge_dft = options.charge_dft;
   api_options.last_verification = options.last_verification;
   if (!options.web_root.empty()) {
     auto site = api::StaticFiles::Load(options.web_root);

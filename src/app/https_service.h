@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "api/api.h"
+#include "billing/service.h"
 #include "app/data_dir.h"
 #include "app/feeds.h"
 #include "auth/login.h"
@@ -36,6 +37,8 @@ struct HttpsServiceOptions {
   std::shared_ptr<rules::RuleBook> rules;   // the rule set in force (rule administration)
   std::vector<api::ApiOptions::SignoffRecipient> signoff_recipients;  // told of each sign-off
   std::vector<ehr::Destination> ehr_destinations;  // each signed result is sent to these
+  const billing::CodeTable* billing_codes = nullptr;  // nullptr = the built-in table
+  billing::DftOptions charge_dft;                     // the DFT^P03 export's MSH
   // The newest background verification of the store (GET /api/v1/admin/store); unset = none.
   std::function<std::optional<api::VerificationStatus>()> last_verification;
   // Connection limits, rates and timeouts; host, port, TLS and the body limit are set here.

@@ -8,6 +8,7 @@
 #include "app/commands.h"
 #include "app/notify_command.h"
 #include "app/recipient_command.h"
+#include "app/billing_command.h"
 #include "app/report_command.h"
 
 namespace {
@@ -143,6 +144,13 @@ int Run(int argc, char** argv) {
       "[,type=oru|mdm][,pv1=1][,ca=FILE][,server-name=S][,cert=FILE,key=FILE]"
       "[,receiving-app=X][,receiving-facility=Y][,attempts=N][,backoff-ms=MS][,ack-timeout-ms=MS]"
       " (repeatable; TLS unless the host is a loopback address; docs/ehr.md)");
+  serve_cmd->add_option("--billing-codes", serve.billing_codes,
+                        "The billing code table (TOML; `heartbase billing codes` prints the "
+                        "built-in 2026 table to start from); a bad key stops start-up");
+  serve_cmd->add_option("--billing-facility", serve.billing_facility,
+                        "MSH-4 (sending facility) of exported DFT^P03 charge messages");
+  serve_cmd->add_option("--billing-receiver", serve.billing_receiver,
+                        "APP|FACILITY: MSH-5 and MSH-6 of exported DFT^P03 charge messages");
   serve_cmd->add_flag("--upgrade", serve.upgrade, "Upgrade an older database schema");
   serve_cmd->add_option("--watch", serve.watch_dir,
                         "Drop folder: import files placed here, then move them to done/ or "
@@ -273,6 +281,7 @@ int Run(int argc, char** argv) {
   clinic_add_cmd->add_option("--key-file", clinic_add.key_file, "Key file (default DATA/keyring)");
   clinic_add_cmd->add_option("--name", clinic_add.name, "Clinic name (unique)")->required();
   ReportCommands report_commands(app, *clinic_cmd);
+  BillingCommands billing_commands(app);
 
   TokenCreateCommand token_create;
   auto* token_cmd = app.add_subcommand("token", "API tokens for integrations");
@@ -315,6 +324,7 @@ int Run(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (auto rc = notify_commands.RunParsed()) return *rc;
   if (auto rc = report_commands.RunParsed()) return *rc;
+  if (auto rc = billing_commands.RunParsed()) return *rc;
   if (auto rc = recipient_commands.RunParsed()) return *rc;
   if (add_cmd->parsed()) return RunUserAdd(user_add);
   for (CLI::App* c : change_cmds) {

@@ -2,14 +2,15 @@
 
 #include "app/data_dir.h"
 #include "base/log.h"
+#include "billing/service.h"
 #include "ingest/missed_transmissions.h"
 
 namespace heartbase::app {
 
 MissedTransmissionScheduler::MissedTransmissionScheduler(
     store::Database& db, const crypto::KeyRing& keys, std::shared_ptr<const rules::RuleBook> rules,
-    std::chrono::seconds interval)
-    : db_(db), keys_(keys), rules_(std::move(rules)), interval_(interval) {
+    const billing::CodeTable& billing, std::chrono::seconds interval)
+    : db_(db), keys_(keys), rules_(std::move(rules)), billing_(billing), interval_(interval) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -33,6 +34,15 @@ void MissedTransmissionScheduler::Loop() {
       base::log::Info("rules.missed_transmission_scan", {{"alerts", *raised}});
     } else {
       base::log::Error("rules.missed_transmission_scan_failed", {{"reason", raised.error()}});
+    }
+    auto closed = billing::CloseCharges(db_, billing_, NowUs());
+    if (closed) {
+      base::log::Info("billing.close", {{"created", closed->created},
+                                        {"existing", closed->existing},
+                                        {"overlapping", closed->overlapping},
+                                        {"missed", closed->missed}});
+    } else {
+      base::log::Error("billing.close_failed", {{"reason", closed.error()}});
     }
     lock.lock();
     wait = interval_;

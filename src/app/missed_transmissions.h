@@ -1,4 +1,6 @@
-// Runs the missed-transmission scan (ingest/missed_transmissions.h) inside `heartbase serve`.
+// The clock's jobs inside `heartbase serve`: the missed-transmission scan
+// (ingest/missed_transmissions.h) and the billing close job (billing/service.h), which writes the
+// charges of periods that have ended.
 #pragma once
 
 #include <chrono>
@@ -9,18 +11,20 @@
 #include <thread>
 
 #include "base/result.h"
+#include "billing/code_table.h"
 #include "crypto/key_ring.h"
 #include "rules/rule_book.h"
 #include "store/database.h"
 
 namespace heartbase::app {
 
-// Runs the scan shortly after start and then every `interval`, on its own thread.
+// Runs both jobs shortly after start and then every `interval`, on its own thread. `billing`
+// must outlive the scheduler.
 class MissedTransmissionScheduler {
  public:
   MissedTransmissionScheduler(store::Database& db, const crypto::KeyRing& keys,
                               std::shared_ptr<const rules::RuleBook> rules,
-                              std::chrono::seconds interval);
+                              const billing::CodeTable& billing, std::chrono::seconds interval);
   ~MissedTransmissionScheduler();  // stops and joins
 
   MissedTransmissionScheduler(const MissedTransmissionScheduler&) = delete;
@@ -32,6 +36,7 @@ class MissedTransmissionScheduler {
   store::Database& db_;
   const crypto::KeyRing& keys_;
   std::shared_ptr<const rules::RuleBook> rules_;
+  const billing::CodeTable& billing_;
   std::chrono::seconds interval_;
   std::mutex mu_;
   std::condition_variable cv_;

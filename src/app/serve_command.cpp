@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <map>
 
+#include "app/billing_command.h"
 #include "app/commands.h"
 #include "app/data_dir.h"
 #include "app/feeds.h"
@@ -252,6 +253,20 @@ int RunServe(const ServeCommand& command) {
                  "heartbase: serve: --ehr-destination needs the HTTPS service (sign-off)\n");
     return 1;
   }
+  auto billing_codes = LoadCodeTable(command.billing_codes);
+  if (!billing_codes) {
+    std::fprintf(stderr, "heartbase: serve: --billing-codes: %s\n",
+                 billing_codes.error().Describe().c_str());
+    return 1;
+  }
+  billing::DftOptions charge_dft{.sending_facility = command.billing_facility};
+  {
+    const std::size_t bar = command.billing_receiver.find('|');
+    charge_dft.receiving_application = command.billing_receiver.substr(0, bar);
+    if (bar != std::string::npos) {
+      charge_dft.receiving_facility = command.billing_receiver.substr(bar + 1);
+    }
+  }
   auto rule_book = LoadRuleBook(*opened->db);
   if (!rule_book) {
     std::fprintf(stderr, "heartbase: serve: alert rules: %s\n",
@@ -376,6 +391,8 @@ int RunServe(const ServeCommand& command) {
                                         .rules = *rule_book,
                                         .signoff_recipients = signoff_recipients,
                                         .ehr_destinations = std::move(ehr_destinations),
+                                        .billing_codes = &*billing_codes,
+                                        .charge_dft = charge_dft,
                                         .last_verification = LastVerification(verification.get()),
                                         .http_limits = HttpLimitsOf(command)},
                                        o, *opened);
@@ -412,7 +429,7 @@ int RunServe(const ServeCommand& command) {
                                     {"tls", mllp.tls_certificate.empty() ? "no" : "mutual"},
                                     {"https", https ? https->local_address() : "off"},
                                     {"watch", command.watch_dir.empty() ? "off" : "on"}});
-  MissedTransmissionScheduler missed(*opened->db, *opened->keys, *rule_book,
+  MissedTransmissionScheduler missed(*opened->db, *opened->keys, *rule_book, *billing_codes,
                                      std::chrono::seconds(command.missed_scan_interval_s));
   int received = 0;
   sigwait(&signals, &received);

@@ -404,7 +404,13 @@ base::Result<ExportResult> ExportCharges(store::Database& db, const crypto::KeyR
     if (!file) return base::Status(file.error());
     result.file = std::move(*file);
     result.sha256 = crypto::Sha256Hex(result.file);
-    for (const auto& c : *charges) result.charge_ids.push_back(c.id);
+    for (const auto& c : *charges) {
+      result.charge_ids.push_back(c.id);
+      result.patient_ids.push_back(c.patient_id);
+    }
+    std::sort(result.patient_ids.begin(), result.patient_ids.end());
+    result.patient_ids.erase(std::unique(result.patient_ids.begin(), result.patient_ids.end()),
+                             result.patient_ids.end());
     auto id = store::RecordChargeExport(tx, keys, ToString(format), result.charge_ids, result.file,
                                         result.sha256, user_id, now_us);
     if (!id) return base::Status(id.error());
@@ -501,7 +507,7 @@ base::Result<std::string> RenderDft(store::Transaction& tx, const crypto::KeyRin
     // charge), 7 transaction code, 8 description, 10 quantity, 20 performed by, 21 ordered by,
     // 25 procedure code (CPT-4), 26 modifier.
     out += fmt::format(
-        "FT1|1|{}|{}|{}|{}|CG|{}^^C4|{}||1|||||||||||{}|{}||||{}^^C4|{}\r", c.id, batch_id,
+        "FT1|1|{}|{}|{}|{}|CG|{}^^C4|{}||1||||||||||{}|{}||||{}^^C4|{}\r", c.id, batch_id,
         Hl7Date(c.service_date), now, E(c.code),
         E(c.component == store::ChargeComponent::kGlobal
               ? fmt::format("in-person evaluation {}", c.period_start)

@@ -101,6 +101,7 @@ struct ExportResult {
   std::string file;  // the CSV, or the DFT^P03 messages (CR-separated segments, one per charge)
   std::string sha256;
   std::vector<std::int64_t> charge_ids;
+  std::vector<std::int64_t> patient_ids;  // the patients the file names, ascending
 };
 // Exports every charge of `clinics` (empty = all) not exported yet, in one batch: each charge is
 // exported exactly once (a charge taken by a concurrent export is not exported again). kNotFound

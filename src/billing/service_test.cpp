@@ -201,7 +201,9 @@ TEST_F(BillingServiceTest, AGeneratedYearGivesTheChargesWorkedOutByHand) {
                 {"93289", "", global, "2026-07-27", "2026-07-27", "2026-07-27", "Dr Doc"},
             }));
   for (const auto& c : charges) {
-    if (c.patient_id == 5 && c.period_start == "2026-06-08") EXPECT_EQ(c.device_id, 6);
+    if (c.patient_id == 5 && c.period_start == "2026-06-08") {
+      EXPECT_EQ(c.device_id, 6);
+    }
     EXPECT_EQ(c.table_version, "2026.1");
     EXPECT_FALSE(c.interrogations.empty());
   }

@@ -10,9 +10,10 @@
 // many points as the API stores; the patient list and search; sign-off re-asking for password and
 // TOTP (after a deliberately wrong password); the interrogation leaves the queue and is locked;
 // the signed result, refused for the EHR, on the "Results not delivered" work list and sent again
-// with a reason; sign-out; a physician of another clinic sees nothing of the patient (nor of its
-// result); the auditor finds each
-// step in the audit trail; the administrator reads the Database and Feeds panels (a quarantined
+// with a reason; the follow-up work list (the demo clinic's due and overdue follow-ups, counts per
+// status) opens a patient's chart on its "Follow-up plan"; sign-out; a physician of another
+// clinic sees nothing of the patient (nor of its result); the auditor finds each step in the
+// audit trail; the administrator reads the Database and Feeds panels (a quarantined
 // file from the drop folder) and moves the patient of an interrogation in the unassigned pool (a
 // sender mapped to no clinic) to clinic 1, where a device clinician finds it unmatched; the
 // Database panel of a damaged server (its answers played to the browser) says why and what to do. Every page must stay free of console errors, uncaught exceptions, CSP
@@ -643,6 +644,50 @@ try {
     equal(await page.locator('[data-testid=result-row]').count(), 0, 'sent rows');
     await shot(page, 'results-sent-empty', false);
     await watch.assertClean('results');
+  });
+
+  await step('follow-ups: the work list shows due and overdue follow-ups; a row opens the chart with its plan', async () => {
+    needs(phys, 'the physician signed in');
+    const { page, watch } = phys;
+    // The generated sessions end on 2026-11-01 and the server runs on today's date: remote
+    // transmissions (every 91 days) and yearly in-clinic checks have come due since.
+    const list = await apiGet(page, '/api/v1/followups');
+    check(list.items.length > 0, `the demo clinic has due, overdue, missed or booked follow-ups (${JSON.stringify(list.counts)})`);
+    await tid(page, 'nav-followups').click();
+    await page.getByRole('heading', { name: 'Follow-ups', exact: true }).waitFor();
+    const rows = page.locator('[data-testid=followup-row]');
+    await rows.first().waitFor();
+    equal(new URL(page.url()).hash, '#/followups', 'the address holds the screen only');
+    equal(await rows.count(), list.items.length, 'work list rows = API items');
+    equal(await rows.first().getAttribute('data-patient-id'), String(list.items[0].patient_id), 'most overdue first, as the API orders them');
+    const labels = { due: 'Due', overdue: 'Overdue', missed: 'Missed', booked: 'Booked' };
+    const first = list.items[0];
+    check(first.status in labels, `the first item's status is one of the default filter's (${first.status})`);
+    equal(await rows.first().getAttribute('data-status'), first.status, "the first row's status");
+    equal((await rows.first().getByTestId('followup-status').textContent()).trim(), labels[first.status], 'the status badge of the first row');
+    equal(await page.locator('[data-testid=followup-row] [data-testid=followup-status]').count(), list.items.length, 'a status badge on every row');
+    for (const s of Object.keys(labels)) {
+      equal(await tid(page, `followup-count-${s}`).getAttribute('data-count'), String(list.counts[s] ?? 0), `count of ${s}`);
+    }
+    await shot(page, 'followups');
+    // A click on the row (not only on the name) opens the patient's chart.
+    await rows.first().click();
+    await tid(page, 'followup-plan').waitFor();
+    equal(new URL(page.url()).hash, `#/patient/${first.patient_id}`, 'address of the chart');
+    await page.getByRole('heading', { name: 'Follow-up plan' }).waitFor();
+    await tid(page, 'plan-resolved').waitFor();
+    const plan = await apiGet(page, `/api/v1/patients/${first.patient_id}/plan`);
+    const planRows = page.locator('[data-testid=plan-followup-row]');
+    equal(await planRows.count(), plan.followups.length, 'next follow-ups on the chart = API');
+    const statuses = await planRows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status')));
+    check(statuses.includes(first.status), `the chart lists the work list's follow-up (${first.status} in ${statuses.join(',')})`);
+    equal(await page.locator('[data-testid=visit-row]').count(), plan.visits.length, 'visits on the chart = API');
+    // A physician (patient.write) may book a visit and set the patient's own plan.
+    check(await tid(page, 'visit-day').isVisible(), 'the booking form is shown to a physician');
+    check(await tid(page, 'plan-save').isVisible(), 'the own-plan form is shown to a physician');
+    await tid(page, 'followup-plan').scrollIntoViewIfNeeded();
+    await shot(page, 'followup-plan', false);
+    await watch.assertClean('follow-ups');
   });
 
   await step('sign out: the session ends on the server', async () => {

@@ -1,5 +1,6 @@
 // Patient chart: demographics, the records the hospital's ADT merged into this one, devices and
-// leads with their dates, the interrogation timeline and trend charts across device replacements.
+// leads with their dates, the interrogation timeline, the follow-up plan (followplan.ts) and trend
+// charts across device replacements.
 import type uPlot from 'uplot';
 import { api, seriesByTerm, type InterrogationRow, type Patient } from '../api';
 import { deviceStatus } from '../lib/devices';
@@ -8,6 +9,7 @@ import { can } from '../lib/roles';
 import { alignSeries, deviceChangeMarkers, termRequests, TREND_CHARTS } from '../lib/trends';
 import { clear, h, pageTitle, showError, statusBox, table } from './dom';
 import type { ScreenContext } from './context';
+import { followUpPlanPanel } from './followplan';
 import { trendChart, type TrendChart } from './trendchart';
 
 const MAX_TIMELINE_PAGES = 10;
@@ -117,6 +119,7 @@ export async function renderPatient(main: HTMLElement, ctx: ScreenContext, id: n
   const trendStatus = statusBox();
   const mayInterrogations = can(ctx.me.role, 'interrogation.read');
   const mayTrends = can(ctx.me.role, 'trend.read');
+  const plan = followUpPlanPanel(ctx, id);
 
   const rangeButtons = h('div', { class: 'segmented', role: 'group', 'aria-label': 'Time range' });
   const ranges: [string, number | null][] = [['All', null], ['5 years', 5], ['2 years', 2], ['1 year', 1]];
@@ -137,6 +140,7 @@ export async function renderPatient(main: HTMLElement, ctx: ScreenContext, id: n
     demographics(p, ctx.me.clinic_names),
     mergedSection(p),
     h('div', { class: 'two-col' }, devicesSection(p), mayInterrogations ? timelineBox : null),
+    plan.section,
     mayTrends
       ? h(
           'section',
@@ -148,7 +152,7 @@ export async function renderPatient(main: HTMLElement, ctx: ScreenContext, id: n
       : null,
   );
 
-  const jobs: Promise<void>[] = [];
+  const jobs: Promise<void>[] = [plan.load()];
   if (mayInterrogations) {
     jobs.push(
       (async () => {
