@@ -220,6 +220,7 @@ base::Result<net::HttpResponse> GetPatientPlan(Context& ctx, store::Transaction*
   WriteOptionalInt(w, "remote_days", resolved.remote_days);
   WriteOptionalInt(w, "in_clinic_days", resolved.in_clinic_days);
   w.Field("remote_from", store::ToString(resolved.remote_from));
+  w.Field("in_clinic_from", store::ToString(resolved.in_clinic_from));
   w.Field("payer", resolved.payer);
   w.Field("ordering_physician", resolved.ordering_physician);
   w.EndObject();

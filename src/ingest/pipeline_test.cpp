@@ -15,6 +15,7 @@
 #include "ingest/missed_transmissions.h"
 #include "rules/rule_set.h"
 #include "store/alerts.h"
+#include "store/followup.h"
 #include "store/blobs.h"
 #include "store/interrogations.h"
 #include "store/outbox.h"
@@ -477,6 +478,30 @@ TEST_F(PipelineTest, MissedTransmissionIsAlertedOncePerSilence) {
   Ingest(next.Text());
   EXPECT_EQ(scan(session + 215 * day), 0);  // transmitted again on day 212
   (void)first;
+}
+
+// The silence is measured against the patient's monitoring plan (store/followup.h), not a fixed
+// interval: a patient's own 10-day plan alerts after 10 + 14 days of grace.
+TEST_F(PipelineTest, MissedTransmissionFollowsThePatientsMonitoringPlan) {
+  auto parsed = rules::ParseRuleSet("");
+  ASSERT_TRUE(parsed);
+  const rules::RuleBook book(std::move(*parsed));
+  Ingest(Message{}.Text());  // session 2026-01-01 12:00 UTC, patient 1
+  const std::int64_t session = 1'767'268'800'000'000;
+  const std::int64_t day = 86'400'000'000;
+  auto scan = [&](std::int64_t at) {
+    auto n = ScanMissedTransmissions(*db_, *keys_, book, at);
+    EXPECT_TRUE(n) << n.error().Describe();
+    return n ? *n : -1;
+  };
+  EXPECT_EQ(scan(session + 30 * day), 0);  // the default plan: 91 days
+  ASSERT_TRUE(store::RunUnitOfWork(*db_, store::Access::kWrite, [](store::Transaction& tx) {
+    auto p = store::PutPlan(
+        tx, {.scope = store::PlanScope::kPatient, .patient_id = 1, .remote_days = 10}, 0, 0);
+    return p ? base::Status() : base::Status(p.error());
+  }));
+  EXPECT_EQ(scan(session + 24 * day), 0);  // 10 days + 14 of grace: not yet
+  EXPECT_EQ(scan(session + 25 * day), 1);
 }
 
 TEST_F(PipelineTest, CorrectedResultSupersedesAndKeepsHistory) {

@@ -190,7 +190,7 @@ base::Result<PlanRow> PutPlan(Transaction& tx, const PlanRow& plan, std::int64_t
                           {"in_clinic", OptionalInt(plan.in_clinic_days)},
                           {"payer", OptionalText(plan.payer)},
                           {"ordering", OptionalText(plan.ordering_physician)},
-                          {"by", user_id},
+                          {"by", user_id > 0 ? Value(user_id) : Value()},
                           {"now", now_us}};
   auto done = tx.Execute(
       "INSERT INTO monitoring_plan (scope, clinic_id, patient_id, device_type, remote_days, "
@@ -272,6 +272,7 @@ ResolvedPlan PlanBook::Resolve(std::int64_t clinic_id, std::int64_t patient_id,
     }
     if (!in_clinic && (row->in_clinic_days || row->scope == PlanScope::kDefault)) {
       out.in_clinic_days = row->in_clinic_days;
+      out.in_clinic_from = row->scope;
       in_clinic = true;
     }
     if (!payer && row->payer) {
@@ -299,7 +300,7 @@ base::Result<std::int64_t> BookVisit(Transaction& tx, std::int64_t patient_id,
                           {"patient", patient_id},
                           {"clinic", clinic_id},
                           {"day", FormatDay(days)},
-                          {"by", user_id},
+                          {"by", user_id > 0 ? Value(user_id) : Value()},
                           {"now", now_us}};
   auto n = tx.Execute(
       "INSERT INTO clinic_visit (id, patient_id, clinic_id, day, state, booked_by, booked_us) "

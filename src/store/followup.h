@@ -39,7 +39,7 @@ base::Result<std::vector<PlanRow>> ListPlansFor(Transaction& tx, std::int64_t cl
                                                 std::int64_t patient_id);
 
 // Creates or replaces the plan of (scope, clinic, patient, device type); the version counts the
-// changes. kInvalidArgument for days out of range (remote 1–730, in clinic 1–1100) or a payer or
+// changes; `user_id` 0 = the system. kInvalidArgument for days out of range (remote 1–730, in clinic 1–1100) or a payer or
 // physician name too long; a default row cannot be written here (defaults change by migration).
 base::Result<PlanRow> PutPlan(Transaction& tx, const PlanRow& plan, std::int64_t user_id,
                               std::int64_t now_us);
@@ -54,7 +54,8 @@ struct ResolvedPlan {
   std::optional<int> remote_days, in_clinic_days;
   std::string payer = "default";
   std::string ordering_physician;
-  PlanScope remote_from = PlanScope::kDefault;  // where remote_days came from
+  PlanScope remote_from = PlanScope::kDefault;     // where remote_days came from
+  PlanScope in_clinic_from = PlanScope::kDefault;  // where in_clinic_days came from
 };
 class PlanBook {
  public:

@@ -75,7 +75,7 @@ describe("follow-ups: a patient's plan", () => {
     const plan = {
       patient_id: 4,
       device_type: 'icd',
-      resolved: { remote_days: 91, in_clinic_days: 365, remote_from: 'default', payer: 'default', ordering_physician: '' },
+      resolved: { remote_days: 91, in_clinic_days: 365, remote_from: 'default', in_clinic_from: 'default', payer: 'default', ordering_physician: '' },
       own: null,
       followups: [],
       visits: [{ id: 3, day: '2027-01-12', state: 'booked', clinic_id: 1, interrogation_id: null }],

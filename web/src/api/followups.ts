@@ -60,6 +60,7 @@ export interface ResolvedPlan {
   remote_days: number | null;
   in_clinic_days: number | null;
   remote_from: PlanSource;
+  in_clinic_from: PlanSource;
   /** "default" unless a plan names one. */
   payer: string;
   /** Empty when no plan names one. */

@@ -11,7 +11,6 @@ import {
   followUpQuery,
   formatDaysOverdue,
   formatInterval,
-  inClinicSourceLabel,
   isoDay,
   kindLabel,
   planFromForm,
@@ -64,9 +63,6 @@ describe('labels', () => {
     expect(planSourceLabel('patient')).toBe("patient's own plan");
   });
   it("names the in-clinic interval's source only as far as the answer tells", () => {
-    expect(inClinicSourceLabel({ in_clinic_days: 180 })).toBe("patient's own plan");
-    expect(inClinicSourceLabel({ in_clinic_days: null })).toBe("clinic's or default plan");
-    expect(inClinicSourceLabel(null)).toBe("clinic's or default plan");
   });
 });
 

@@ -83,15 +83,6 @@ export function planSourceLabel(s: string): string {
   return SOURCE_LABELS[s as PlanSource] ?? s;
 }
 
-/**
- * Where the in-clinic interval comes from, as far as the answer tells: the server names only the
- * remote interval's source, so an in-clinic interval is the patient's own when their plan sets
- * one, else the clinic's or the default.
- */
-export function inClinicSourceLabel(own: Pick<PlanBody, 'in_clinic_days'> | null): string {
-  return own && own.in_clinic_days !== null ? SOURCE_LABELS.patient : "clinic's or default plan";
-}
-
 const STATUS_RANK: Record<string, number> = { missed: 0, overdue: 1, due: 2, booked: 3, upcoming: 4 };
 const KIND_RANK: Record<string, number> = { visit: 0, in_clinic: 1, remote: 2 };
 

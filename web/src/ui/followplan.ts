@@ -8,7 +8,6 @@ import {
   cancelReasonProblem,
   formatDaysOverdue,
   formatInterval,
-  inClinicSourceLabel,
   isoDay,
   kindLabel,
   PLAN_LIMITS,
@@ -105,7 +104,7 @@ export function followUpPlanPanel(ctx: ScreenContext, patientId: number): PlanPa
       { class: 'plan-facts', 'data-testid': 'plan-resolved' },
       item('Device', formatDeviceType(p.device_type)),
       item('Remote follow-up', formatInterval(r.remote_days), planSourceLabel(r.remote_from), 'plan-remote-days'),
-      item('In-clinic check', formatInterval(r.in_clinic_days), inClinicSourceLabel(p.own), 'plan-in-clinic-days'),
+      item('In-clinic check', formatInterval(r.in_clinic_days), planSourceLabel(r.in_clinic_from), 'plan-in-clinic-days'),
       item('Payer', r.payer || '—'),
       item('Ordering physician', r.ordering_physician || '—'),
     );
