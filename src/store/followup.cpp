@@ -402,7 +402,7 @@ base::Result<std::vector<FollowUpFacts>> ListFollowUpFacts(Transaction& tx,
       " MAX(CASE WHEN i.session_type IN ('InClinic', 'Implant') THEN {0} END), p.created_us "
       "FROM patient p "
       "LEFT JOIN interrogation i ON i.patient_id = p.id AND i.superseded_by IS NULL "
-      "WHERE p.unmatched = 0 AND p.id > :after AND {1} "
+      "WHERE p.id > :after AND {1} "
       "GROUP BY p.id ORDER BY p.id {2}",
       effective, InList("p.clinic_id", clinics),
       limit > 0 ? fmt::format("LIMIT {}", limit) : std::string());

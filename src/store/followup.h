@@ -107,7 +107,7 @@ base::Result<std::optional<std::int64_t>> CloseVisitFor(Transaction& tx, std::in
 inline constexpr std::int64_t kMaxSessionSkewUs = 24LL * 3600 * 1'000'000;
 std::int64_t EffectiveSessionUs(std::optional<std::int64_t> session_us, std::int64_t received_us);
 
-// What the work list needs of one matched patient: the current device (most recently seen), the
+// What the work list needs of one patient: the current device (most recently seen), the
 // last remote and in-clinic follow-ups (effective times, current versions), and when follow-up
 // began (the first device's first sighting).
 struct FollowUpFacts {
@@ -116,7 +116,9 @@ struct FollowUpFacts {
   std::int64_t first_seen_us = 0;
   std::optional<std::int64_t> last_remote_us, last_in_clinic_us;
 };
-// Every matched patient of the given clinics (empty = all), by patient id; at most `limit` after
+// Every patient of the given clinics (empty = all), by patient id, unmatched ones included (their
+// transmissions arrive and are due like anyone's; billing waits until they are linked or
+// accepted); at most `limit` after
 // `after_patient` (pages for the missed-transmission scan; the work list reads them all).
 base::Result<std::vector<FollowUpFacts>> ListFollowUpFacts(Transaction& tx,
                                                            const std::vector<std::int64_t>& clinics,
