@@ -58,104 +58,108 @@ void Check(const base::Status& s, const char* what) {
 // hold random bytes: nothing here is ever decrypted.
 std::int64_t Fill(store::Database& db, int patients) {
   std::int64_t interrogations = 0;
-  Check(store::RunUnitOfWork(db, store::Access::kWrite, [&](store::Transaction& tx) -> base::Status {
-          std::mt19937_64 rng(23);
-          for (int u = 1; u <= 5; ++u) {
-            const store::Param p[] = {{"id", std::int64_t{u}}, {"name", fmt::format("doc{}", u)},
-                                      {"display", fmt::format("Dr {}", u)}};
-            if (auto r = tx.Execute(
-                    "INSERT INTO app_user (id, name, display_name, role, created_us, updated_us) "
-                    "VALUES (:id, :name, :display, 'physician', 0, 0)",
-                    p);
-                !r) {
-              return r.error();
-            }
-          }
-          if (auto r = tx.Execute(
-                  "INSERT INTO blob (id, lookup, kind, size, sealed, created_us) VALUES "
-                  "(1, x'00', 'hl7', 1, x'00', 0)");
-              !r) {
-            return r.error();
-          }
-          static constexpr const char* kTypes[] = {"pacemaker", "pacemaker", "pacemaker", "icd",
-                                                   "icd",       "icd",       "crt-d",     "crt-p",
-                                                   "loop-recorder", "loop-recorder"};
-          std::int64_t id = 0;
-          for (int p = 1; p <= patients; ++p) {
-            const std::string type = kTypes[rng() % 10];
-            const bool ilr = type == "loop-recorder";
-            const store::Param pr[] = {{"id", std::int64_t{p}}};
-            if (auto r = tx.Execute(
-                    "INSERT INTO patient (id, unmatched, created_us, clinic_id) VALUES "
-                    "(:id, 0, 0, 1)",
-                    pr);
-                !r) {
-              return r.error();
-            }
-            const store::Param dv[] = {{"id", std::int64_t{p}},
-                                       {"type", type},
-                                       {"lookup", store::Bytes{fmt::format("d{}", p)}}};
-            if (auto r = tx.Execute(
-                    "INSERT INTO device (id, patient_id, manufacturer, type, serial, lookup, "
-                    "serial_lookup, first_seen_us, last_seen_us) VALUES (:id, :id, 'MDT', :type, "
-                    ":lookup, :lookup, :lookup, 0, 0)",
-                    dv);
-                !r) {
-              return r.error();
-            }
-            // Scheduled transmissions every 91 (30) days from a random day, a few alert
-            // transmissions, and a yearly in-clinic check.
-            std::vector<std::pair<std::int64_t, const char*>> sessions;
-            const int interval = ilr ? 30 : 91;
-            for (std::int64_t day = static_cast<std::int64_t>(rng() % interval); day < 365;
-                 day += interval) {
-              sessions.emplace_back(day, "RemoteScheduled");
-            }
-            for (int a = static_cast<int>(rng() % 3); a > 0; --a) {
-              sessions.emplace_back(static_cast<std::int64_t>(rng() % 365),
-                                    "RemoteDeviceInitiated");
-            }
-            if (!ilr) sessions.emplace_back(static_cast<std::int64_t>(rng() % 365), "InClinic");
-            for (const auto& [day, kind] : sessions) {
-              ++id;
-              const std::int64_t at = kStartUs + day * kDayUs + 36'000'000'000LL;
-              const store::Param ir[] = {{"id", id},
-                                         {"patient", std::int64_t{p}},
-                                         {"control", fmt::format("C{}", id)},
-                                         {"lookup", store::Bytes{fmt::format("s{}", id)}},
-                                         {"type", std::string(kind)},
-                                         {"at", at}};
+  Check(
+      store::RunUnitOfWork(
+          db, store::Access::kWrite,
+          [&](store::Transaction& tx) -> base::Status {
+            std::mt19937_64 rng(23);
+            for (int u = 1; u <= 5; ++u) {
+              const store::Param p[] = {{"id", std::int64_t{u}},
+                                        {"name", fmt::format("doc{}", u)},
+                                        {"display", fmt::format("Dr {}", u)}};
               if (auto r = tx.Execute(
-                      "INSERT INTO interrogation (id, patient_id, device_id, sender, control_id, "
-                      "session_lookup, session_type, session_us, result_status, raw_blob_id, "
-                      "received_us, observation_count, warning_count) VALUES (:id, :patient, "
-                      ":patient, 'MDT|CARELINK', :control, :lookup, :type, :at, 'final', 1, "
-                      ":at, 300, 0)",
-                      ir);
-                  !r) {
-                return r.error();
-              }
-              const bool signed_off = rng() % 10 < 8;
-              const store::Param rr[] = {
-                  {"id", id},
-                  {"at", at},
-                  {"state", std::string(signed_off ? "signed" : "new")},
-                  {"by", signed_off ? store::Value(static_cast<std::int64_t>(1 + rng() % 5))
-                                    : store::Value()},
-                  {"signed", signed_off ? store::Value(at + 2 * kDayUs) : store::Value()}};
-              if (auto r = tx.Execute(
-                      "INSERT INTO interrogation_review (interrogation_id, state, received_us, "
-                      "signed_by, signed_us) VALUES (:id, :state, :at, :by, :signed)",
-                      rr);
+                      "INSERT INTO app_user (id, name, display_name, role, created_us, updated_us) "
+                      "VALUES (:id, :name, :display, 'physician', 0, 0)",
+                      p);
                   !r) {
                 return r.error();
               }
             }
-          }
-          interrogations = id;
-          return {};
-        }),
-        "fill");
+            if (auto r = tx.Execute(
+                    "INSERT INTO blob (id, lookup, kind, size, sealed, created_us) VALUES "
+                    "(1, x'00', 'hl7', 1, x'00', 0)");
+                !r) {
+              return r.error();
+            }
+            static constexpr const char* kTypes[] = {
+                "pacemaker", "pacemaker", "pacemaker", "icd",           "icd",
+                "icd",       "crt-d",     "crt-p",     "loop-recorder", "loop-recorder"};
+            std::int64_t id = 0;
+            for (int p = 1; p <= patients; ++p) {
+              const std::string type = kTypes[rng() % 10];
+              const bool ilr = type == "loop-recorder";
+              const store::Param pr[] = {{"id", std::int64_t{p}}};
+              if (auto r = tx.Execute(
+                      "INSERT INTO patient (id, unmatched, created_us, clinic_id) VALUES "
+                      "(:id, 0, 0, 1)",
+                      pr);
+                  !r) {
+                return r.error();
+              }
+              const store::Param dv[] = {{"id", std::int64_t{p}},
+                                         {"type", type},
+                                         {"lookup", store::Bytes{fmt::format("d{}", p)}}};
+              if (auto r = tx.Execute(
+                      "INSERT INTO device (id, patient_id, manufacturer, type, serial, lookup, "
+                      "serial_lookup, first_seen_us, last_seen_us) VALUES (:id, :id, 'MDT', :type, "
+                      ":lookup, :lookup, :lookup, 0, 0)",
+                      dv);
+                  !r) {
+                return r.error();
+              }
+              // Scheduled transmissions every 91 (30) days from a random day, a few alert
+              // transmissions, and a yearly in-clinic check.
+              std::vector<std::pair<std::int64_t, const char*>> sessions;
+              const int interval = ilr ? 30 : 91;
+              for (std::int64_t day = static_cast<std::int64_t>(rng() % interval); day < 365;
+                   day += interval) {
+                sessions.emplace_back(day, "RemoteScheduled");
+              }
+              for (int a = static_cast<int>(rng() % 3); a > 0; --a) {
+                sessions.emplace_back(static_cast<std::int64_t>(rng() % 365),
+                                      "RemoteDeviceInitiated");
+              }
+              if (!ilr) sessions.emplace_back(static_cast<std::int64_t>(rng() % 365), "InClinic");
+              for (const auto& [day, kind] : sessions) {
+                ++id;
+                const std::int64_t at = kStartUs + day * kDayUs + 36'000'000'000LL;
+                const store::Param ir[] = {{"id", id},
+                                           {"patient", std::int64_t{p}},
+                                           {"control", fmt::format("C{}", id)},
+                                           {"lookup", store::Bytes{fmt::format("s{}", id)}},
+                                           {"type", std::string(kind)},
+                                           {"at", at}};
+                if (auto r = tx.Execute(
+                        "INSERT INTO interrogation (id, patient_id, device_id, sender, control_id, "
+                        "session_lookup, session_type, session_us, result_status, raw_blob_id, "
+                        "received_us, observation_count, warning_count) VALUES (:id, :patient, "
+                        ":patient, 'MDT|CARELINK', :control, :lookup, :type, :at, 'final', 1, "
+                        ":at, 300, 0)",
+                        ir);
+                    !r) {
+                  return r.error();
+                }
+                const bool signed_off = rng() % 10 < 8;
+                const store::Param rr[] = {
+                    {"id", id},
+                    {"at", at},
+                    {"state", std::string(signed_off ? "signed" : "new")},
+                    {"by", signed_off ? store::Value(static_cast<std::int64_t>(1 + rng() % 5))
+                                      : store::Value()},
+                    {"signed", signed_off ? store::Value(at + 2 * kDayUs) : store::Value()}};
+                if (auto r = tx.Execute(
+                        "INSERT INTO interrogation_review (interrogation_id, state, received_us, "
+                        "signed_by, signed_us) VALUES (:id, :state, :at, :by, :signed)",
+                        rr);
+                    !r) {
+                  return r.error();
+                }
+              }
+            }
+            interrogations = id;
+            return {};
+          }),
+      "fill");
   return interrogations;
 }
 

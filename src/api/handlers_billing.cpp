@@ -209,17 +209,17 @@ base::Result<net::HttpResponse> ExportChargesRoute(Context& ctx, store::Transact
   } else if (format_text != "csv") {
     return ErrorResponse(ctx, 400, "bad_request", "format is csv or dft");
   }
-  auto result =
-      billing::ExportCharges(ctx.services.db, ctx.services.keys, VisibleClinics(ctx), format,
-                             ctx.services.options.charge_dft, ctx.caller->subject.user_id,
-                             ctx.now_us);
+  auto result = billing::ExportCharges(ctx.services.db, ctx.services.keys, VisibleClinics(ctx),
+                                       format, ctx.services.options.charge_dft,
+                                       ctx.caller->subject.user_id, ctx.now_us);
   const bool none = !result && result.error().code == base::ErrorCode::kNotFound;
   const std::string detail =
-      result ? fmt::format("export={} format={} charges={}", result->export_id, format_text,
-                           result->charges)
-             : fmt::format("format={} {}", format_text,
-                           none ? "nothing to export"
-                                : fmt::format("error={}", base::ErrorCodeName(result.error().code)));
+      result
+          ? fmt::format("export={} format={} charges={}", result->export_id, format_text,
+                        result->charges)
+          : fmt::format("format={} {}", format_text,
+                        none ? "nothing to export"
+                             : fmt::format("error={}", base::ErrorCodeName(result.error().code)));
   if (auto s = ctx.services.commit.Run([&](store::Transaction& tx) {
         return Audit(ctx, tx, "charge.export", "charge_export",
                      result ? std::to_string(result->export_id) : "", std::nullopt,
@@ -268,9 +268,9 @@ base::Result<net::HttpResponse> ListChargeExports(Context& ctx, store::Transacti
 // caller who may see every charge in it. Audited as an access to each patient's data it holds.
 base::Result<net::HttpResponse> GetChargeExportFile(Context& ctx, store::Transaction* tx) {
   const auto id = ParseId(ctx.path_params.at(0));
-  auto row = id ? store::GetChargeExport(*tx, *id)
-                : base::Result<store::ChargeExportRow>(
-                      base::MakeError(base::ErrorCode::kNotFound, ""));
+  auto row =
+      id ? store::GetChargeExport(*tx, *id)
+         : base::Result<store::ChargeExportRow>(base::MakeError(base::ErrorCode::kNotFound, ""));
   if (!row) {
     if (row.error().code != base::ErrorCode::kNotFound) return row.error();
     if (auto s = Audit(ctx, *tx, "charge.export.read", "charge_export", ctx.path_params.at(0),

@@ -110,8 +110,7 @@ std::optional<std::string> ReadPlanBody(const JsonBody& body, store::PlanRow* pl
     }
     return std::nullopt;
   }
-  for (std::string_view key :
-       {std::string_view("payer"), std::string_view("ordering_physician")}) {
+  for (std::string_view key : {std::string_view("payer"), std::string_view("ordering_physician")}) {
     if (!body.Has(key) || body.IsNull(key)) continue;
     auto v = body.String(key);
     if (!v) return fmt::format("{} is a string", key);
@@ -256,8 +255,7 @@ base::Result<net::HttpResponse> GetPatientPlan(Context& ctx, store::Transaction*
   }
   w.EndArray();
   w.EndObject();
-  if (auto s = Audit(ctx, *tx, "plan.read", "patient", std::to_string(id), id, "success");
-      !s) {
+  if (auto s = Audit(ctx, *tx, "plan.read", "patient", std::to_string(id), id, "success"); !s) {
     return s.error();
   }
   return JsonResponse(200, std::move(out));
@@ -274,7 +272,8 @@ base::Result<net::HttpResponse> PutPatientPlan(Context& ctx, store::Transaction*
   if (!p) return p.error();
   if (refused) return std::move(*refused);
   store::PlanRow plan{.scope = store::PlanScope::kPatient, .patient_id = **p, .device_type = "*"};
-  if (auto bad = ReadPlanBody(*body, &plan, true)) return ErrorResponse(ctx, 400, "bad_request", *bad);
+  if (auto bad = ReadPlanBody(*body, &plan, true))
+    return ErrorResponse(ctx, 400, "bad_request", *bad);
   auto stored = store::PutPlan(*tx, plan, ctx.caller->subject.user_id, ctx.now_us);
   if (!stored) {
     if (stored.error().code == base::ErrorCode::kInvalidArgument) {
@@ -282,12 +281,12 @@ base::Result<net::HttpResponse> PutPatientPlan(Context& ctx, store::Transaction*
     }
     return stored.error();
   }
-  if (auto s = Audit(ctx, *tx, "plan.update", "patient", std::to_string(**p), **p, "success",
-                     fmt::format("remote_days={} in_clinic_days={} version={}",
-                                 stored->remote_days ? std::to_string(*stored->remote_days) : "-",
-                                 stored->in_clinic_days ? std::to_string(*stored->in_clinic_days)
-                                                        : "-",
-                                 stored->version));
+  if (auto s =
+          Audit(ctx, *tx, "plan.update", "patient", std::to_string(**p), **p, "success",
+                fmt::format("remote_days={} in_clinic_days={} version={}",
+                            stored->remote_days ? std::to_string(*stored->remote_days) : "-",
+                            stored->in_clinic_days ? std::to_string(*stored->in_clinic_days) : "-",
+                            stored->version));
       !s) {
     return s.error();
   }
@@ -314,8 +313,7 @@ base::Result<net::HttpResponse> DeletePatientPlan(Context& ctx, store::Transacti
     }
     return s.error();
   }
-  if (auto a = Audit(ctx, *tx, "plan.delete", "patient", std::to_string(**p), **p, "success");
-      !a) {
+  if (auto a = Audit(ctx, *tx, "plan.delete", "patient", std::to_string(**p), **p, "success"); !a) {
     return a.error();
   }
   return JsonResponse(200, "{}");
@@ -355,7 +353,8 @@ base::Result<net::HttpResponse> PutClinicPlan(Context& ctx, store::Transaction* 
     return ErrorResponse(ctx, 404, "not_found", "no such clinic");
   }
   const bool remove = ctx.request.method == "DELETE";
-  store::PlanRow plan{.scope = store::PlanScope::kClinic, .clinic_id = *clinic, .device_type = type};
+  store::PlanRow plan{
+      .scope = store::PlanScope::kClinic, .clinic_id = *clinic, .device_type = type};
   std::string detail;
   if (remove) {
     auto s = store::DeletePlan(*tx, store::PlanScope::kClinic, *clinic, 0, type);
@@ -379,11 +378,10 @@ base::Result<net::HttpResponse> PutClinicPlan(Context& ctx, store::Transaction* 
       }
       return stored.error();
     }
-    detail = fmt::format("clinic={} device_type={} remote_days={} in_clinic_days={} version={}",
-                         *clinic, type,
-                         stored->remote_days ? std::to_string(*stored->remote_days) : "-",
-                         stored->in_clinic_days ? std::to_string(*stored->in_clinic_days) : "-",
-                         stored->version);
+    detail = fmt::format(
+        "clinic={} device_type={} remote_days={} in_clinic_days={} version={}", *clinic, type,
+        stored->remote_days ? std::to_string(*stored->remote_days) : "-",
+        stored->in_clinic_days ? std::to_string(*stored->in_clinic_days) : "-", stored->version);
   }
   if (auto s = Audit(ctx, *tx, remove ? "plan.clinic.delete" : "plan.clinic.update", "clinic",
                      std::to_string(*clinic), std::nullopt, "success", detail);
@@ -412,8 +410,8 @@ base::Result<net::HttpResponse> BookVisit(Context& ctx, store::Transaction* tx) 
   if (body->Has("clinic")) {
     const auto other = body->Int("clinic");
     if (!other) return ErrorResponse(ctx, 400, "bad_request", "clinic is an id");
-    const auto decision = auth::Authorize(ctx.caller->subject, Permission::kPatientWrite,
-                                          auth::ClinicId{*other});
+    const auto decision =
+        auth::Authorize(ctx.caller->subject, Permission::kPatientWrite, auth::ClinicId{*other});
     if (!decision.allowed) return ErrorResponse(ctx, 400, "bad_request", "not one of your clinics");
     at = *other;
   }

@@ -77,7 +77,8 @@ int Export(const BillingCommand& c) {
   }
   auto opened = OpenDataDir({.root = c.data, .key_file = c.key_file});
   if (!opened) return Fail("export", opened.error());
-  auto result = billing::ExportCharges(*opened->db, *opened->keys, {}, format, DftOf(c), 0, NowUs());
+  auto result =
+      billing::ExportCharges(*opened->db, *opened->keys, {}, format, DftOf(c), 0, NowUs());
   if (!result) return Fail("export", result.error());
   // The batch is recorded (each charge taken once) before the file is written; if the file
   // cannot be written, GET /api/v1/charges/exports/{id} serves it again from the store. One
@@ -86,10 +87,9 @@ int Export(const BillingCommand& c) {
           *opened->db, store::Access::kWrite,
           [&](store::Transaction& tx) {
             for (std::int64_t patient : result->patient_ids) {
-              if (auto a = AuditAs(tx, "charge.export", std::to_string(result->export_id),
-                                   "success",
-                                   fmt::format("format={} charges={}", c.format, result->charges),
-                                   patient);
+              if (auto a = AuditAs(
+                      tx, "charge.export", std::to_string(result->export_id), "success",
+                      fmt::format("format={} charges={}", c.format, result->charges), patient);
                   !a) {
                 return a;
               }
@@ -115,9 +115,8 @@ int Export(const BillingCommand& c) {
 }
 
 // The stored file of export `id`.
-base::Result<std::pair<store::ChargeExportRow, std::string>> StoredExport(store::Database& db,
-                                                                          const crypto::KeyRing& keys,
-                                                                          std::int64_t id) {
+base::Result<std::pair<store::ChargeExportRow, std::string>> StoredExport(
+    store::Database& db, const crypto::KeyRing& keys, std::int64_t id) {
   std::pair<store::ChargeExportRow, std::string> out;
   auto s = store::RunUnitOfWork(db, store::Access::kRead, [&](store::Transaction& tx) {
     auto row = store::GetChargeExport(tx, id);
@@ -135,8 +134,7 @@ int Send(const BillingCommand& c) {
   const std::size_t colon = c.to.rfind(':');
   std::uint16_t port = 0;
   if (colon == std::string::npos ||
-      std::from_chars(c.to.data() + colon + 1, c.to.data() + c.to.size(), port).ec !=
-          std::errc() ||
+      std::from_chars(c.to.data() + colon + 1, c.to.data() + c.to.size(), port).ec != std::errc() ||
       port == 0) {
     return Fail("send", base::MakeError(base::ErrorCode::kInvalidArgument, "--to is HOST:PORT"));
   }

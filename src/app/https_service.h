@@ -12,11 +12,11 @@
 #include <vector>
 
 #include "api/api.h"
-#include "billing/service.h"
 #include "app/data_dir.h"
 #include "app/feeds.h"
 #include "auth/login.h"
 #include "base/result.h"
+#include "billing/service.h"
 #include "crypto/signing_key.h"
 #include "ehr/delivery.h"
 #include "ingest/pipeline.h"
@@ -36,7 +36,7 @@ struct HttpsServiceOptions {
   std::size_t max_frame_bytes = 32u << 20;  // for MLLP-framed uploads
   std::shared_ptr<rules::RuleBook> rules;   // the rule set in force (rule administration)
   std::vector<api::ApiOptions::SignoffRecipient> signoff_recipients;  // told of each sign-off
-  std::vector<ehr::Destination> ehr_destinations;  // each signed result is sent to these
+  std::vector<ehr::Destination> ehr_destinations;     // each signed result is sent to these
   const billing::CodeTable* billing_codes = nullptr;  // nullptr = the built-in table
   billing::DftOptions charge_dft;                     // the DFT^P03 export's MSH
   // The newest background verification of the store (GET /api/v1/admin/store); unset = none.

@@ -5,10 +5,10 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "app/billing_command.h"
 #include "app/commands.h"
 #include "app/notify_command.h"
 #include "app/recipient_command.h"
-#include "app/billing_command.h"
 #include "app/report_command.h"
 
 namespace {

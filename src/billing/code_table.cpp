@@ -30,7 +30,8 @@ class Reader {
                     std::initializer_list<std::string_view> known) const {
     for (const auto& [key, node] : t) {
       if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
-        return Fail(&node, path.empty() ? std::string(key.str()) : fmt::format("{}.{}", path, key.str()),
+        return Fail(&node,
+                    path.empty() ? std::string(key.str()) : fmt::format("{}.{}", path, key.str()),
                     "unknown key");
       }
     }
@@ -104,9 +105,9 @@ class Reader {
 
   base::Result<CodeTable> Read(const toml::table& root) {
     CodeTable table;
-    if (auto s = Keys(root, "",
-                      {"version", "in_person_excludes_remote_professional", "remote", "in_person",
-                       "payer"});
+    if (auto s = Keys(
+            root, "",
+            {"version", "in_person_excludes_remote_professional", "remote", "in_person", "payer"});
         !s) {
       return s.error();
     }
@@ -206,9 +207,9 @@ class Reader {
 
   base::Status ReadRemote(const toml::table& t, const std::string& name, const std::string& path,
                           CodeTable& table) const {
-    if (auto k = Keys(t, path,
-                      {"device_types", "period_days", "professional", "technical",
-                       "min_transmissions"});
+    if (auto k =
+            Keys(t, path,
+                 {"device_types", "period_days", "professional", "technical", "min_transmissions"});
         !k) {
       return k;
     }
@@ -223,8 +224,8 @@ class Reader {
     auto min = Integer(t, "min_transmissions", path, 1, 100, 1);
     if (!min) return min.error();
     rule.min_transmissions = *min;
-    for (const auto& [key, slot] : {std::pair{"professional", &rule.professional},
-                                    std::pair{"technical", &rule.technical}}) {
+    for (const auto& [key, slot] :
+         {std::pair{"professional", &rule.professional}, std::pair{"technical", &rule.technical}}) {
       if (const toml::node* n = t.get(key)) {
         auto code = Code(*n, path + "." + key);
         if (!code) return code.error();
@@ -277,9 +278,9 @@ base::Result<CodeTable> ParseCodeTable(std::string_view text, std::string_view o
   try {
     root = toml::parse(text, origin);
   } catch (const toml::parse_error& e) {
-    return base::MakeError(ErrorCode::kInvalidArgument,
-                           fmt::format("{}:{}: {}", origin, e.source().begin.line,
-                                       std::string_view(e.description())));
+    return base::MakeError(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}:{}: {}", origin, e.source().begin.line, std::string_view(e.description())));
   }
   return Reader(origin).Read(root);
 }

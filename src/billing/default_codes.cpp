@@ -1,9 +1,9 @@
 // The built-in code table: CPT codes for remote and in-person evaluation of cardiac implantable
 // electronic devices as of 2026 (docs/billing.md). `heartbase billing codes` prints it; a clinic
 // edits a copy and passes it to `serve --billing-codes FILE`.
-#include "billing/code_table.h"
-
 #include <cstdlib>
+
+#include "billing/code_table.h"
 
 namespace heartbase::billing {
 

@@ -65,8 +65,9 @@ void RemoteSeries(const CodeTable& table, const RemoteRule& rule, const PatientH
     for (const Session* s : sessions) {
       if (s->signed_off && !s->signer.empty()) signed_sessions.push_back(s);
     }
-    std::stable_sort(signed_sessions.begin(), signed_sessions.end(),
-                     [](const Session* a, const Session* b) { return a->signed_day < b->signed_day; });
+    std::stable_sort(
+        signed_sessions.begin(), signed_sessions.end(),
+        [](const Session* a, const Session* b) { return a->signed_day < b->signed_day; });
     for (const Session* s : signed_sessions) {
       const Session* in_person = nullptr;
       if (table.in_person_excludes_remote_professional) {
@@ -105,9 +106,10 @@ void RemoteSeries(const CodeTable& table, const RemoteRule& rule, const PatientH
       } else {
         std::string reason = "no signed review";
         if (excluded_by != nullptr) {
-          reason = fmt::format("excluded: in-person evaluation on {} by the same physician "
-                               "(interrogation {})",
-                               FormatDay(excluded_by->day), excluded_by->interrogation_id);
+          reason = fmt::format(
+              "excluded: in-person evaluation on {} by the same physician "
+              "(interrogation {})",
+              FormatDay(excluded_by->day), excluded_by->interrogation_id);
         }
         out.missed.push_back({.period_key = key,
                               .code = *rule.professional,
@@ -121,7 +123,7 @@ void RemoteSeries(const CodeTable& table, const RemoteRule& rule, const PatientH
     }
     if (rule.technical) {
       if (static_cast<int>(sessions.size()) >= rule.min_transmissions) {
-        const Session* interpretation = reading != nullptr ? reading
+        const Session* interpretation = reading != nullptr        ? reading
                                         : signed_sessions.empty() ? nullptr
                                                                   : signed_sessions.front();
         out.charges.push_back({.period_key = key,
@@ -134,15 +136,15 @@ void RemoteSeries(const CodeTable& table, const RemoteRule& rule, const PatientH
                                .reading_physician = {},
                                .interrogations = ids});
       } else {
-        out.missed.push_back({.period_key = key,
-                              .code = *rule.technical,
-                              .component = ChargeComponent::kTechnical,
-                              .device_id = device,
-                              .period_start = start,
-                              .period_end = end,
-                              .reason = fmt::format("fewer than {} transmissions",
-                                                    rule.min_transmissions),
-                              .interrogations = ids});
+        out.missed.push_back(
+            {.period_key = key,
+             .code = *rule.technical,
+             .component = ChargeComponent::kTechnical,
+             .device_id = device,
+             .period_start = start,
+             .period_end = end,
+             .reason = fmt::format("fewer than {} transmissions", rule.min_transmissions),
+             .interrogations = ids});
       }
     }
   }

@@ -1,7 +1,8 @@
 // The billing and scheduling rules as pure functions over one patient's history: which charges a
 // patient's closed monitoring periods and in-person sessions produce, which periods closed without
 // one (the missed-charge report), and which follow-ups are due. No I/O; days are the clinic's
-// calendar days (days since 1970-01-01 in the clinic's time zone). docs/billing.md states each rule.
+// calendar days (days since 1970-01-01 in the clinic's time zone). docs/billing.md states each
+// rule.
 #pragma once
 
 #include <cstdint>

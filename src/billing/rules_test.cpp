@@ -15,8 +15,11 @@ using store::ChargeComponent;
 
 Session Remote(std::int64_t id, std::int64_t day, std::string type = "pacemaker",
                std::int64_t device = 1) {
-  return {.interrogation_id = id, .device_id = device, .device_type = std::move(type),
-          .kind = SessionKind::kRemote, .day = day};
+  return {.interrogation_id = id,
+          .device_id = device,
+          .device_type = std::move(type),
+          .kind = SessionKind::kRemote,
+          .day = day};
 }
 Session Signed(Session s, std::string signer, std::int64_t signed_day) {
   s.signed_off = true;
@@ -62,9 +65,9 @@ BillingOutcome Charges(const PatientHistory& p, std::int64_t today) {
 }
 
 TEST(BillingRules, APacemakerPeriodIsChargedTheDayAfterItEnds) {
-  PatientHistory p{.patient_id = 1,
-                   .sessions = {Signed(Remote(10, 1000), "Dr A", 1002),
-                                Signed(Remote(11, 1045), "Dr B", 1046)}};
+  PatientHistory p{
+      .patient_id = 1,
+      .sessions = {Signed(Remote(10, 1000), "Dr A", 1002), Signed(Remote(11, 1045), "Dr B", 1046)}};
   EXPECT_TRUE(Charges(p, 1089).charges.empty());  // day 90 of the period: still open
   EXPECT_TRUE(Charges(p, 1089).missed.empty());
   // Day 91: one professional charge (the first interpretation's reader) and one technical.
@@ -85,10 +88,10 @@ TEST(BillingRules, AnInterpretationDatePayerDatesTheChargeBySignature) {
 }
 
 TEST(BillingRules, LoopRecordersHaveThirtyDayPeriodsWithBothComponentsOf93298) {
-  PatientHistory p{.patient_id = 1,
-                   .sessions = {Signed(Remote(1, 0, "loop-recorder"), "Dr A", 3),
-                                Remote(2, 10, "loop-recorder"), Remote(3, 31, "loop-recorder"),
-                                Remote(4, 75, "loop-recorder")}};
+  PatientHistory p{
+      .patient_id = 1,
+      .sessions = {Signed(Remote(1, 0, "loop-recorder"), "Dr A", 3), Remote(2, 10, "loop-recorder"),
+                   Remote(3, 31, "loop-recorder"), Remote(4, 75, "loop-recorder")}};
   BillingOutcome out = Charges(p, 90);  // periods [0,29], [30,59] closed; [60,89] closed on day 90
   ExpectCharges(out, {{"93298", "26", ChargeComponent::kProfessional, 0, 29, 29, "Dr A", {1, 2}},
                       {"93298", "TC", ChargeComponent::kTechnical, 0, 29, 29, "", {1, 2}},
@@ -102,9 +105,9 @@ TEST(BillingRules, LoopRecordersHaveThirtyDayPeriodsWithBothComponentsOf93298) {
 }
 
 TEST(BillingRules, AnInPersonEvaluationBySameReaderExcludesTheRemoteProfessionalCode) {
-  PatientHistory same{.patient_id = 1,
-                      .sessions = {Signed(Remote(1, 100), "Dr A", 101),
-                                   Signed(InPerson(2, 130), "Dr A", 130)}};
+  PatientHistory same{
+      .patient_id = 1,
+      .sessions = {Signed(Remote(1, 100), "Dr A", 101), Signed(InPerson(2, 130), "Dr A", 130)}};
   BillingOutcome out = Charges(same, 300);
   ExpectCharges(out, {{"93296", "", ChargeComponent::kTechnical, 100, 189, 189, "", {1}},
                       {"93288", "", ChargeComponent::kGlobal, 130, 130, 130, "Dr A", {2}}});
@@ -177,8 +180,12 @@ TEST(BillingRules, UnknownSessionTypesAndImplantsAreNotCharged) {
 }
 
 TEST(BillingRules, FollowUpsAreDueOverdueAndMissedByThePlan) {
-  FollowUpInput p{.patient_id = 7, .clinic_id = 1, .device_type = "icd", .first_day = 0,
-                  .last_remote_day = 100, .last_in_clinic_day = 10};
+  FollowUpInput p{.patient_id = 7,
+                  .clinic_id = 1,
+                  .device_type = "icd",
+                  .first_day = 0,
+                  .last_remote_day = 100,
+                  .last_in_clinic_day = 10};
   p.plan.remote_days = 91;
   p.plan.in_clinic_days = 365;
   std::vector<WorkItem> out;
@@ -211,8 +218,8 @@ TEST(BillingRules, FollowUpsAreDueOverdueAndMissedByThePlan) {
 }
 
 TEST(BillingRules, BookedVisitsShowAsBookedOrOverdue) {
-  FollowUpInput p{.patient_id = 7, .device_type = "pacemaker", .first_day = 0,
-                  .last_in_clinic_day = 0};
+  FollowUpInput p{
+      .patient_id = 7, .device_type = "pacemaker", .first_day = 0, .last_in_clinic_day = 0};
   p.plan.in_clinic_days = 365;
   p.booked = {{1, 300}, {2, 400}};
   std::vector<WorkItem> out;

@@ -166,7 +166,8 @@ FollowUpInput InputOf(const store::FollowUpFacts& f, const ClinicCalendar& calen
                    .device_type = f.device_type,
                    .first_day = calendar.DayOf(f.clinic_id, f.first_seen_us)};
   if (f.last_remote_us) in.last_remote_day = calendar.DayOf(f.clinic_id, *f.last_remote_us);
-  if (f.last_in_clinic_us) in.last_in_clinic_day = calendar.DayOf(f.clinic_id, *f.last_in_clinic_us);
+  if (f.last_in_clinic_us)
+    in.last_in_clinic_day = calendar.DayOf(f.clinic_id, *f.last_in_clinic_us);
   in.plan = plans.Resolve(f.clinic_id, f.patient_id, f.device_type);
   return in;
 }
@@ -177,8 +178,8 @@ base::Result<WorkList> BuildWorkList(store::Transaction& tx, const WorkListFilte
                                      std::int64_t now_us) {
   std::vector<std::int64_t> clinics = filter.clinics;
   if (filter.clinic) {
-    if (!clinics.empty() && std::find(clinics.begin(), clinics.end(), *filter.clinic) ==
-                                clinics.end()) {
+    if (!clinics.empty() &&
+        std::find(clinics.begin(), clinics.end(), *filter.clinic) == clinics.end()) {
       return WorkList{};
     }
     clinics = {*filter.clinic};
@@ -228,8 +229,7 @@ base::Result<WorkList> BuildWorkList(store::Transaction& tx, const WorkListFilte
 }
 
 base::Result<std::vector<WorkItem>> PatientFollowUps(store::Transaction& tx,
-                                                     std::int64_t patient_id,
-                                                     std::int64_t now_us) {
+                                                     std::int64_t patient_id, std::int64_t now_us) {
   auto facts = store::ListFollowUpFacts(tx, {}, patient_id - 1, 1);
   if (!facts) return facts.error();
   std::vector<WorkItem> out;
@@ -353,11 +353,10 @@ base::Result<CloseResult> CloseCharges(store::Database& db, const CodeTable& tab
                            .interrogations = c.interrogations,
                            .table_version = table.version};
       auto& mine = periods[{pc.patient_id, c.code.code, c.code.modifier}];
-      const bool overlaps =
-          c.period_key.starts_with("remote:") &&
-          std::any_of(mine.begin(), mine.end(), [&](const auto& p) {
-            return p.first <= row.period_end && row.period_start <= p.second;
-          });
+      const bool overlaps = c.period_key.starts_with("remote:") &&
+                            std::any_of(mine.begin(), mine.end(), [&](const auto& p) {
+                              return p.first <= row.period_end && row.period_start <= p.second;
+                            });
       if (overlaps) {
         ++result.overlapping;
         continue;
@@ -479,11 +478,11 @@ base::Result<std::string> RenderDft(store::Transaction& tx, const crypto::KeyRin
   FactsCache facts(tx, keys);
   const std::string now = base::Hl7Utc(now_us);
   // An HL7 batch file (FHS BHS … BTS FTS) around one DFT^P03 per charge.
-  std::string out = fmt::format("FHS|^~\\&|{}|{}|{}|{}|{}||HBEXPORT{}\rBHS|^~\\&|{}|{}|{}|{}|{}||HBEXPORT{}\r",
-                                E(o.sending_application), E(o.sending_facility),
-                                E(o.receiving_application), E(o.receiving_facility), now, batch_id,
-                                E(o.sending_application), E(o.sending_facility),
-                                E(o.receiving_application), E(o.receiving_facility), now, batch_id);
+  std::string out = fmt::format(
+      "FHS|^~\\&|{}|{}|{}|{}|{}||HBEXPORT{}\rBHS|^~\\&|{}|{}|{}|{}|{}||HBEXPORT{}\r",
+      E(o.sending_application), E(o.sending_facility), E(o.receiving_application),
+      E(o.receiving_facility), now, batch_id, E(o.sending_application), E(o.sending_facility),
+      E(o.receiving_application), E(o.receiving_facility), now, batch_id);
   for (const store::ChargeRow& c : charges) {
     auto f = facts.Get(c.patient_id);
     if (!f) return f.error();
@@ -492,12 +491,14 @@ base::Result<std::string> RenderDft(store::Transaction& tx, const crypto::KeyRin
       if (!pid3.empty()) pid3 += '~';
       pid3 += fmt::format("{}^^^{}^{}", E(id.id), E(id.authority), E(id.kind));
     }
-    const std::string modifier = c.modifier.empty() ? "" : fmt::format("{}^^CPT-4 modifier", E(c.modifier));
+    const std::string modifier =
+        c.modifier.empty() ? "" : fmt::format("{}^^CPT-4 modifier", E(c.modifier));
     // One message per charge; MSH-10 names the charge, so a receiver recognises a resend.
-    out += fmt::format("MSH|^~\\&|{}|{}|{}|{}|{}||DFT^P03^DFT_P03|HBCHG{}|{}|2.5.1|||AL|NE||UNICODE "
-                       "UTF-8\r",
-                       E(o.sending_application), E(o.sending_facility), E(o.receiving_application),
-                       E(o.receiving_facility), now, c.id, E(o.processing_id));
+    out += fmt::format(
+        "MSH|^~\\&|{}|{}|{}|{}|{}||DFT^P03^DFT_P03|HBCHG{}|{}|2.5.1|||AL|NE||UNICODE "
+        "UTF-8\r",
+        E(o.sending_application), E(o.sending_facility), E(o.receiving_application),
+        E(o.receiving_facility), now, c.id, E(o.processing_id));
     out += fmt::format("EVN|P03|{}\r", now);
     out += fmt::format("PID|1||{}||{}^{}||{}|{}\r", pid3, E((*f)->patient.family_name),
                        E((*f)->patient.given_name), Hl7Date((*f)->patient.birth_date),

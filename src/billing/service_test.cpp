@@ -102,7 +102,8 @@ class BillingServiceTest : public ::testing::Test {
     for (const auto& s : Sessions()) {
       if (s.signed_off || (skip && skip(s))) continue;
       ASSERT_TRUE(Write([&](store::Transaction& tx) {
-        return store::SignOff(tx, *keys_, s.interrogation_id, user, "", s.effective_us + 2 * kDayUs);
+        return store::SignOff(tx, *keys_, s.interrogation_id, user, "",
+                              s.effective_us + 2 * kDayUs);
       }));
     }
   }
@@ -120,15 +121,15 @@ class BillingServiceTest : public ::testing::Test {
 };
 
 // The charge an expectation names: code, modifier, component, period, date of service, reader.
-using Row = std::tuple<std::string, std::string, std::string, std::string, std::string,
-                       std::string, std::string>;
+using Row = std::tuple<std::string, std::string, std::string, std::string, std::string, std::string,
+                       std::string>;
 
 std::vector<Row> RowsOf(const std::vector<store::ChargeRow>& charges, std::int64_t patient) {
   std::vector<Row> out;
   for (const auto& c : charges) {
     if (c.patient_id != patient) continue;
-    out.emplace_back(c.code, c.modifier, std::string(store::ToString(c.component)),
-                     c.period_start, c.period_end, c.service_date, c.reading_physician);
+    out.emplace_back(c.code, c.modifier, std::string(store::ToString(c.component)), c.period_start,
+                     c.period_end, c.service_date, c.reading_physician);
   }
   std::sort(out.begin(), out.end(), [](const Row& a, const Row& b) {
     return std::tie(std::get<3>(a), std::get<0>(a), std::get<1>(a)) <
@@ -209,9 +210,8 @@ TEST_F(BillingServiceTest, AGeneratedYearGivesTheChargesWorkedOutByHand) {
   }
 
   // The missed-charge report names p1's unsigned period and p5's two excluded ones.
-  auto run = Read<BillingRun>([&](store::Transaction& tx) {
-    return ComputeBilling(tx, DefaultCodeTable(), {}, now);
-  });
+  auto run = Read<BillingRun>(
+      [&](store::Transaction& tx) { return ComputeBilling(tx, DefaultCodeTable(), {}, now); });
   std::vector<std::string> missed;
   for (const auto& m : run.missed) {
     if (m.patient_id == 1 || m.patient_id == 5) {
@@ -242,8 +242,7 @@ TEST_F(BillingServiceTest, AGeneratedYearGivesTheChargesWorkedOutByHand) {
   std::set<std::string> codes;
   for (const auto& c : charges) codes.insert(c.code);
   // (The generator gives loop recorders no in-clinic sessions, so 93291 does not occur.)
-  EXPECT_EQ(codes,
-            (std::set<std::string>{"93288", "93289", "93294", "93295", "93296", "93298"}));
+  EXPECT_EQ(codes, (std::set<std::string>{"93288", "93289", "93294", "93295", "93296", "93298"}));
 }
 
 TEST_F(BillingServiceTest, TheCloseJobWritesEachChargeOnceWhateverArrivesLate) {
@@ -282,9 +281,8 @@ TEST_F(BillingServiceTest, TheCloseJobWritesEachChargeOnceWhateverArrivesLate) {
   auto stored = pipeline.Ingest(bytes, "test");
   ASSERT_TRUE(stored && stored->disposition == ingest::Disposition::kStored)
       << (stored ? std::string(ingest::ToString(stored->disposition)) : stored.error().message);
-  ASSERT_TRUE(Write([&](store::Transaction& tx) {
-    return store::SignOff(tx, *keys_, stored->id, 2, "", now);
-  }));
+  ASSERT_TRUE(Write(
+      [&](store::Transaction& tx) { return store::SignOff(tx, *keys_, stored->id, 2, "", now); }));
   auto late_close = CloseCharges(*db_, DefaultCodeTable(), now + kDayUs);
   ASSERT_TRUE(late_close);
   EXPECT_EQ(late_close->created, 0);
@@ -360,9 +358,9 @@ TEST_F(BillingServiceTest, ExportsTakeEachChargeOnceAndReadBack) {
   auto more = CloseCharges(*db_, DefaultCodeTable(), now);
   ASSERT_TRUE(more);
   ASSERT_GT(more->created, 0);
-  auto dft = ExportCharges(*db_, *keys_, {}, ExportFormat::kDft,
-                           {.sending_facility = "DEVCLINIC", .receiving_application = "BILLING"},
-                           1, now);
+  auto dft =
+      ExportCharges(*db_, *keys_, {}, ExportFormat::kDft,
+                    {.sending_facility = "DEVCLINIC", .receiving_application = "BILLING"}, 1, now);
   ASSERT_TRUE(dft) << dft.error().Describe();
   EXPECT_EQ(dft->charges, more->created);
   std::size_t messages = 0;
@@ -416,8 +414,9 @@ TEST_F(BillingServiceTest, TheWorkListFollowsThePlans) {
   Generate(12);
   const std::int64_t now = UsOfDay("2026-12-07");
   auto all = Read<WorkList>([&](store::Transaction& tx) {
-    return BuildWorkList(tx, {.statuses = {FollowUpStatus::kUpcoming, FollowUpStatus::kDue,
-                                           FollowUpStatus::kOverdue, FollowUpStatus::kMissed}},
+    return BuildWorkList(tx,
+                         {.statuses = {FollowUpStatus::kUpcoming, FollowUpStatus::kDue,
+                                       FollowUpStatus::kOverdue, FollowUpStatus::kMissed}},
                          now);
   });
   // Every patient has a remote follow-up; p2's is due 91 days after 2026-08-16.
@@ -437,8 +436,11 @@ TEST_F(BillingServiceTest, TheWorkListFollowsThePlans) {
   // A clinic plan of 30 days for pacemakers makes p2's follow-up missed; the patient's own plan
   // of 120 days overrides it.
   ASSERT_TRUE(Write([&](store::Transaction& tx) -> base::Status {
-    auto a = store::PutPlan(tx, {.scope = store::PlanScope::kClinic, .clinic_id = 1,
-                                 .device_type = "pacemaker", .remote_days = 30},
+    auto a = store::PutPlan(tx,
+                            {.scope = store::PlanScope::kClinic,
+                             .clinic_id = 1,
+                             .device_type = "pacemaker",
+                             .remote_days = 30},
                             1, now);
     if (!a) return a.error();
     return {};
@@ -454,8 +456,11 @@ TEST_F(BillingServiceTest, TheWorkListFollowsThePlans) {
   EXPECT_EQ(p2_remote().status, FollowUpStatus::kMissed);
   EXPECT_EQ(p2_remote().interval_days, 30);
   ASSERT_TRUE(Write([&](store::Transaction& tx) -> base::Status {
-    auto a = store::PutPlan(tx, {.scope = store::PlanScope::kPatient, .patient_id = 2,
-                                 .remote_days = 120, .payer = "medicare"},
+    auto a = store::PutPlan(tx,
+                            {.scope = store::PlanScope::kPatient,
+                             .patient_id = 2,
+                             .remote_days = 120,
+                             .payer = "medicare"},
                             1, now);
     if (!a) return a.error();
     return {};
@@ -463,12 +468,11 @@ TEST_F(BillingServiceTest, TheWorkListFollowsThePlans) {
   EXPECT_EQ(p2_remote().interval_days, 120);
   EXPECT_EQ(p2_remote().status, FollowUpStatus::kDue);  // 2026-12-14: in 7 days
   // Filters: clinic 2 has nobody; min_overdue keeps the late ones.
-  auto none = Read<WorkList>(
-      [&](store::Transaction& tx) { return BuildWorkList(tx, {.clinic = 2}, now); });
+  auto none =
+      Read<WorkList>([&](store::Transaction& tx) { return BuildWorkList(tx, {.clinic = 2}, now); });
   EXPECT_EQ(none.total, 0);
-  auto late = Read<WorkList>([&](store::Transaction& tx) {
-    return BuildWorkList(tx, {.min_days_overdue = 60}, now);
-  });
+  auto late = Read<WorkList>(
+      [&](store::Transaction& tx) { return BuildWorkList(tx, {.min_days_overdue = 60}, now); });
   for (const auto& w : late.items) EXPECT_GE(w.days_overdue, 60);
 }
 

@@ -1,6 +1,6 @@
 // The missed-transmission rule runs on a clock, not on a message: every patient whose latest
-// transmission is older than their monitoring plan's remote interval plus grace (docs/rules.md) gets one
-// patient-level alert, once per silence.
+// transmission is older than their monitoring plan's remote interval plus grace (docs/rules.md)
+// gets one patient-level alert, once per silence.
 #pragma once
 
 #include <cstdint>

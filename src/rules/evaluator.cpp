@@ -26,11 +26,9 @@ base::Result<Evaluation> Evaluator::Evaluate(store::Transaction& tx,
   return out;
 }
 
-std::optional<Alert> Evaluator::CheckMissedTransmission(const Subject& subject,
-                                                        domain::DeviceType device_type,
-                                                        std::optional<std::int64_t> last_us,
-                                                        std::int64_t now_us,
-                                                        std::optional<std::int64_t> plan_interval_us) const {
+std::optional<Alert> Evaluator::CheckMissedTransmission(
+    const Subject& subject, domain::DeviceType device_type, std::optional<std::int64_t> last_us,
+    std::int64_t now_us, std::optional<std::int64_t> plan_interval_us) const {
   const ResolvedRules resolved = rules_.Resolve({.clinic_id = subject.clinic_id,
                                                  .device_type = device_type,
                                                  .patient_id = subject.patient_id});

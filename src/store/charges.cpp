@@ -223,7 +223,8 @@ base::Result<std::vector<ChargeRow>> ListCharges(Transaction& tx, const ChargeFi
 
 base::Result<std::vector<ChargeRow>> ListChargeKeys(Transaction& tx) {
   return QueryCharges(
-      tx, fmt::format("SELECT {} FROM charge ORDER BY patient_id, code, period_start", kChargeColumns),
+      tx,
+      fmt::format("SELECT {} FROM charge ORDER BY patient_id, code, period_start", kChargeColumns),
       {});
 }
 

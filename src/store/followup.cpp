@@ -44,9 +44,9 @@ base::Result<PlanRow> ReadPlan(const Row& r) {
 
 base::Result<std::vector<PlanRow>> QueryPlans(Transaction& tx, std::string_view where,
                                               std::span<const Param> params) {
-  auto rows = tx.Query(fmt::format("SELECT {} FROM monitoring_plan {} ORDER BY scope, id",
-                                   kPlanColumns, where),
-                       params);
+  auto rows = tx.Query(
+      fmt::format("SELECT {} FROM monitoring_plan {} ORDER BY scope, id", kPlanColumns, where),
+      params);
   if (!rows) return rows.error();
   std::vector<PlanRow> out;
   out.reserve(rows->size());
@@ -58,9 +58,7 @@ base::Result<std::vector<PlanRow>> QueryPlans(Transaction& tx, std::string_view 
   return out;
 }
 
-Value OptionalInt(const std::optional<int>& v) {
-  return v ? Value(std::int64_t{*v}) : Value();
-}
+Value OptionalInt(const std::optional<int>& v) { return v ? Value(std::int64_t{*v}) : Value(); }
 Value OptionalText(const std::optional<std::string>& v) { return v ? Value(*v) : Value(); }
 
 std::optional<VisitState> VisitStateFrom(std::string_view s) {
@@ -241,12 +239,10 @@ const PlanRow* PlanBook::Find(PlanScope scope, std::int64_t clinic, std::int64_t
                               std::string_view device_type) const {
   const auto key = std::make_tuple(scope, clinic, patient, device_type);
   auto it = std::lower_bound(rows_.begin(), rows_.end(), key, [](const PlanRow& r, const auto& k) {
-    return std::make_tuple(r.scope, r.clinic_id, r.patient_id, std::string_view(r.device_type)) <
-           k;
+    return std::make_tuple(r.scope, r.clinic_id, r.patient_id, std::string_view(r.device_type)) < k;
   });
-  if (it == rows_.end() ||
-      std::make_tuple(it->scope, it->clinic_id, it->patient_id,
-                      std::string_view(it->device_type)) != key) {
+  if (it == rows_.end() || std::make_tuple(it->scope, it->clinic_id, it->patient_id,
+                                           std::string_view(it->device_type)) != key) {
     return nullptr;
   }
   return &*it;
@@ -312,9 +308,8 @@ base::Result<std::int64_t> BookVisit(Transaction& tx, std::int64_t patient_id,
 
 base::Result<VisitRow> GetVisit(Transaction& tx, std::int64_t visit_id) {
   const Param params[] = {{"id", visit_id}};
-  auto rows =
-      QueryVisits(tx, fmt::format("SELECT {} FROM clinic_visit WHERE id = :id", kVisitColumns),
-                  params);
+  auto rows = QueryVisits(
+      tx, fmt::format("SELECT {} FROM clinic_visit WHERE id = :id", kVisitColumns), params);
   if (!rows) return rows.error();
   if (rows->empty()) return base::MakeError(ErrorCode::kNotFound, "no such visit");
   return std::move(rows->front());
@@ -359,10 +354,10 @@ base::Result<std::optional<std::int64_t>> CloseVisitFor(Transaction& tx, std::in
                                                         std::int64_t session_us,
                                                         std::int64_t now_us) {
   constexpr std::int64_t kDayUs = 86'400'000'000LL;
-  const std::int64_t day = session_us >= 0 ? session_us / kDayUs : -((-session_us - 1) / kDayUs) - 1;
-  const Param params[] = {{"patient", patient_id},
-                          {"from", FormatDay(day - 1)},
-                          {"to", FormatDay(day + 1)}};
+  const std::int64_t day =
+      session_us >= 0 ? session_us / kDayUs : -((-session_us - 1) / kDayUs) - 1;
+  const Param params[] = {
+      {"patient", patient_id}, {"from", FormatDay(day - 1)}, {"to", FormatDay(day + 1)}};
   auto rows = tx.Query(
       "SELECT id FROM clinic_visit WHERE patient_id = :patient AND state = 'booked' AND "
       "day BETWEEN :from AND :to ORDER BY day, id LIMIT 1",

@@ -39,8 +39,9 @@ base::Result<std::vector<PlanRow>> ListPlansFor(Transaction& tx, std::int64_t cl
                                                 std::int64_t patient_id);
 
 // Creates or replaces the plan of (scope, clinic, patient, device type); the version counts the
-// changes; `user_id` 0 = the system. kInvalidArgument for days out of range (remote 1–730, in clinic 1–1100) or a payer or
-// physician name too long; a default row cannot be written here (defaults change by migration).
+// changes; `user_id` 0 = the system. kInvalidArgument for days out of range (remote 1–730, in
+// clinic 1–1100) or a payer or physician name too long; a default row cannot be written here
+// (defaults change by migration).
 base::Result<PlanRow> PutPlan(Transaction& tx, const PlanRow& plan, std::int64_t user_id,
                               std::int64_t now_us);
 // Removes a clinic's or patient's plan (back to the next less specific). kNotFound if absent.

@@ -216,11 +216,10 @@ base::Result<InsertedInterrogation> InsertInterrogation(
   if (auto r = CreateReview(tx, result.id, now); !r) return r.error();
   if (in.session_type == domain::SessionType::kInClinic && !outranked) {
     // A booked visit of the day is kept by this session (store/followup.h).
-    if (auto r = CloseVisitFor(tx, match.patient_id, result.id,
-                               EffectiveSessionUs(in.session_time ? std::optional(session_us)
-                                                                  : std::nullopt,
-                                                  now),
-                               now);
+    if (auto r = CloseVisitFor(
+            tx, match.patient_id, result.id,
+            EffectiveSessionUs(in.session_time ? std::optional(session_us) : std::nullopt, now),
+            now);
         !r) {
       return r.error();
     }

@@ -19,11 +19,11 @@ struct MergeSource {
 };
 
 // Moves everything of patient `from` into `into`: devices, leads, interrogations, trend points,
-// episodes, alerts, result deliveries, charges, booked visits, the
-// monitoring plan (unless `into` has its own) and identifiers (opened and sealed again for `into`, so that
-// they are found under it); `from` is then deleted, its name kept nowhere, and one patient_merge
-// row records the merge. Future messages from `from`'s devices match `into`. The survivor keeps its
-// own name, birth date, sex and work-list flag.
+// episodes, alerts, result deliveries, charges, booked visits, the monitoring plan (unless `into`
+// has its own) and identifiers (opened and sealed again for `into`, so that they are found under
+// it); `from` is then deleted, its name kept nowhere, and one patient_merge row records the merge.
+// Future messages from `from`'s devices match `into`. The survivor keeps its own name, birth date,
+// sex and work-list flag.
 // Errors, before anything is written: kAlreadyExists if `from` is `into`; kNotFound if either is
 // absent ("unknown prior patient" for `from`); kPermissionDenied if they belong to different
 // clinics (a merge never moves data between clinics: MovePatient first).
