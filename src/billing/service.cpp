@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 #include <tuple>
 #include <unordered_map>
@@ -21,6 +22,7 @@ namespace {
 using base::ErrorCode;
 
 constexpr std::int64_t kMaxExportCharges = 50'000;
+constexpr int kPatientPage = 2'000;  // patients per read of the charge computation
 
 std::int64_t FloorDiv(std::int64_t a, std::int64_t b) {
   return a >= 0 ? a / b : -((-a + b - 1) / b);
@@ -253,15 +255,12 @@ base::Result<std::vector<WorkItem>> PatientFollowUps(store::Transaction& tx,
 base::Result<BillingRun> ComputeBilling(store::Transaction& tx, const CodeTable& table,
                                         const std::vector<std::int64_t>& clinics,
                                         std::int64_t now_us) {
-  auto sessions = store::ListBillingSessions(tx, clinics);
-  if (!sessions) return sessions.error();
   auto plan_rows = store::ListPlans(tx);
   if (!plan_rows) return plan_rows.error();
   const store::PlanBook plans(std::move(*plan_rows));
   auto calendar = ClinicCalendar::Load(tx);
   if (!calendar) return calendar.error();
   BillingRun run;
-  run.sessions = static_cast<std::int64_t>(sessions->size());
   BillingOutcome outcome;
   PatientHistory history;
   const auto flush = [&] {
@@ -283,97 +282,192 @@ base::Result<BillingRun> ComputeBilling(store::Transaction& tx, const CodeTable&
     ++run.patients;
     history.sessions.clear();
   };
-  for (const store::BillingSession& s : *sessions) {
-    if (s.patient_id != history.patient_id) {
-      flush();
-      history.patient_id = s.patient_id;
-      history.clinic_id = s.clinic_id;
+  // A range of patient ids at a time, so that the rows read are never all in memory at once.
+  auto last = store::LastPatientId(tx);
+  if (!last) return last.error();
+  for (std::int64_t after = 0; after < *last; after += kPatientPage) {
+    auto sessions = store::ListBillingSessions(tx, clinics, after, after + kPatientPage);
+    if (!sessions) return sessions.error();
+    run.sessions += static_cast<std::int64_t>(sessions->size());
+    for (const store::BillingSession& s : *sessions) {
+      if (s.patient_id != history.patient_id) {
+        flush();
+        history.patient_id = s.patient_id;
+        history.clinic_id = s.clinic_id;
+      }
+      Session session{.interrogation_id = s.interrogation_id,
+                      .device_id = s.device_id,
+                      .device_type = s.device_type,
+                      .kind = KindOf(s.session_type),
+                      .day = calendar->DayOf(s.clinic_id, s.effective_us),
+                      .history = s.history,
+                      .signed_off = s.signed_off,
+                      .signer = s.signer};
+      if (s.signed_off && !s.history) {
+        session.signed_day = calendar->DayOf(s.clinic_id, s.signed_us);
+      }
+      history.sessions.push_back(std::move(session));
     }
-    Session session{.interrogation_id = s.interrogation_id,
-                    .device_id = s.device_id,
-                    .device_type = s.device_type,
-                    .kind = KindOf(s.session_type),
-                    .day = calendar->DayOf(s.clinic_id, s.effective_us),
-                    .history = s.history,
-                    .signed_off = s.signed_off,
-                    .signer = s.signer};
-    if (s.signed_off && !s.history) session.signed_day = calendar->DayOf(s.clinic_id, s.signed_us);
-    history.sessions.push_back(std::move(session));
   }
   flush();
   return run;
 }
 
+namespace {
+
+// A charge's identity and period in a few bytes: what it charges (the period key's kind, series
+// or session id and start day), its code and modifier (interned), and its days. Exact: the period
+// key is "remote:<series>:<YYYY-MM-DD>" or "session:<interrogation>".
+struct Compact {
+  std::int64_t patient = 0, series = 0;
+  std::int32_t start = 0, end = 0;
+  std::uint16_t code = 0;
+  bool session = false;
+};
+
+class CloseIndex {
+ public:
+  std::uint16_t Code(const std::string& code, const std::string& modifier) {
+    const std::string key = code + "|" + modifier;
+    for (std::size_t i = 0; i < codes_.size(); ++i) {
+      if (codes_[i] == key) return static_cast<std::uint16_t>(i);
+    }
+    codes_.push_back(key);
+    return static_cast<std::uint16_t>(codes_.size() - 1);
+  }
+
+  // nullopt for a period key this version does not write (never skipped: it just is not indexed).
+  static std::optional<std::pair<bool, std::int64_t>> ParseKey(std::string_view key) {
+    const bool session = key.starts_with("session:");
+    if (!session && !key.starts_with("remote:")) return std::nullopt;
+    key.remove_prefix(session ? 8 : 7);
+    std::int64_t id = 0;
+    const auto [ptr, ec] = std::from_chars(key.data(), key.data() + key.size(), id);
+    if (ec != std::errc()) return std::nullopt;
+    return std::pair{session, id};
+  }
+
+  void Add(const Compact& c) {
+    keys_.insert(Pack(c));
+    if (!c.session) periods_[{c.patient, c.code}].emplace_back(c.start, c.end);
+  }
+  bool Has(const Compact& c) const { return keys_.contains(Pack(c)); }
+  bool Overlaps(const Compact& c) const {
+    if (c.session) return false;
+    auto it = periods_.find({c.patient, c.code});
+    if (it == periods_.end()) return false;
+    return std::any_of(it->second.begin(), it->second.end(), [&](const auto& p) {
+      return p.first <= c.end && c.start <= p.second;
+    });
+  }
+
+ private:
+  // (session, series, start, code): exact, since the period key is (kind, series, start).
+  static std::tuple<bool, std::int64_t, std::int32_t, std::uint16_t> Pack(const Compact& c) {
+    return {c.session, c.series, c.session ? 0 : c.start, c.code};
+  }
+  std::vector<std::string> codes_;
+  std::set<std::tuple<bool, std::int64_t, std::int32_t, std::uint16_t>> keys_;
+  std::map<std::pair<std::int64_t, std::uint16_t>, std::vector<std::pair<std::int32_t, std::int32_t>>>
+      periods_;
+};
+
+constexpr int kKeyPage = 20'000;
+constexpr std::size_t kInsertBatch = 2'000;  // per write transaction: ingest waits briefly
+
+}  // namespace
+
 base::Result<CloseResult> CloseCharges(store::Database& db, const CodeTable& table,
                                        std::int64_t now_us) {
   BillingRun run;
-  if (auto s = store::RunUnitOfWork(db, store::Access::kRead,
-                                    [&](store::Transaction& tx) -> base::Status {
-                                      auto r = ComputeBilling(tx, table, {}, now_us);
-                                      if (!r) return r.error();
-                                      run = std::move(*r);
-                                      return {};
-                                    });
+  CloseIndex index;
+  if (auto s = store::RunUnitOfWork(
+          db, store::Access::kRead,
+          [&](store::Transaction& tx) -> base::Status {
+            auto r = ComputeBilling(tx, table, {}, now_us);
+            if (!r) return r.error();
+            run = std::move(*r);
+            index = CloseIndex();
+            for (std::int64_t after = 0;;) {
+              auto page = store::ListChargeKeys(tx, after, kKeyPage);
+              if (!page) return page.error();
+              for (const store::ChargeKey& k : *page) {
+                const auto parsed = CloseIndex::ParseKey(k.period_key);
+                const auto start = ParseDay(k.period_start), end = ParseDay(k.period_end);
+                if (!parsed || !start || !end) continue;
+                index.Add({.patient = k.patient_id,
+                           .series = parsed->second,
+                           .start = static_cast<std::int32_t>(*start),
+                           .end = static_cast<std::int32_t>(*end),
+                           .code = index.Code(k.code, k.modifier),
+                           .session = parsed->first});
+              }
+              if (static_cast<int>(page->size()) < kKeyPage) break;
+              after = page->back().id;
+            }
+            return {};
+          });
       !s) {
     return s.error();
   }
-  CloseResult result;
-  auto s = store::RunUnitOfWork(db, store::Access::kWrite, [&](store::Transaction& tx) {
-    result = CloseResult{.missed = static_cast<std::int64_t>(run.missed.size())};
-    auto stored = store::ListChargeKeys(tx);
-    if (!stored) return base::Status(stored.error());
-    std::set<std::tuple<std::string, std::string, std::string>> keys;
-    // (patient, code, modifier) → stored periods [start, end]
-    std::map<std::tuple<std::int64_t, std::string, std::string>,
-             std::vector<std::pair<std::string, std::string>>>
-        periods;
-    for (const store::ChargeRow& c : *stored) {
-      keys.emplace(c.period_key, c.code, c.modifier);
-      periods[{c.patient_id, c.code, c.modifier}].emplace_back(c.period_start, c.period_end);
+  CloseResult result{.missed = static_cast<std::int64_t>(run.missed.size())};
+  // The charges to write: not stored, and (remote periods) overlapping none of the patient's.
+  std::vector<const PatientCharge*> fresh;
+  for (const PatientCharge& pc : run.charges) {
+    const Charge& c = pc.charge;
+    const auto parsed = CloseIndex::ParseKey(c.period_key);
+    if (!parsed) continue;
+    const Compact compact{.patient = pc.patient_id,
+                          .series = parsed->second,
+                          .start = static_cast<std::int32_t>(c.period_start),
+                          .end = static_cast<std::int32_t>(c.period_end),
+                          .code = index.Code(c.code.code, c.code.modifier),
+                          .session = parsed->first};
+    if (index.Has(compact)) {
+      ++result.existing;
+    } else if (index.Overlaps(compact)) {
+      ++result.overlapping;
+    } else {
+      index.Add(compact);
+      fresh.push_back(&pc);
     }
-    for (const PatientCharge& pc : run.charges) {
-      const Charge& c = pc.charge;
-      if (keys.contains({c.period_key, c.code.code, c.code.modifier})) {
-        ++result.existing;
-        continue;
+  }
+  run.missed.clear();
+  for (std::size_t at = 0; at < fresh.size(); at += kInsertBatch) {
+    const std::size_t stop = std::min(fresh.size(), at + kInsertBatch);
+    std::int64_t created = 0, existing = 0;
+    auto s = store::RunUnitOfWork(db, store::Access::kWrite, [&](store::Transaction& tx) {
+      created = existing = 0;
+      for (std::size_t i = at; i < stop; ++i) {
+        const PatientCharge& pc = *fresh[i];
+        const Charge& c = pc.charge;
+        auto id = store::InsertCharge(tx,
+                                      {.patient_id = pc.patient_id,
+                                       .clinic_id = pc.clinic_id,
+                                       .device_id = c.device_id,
+                                       .period_key = c.period_key,
+                                       .code = c.code.code,
+                                       .modifier = c.code.modifier,
+                                       .component = c.component,
+                                       .period_start = FormatDay(c.period_start),
+                                       .period_end = FormatDay(c.period_end),
+                                       .service_date = FormatDay(c.service_day),
+                                       .payer = pc.payer,
+                                       .ordering_physician = pc.ordering_physician,
+                                       .reading_physician = c.reading_physician,
+                                       .interrogations = c.interrogations,
+                                       .table_version = table.version},
+                                      now_us);
+        if (!id) return base::Status(id.error());
+        // Another close job (another process) may have written it meanwhile.
+        ++(*id ? created : existing);
       }
-      store::ChargeRow row{.patient_id = pc.patient_id,
-                           .clinic_id = pc.clinic_id,
-                           .device_id = c.device_id,
-                           .period_key = c.period_key,
-                           .code = c.code.code,
-                           .modifier = c.code.modifier,
-                           .component = c.component,
-                           .period_start = FormatDay(c.period_start),
-                           .period_end = FormatDay(c.period_end),
-                           .service_date = FormatDay(c.service_day),
-                           .payer = pc.payer,
-                           .ordering_physician = pc.ordering_physician,
-                           .reading_physician = c.reading_physician,
-                           .interrogations = c.interrogations,
-                           .table_version = table.version};
-      auto& mine = periods[{pc.patient_id, c.code.code, c.code.modifier}];
-      const bool overlaps = c.period_key.starts_with("remote:") &&
-                            std::any_of(mine.begin(), mine.end(), [&](const auto& p) {
-                              return p.first <= row.period_end && row.period_start <= p.second;
-                            });
-      if (overlaps) {
-        ++result.overlapping;
-        continue;
-      }
-      auto id = store::InsertCharge(tx, row, now_us);
-      if (!id) return base::Status(id.error());
-      if (*id) {
-        ++result.created;
-        mine.emplace_back(row.period_start, row.period_end);
-      } else {
-        ++result.existing;
-      }
-      keys.emplace(c.period_key, c.code.code, c.code.modifier);
-    }
-    return base::Status();
-  });
-  if (!s) return s.error();
+      return base::Status();
+    });
+    if (!s) return s.error();
+    result.created += created;
+    result.existing += existing;
+  }
   return result;
 }
 

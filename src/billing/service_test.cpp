@@ -110,7 +110,9 @@ class BillingServiceTest : public ::testing::Test {
 
   std::vector<store::ChargeRow> Charges() {
     auto rows = Read<std::vector<store::ChargeRow>>(
-        [](store::Transaction& tx) { return store::ListChargeKeys(tx); });
+        [](store::Transaction& tx) { return store::ListCharges(tx, {}, 1'000'000); });
+    std::sort(rows.begin(), rows.end(),
+              [](const store::ChargeRow& a, const store::ChargeRow& b) { return a.id < b.id; });
     return rows;
   }
 

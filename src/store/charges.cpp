@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "store/blobs.h"
@@ -119,7 +120,8 @@ std::string_view ToString(ChargeComponent component) {
 }
 
 base::Result<std::vector<BillingSession>> ListBillingSessions(
-    Transaction& tx, const std::vector<std::int64_t>& clinics) {
+    Transaction& tx, const std::vector<std::int64_t>& clinics, std::int64_t after_patient,
+    std::int64_t last_patient) {
   const std::string sql = fmt::format(
       "SELECT i.id, i.patient_id, p.clinic_id, i.device_id, d.type, i.session_type, "
       " CASE WHEN i.session_us IS NOT NULL AND i.session_us <= i.received_us + {} "
@@ -129,10 +131,13 @@ base::Result<std::vector<BillingSession>> ListBillingSessions(
       "JOIN device d ON d.id = i.device_id "
       "LEFT JOIN interrogation_review r ON r.interrogation_id = i.id "
       "LEFT JOIN app_user u ON u.id = r.signed_by "
-      "WHERE i.superseded_by IS NULL AND p.unmatched = 0 AND {} "
+      "WHERE i.superseded_by IS NULL AND p.unmatched = 0 AND {} {} "
       "ORDER BY i.patient_id, t, i.id",
-      kMaxSessionSkewUs, InList("p.clinic_id", clinics));
-  auto rows = tx.Query(sql);
+      kMaxSessionSkewUs, InList("p.clinic_id", clinics),
+      last_patient > 0 ? "AND i.patient_id > :after AND i.patient_id <= :last" : "");
+  const Param params[] = {{"after", after_patient}, {"last", last_patient}};
+  auto rows = tx.Query(sql, last_patient > 0 ? std::span<const Param>(params)
+                                             : std::span<const Param>());
   if (!rows) return rows.error();
   std::vector<BillingSession> out;
   out.reserve(rows->size());
@@ -153,6 +158,12 @@ base::Result<std::vector<BillingSession>> ListBillingSessions(
     out.push_back(std::move(s));
   }
   return out;
+}
+
+base::Result<std::int64_t> LastPatientId(Transaction& tx) {
+  auto rows = tx.Query("SELECT COALESCE(MAX(id), 0) FROM patient");
+  if (!rows) return rows.error();
+  return rows->front().Int(0);
 }
 
 base::Result<std::optional<std::int64_t>> InsertCharge(Transaction& tx, const ChargeRow& c,
@@ -221,11 +232,26 @@ base::Result<std::vector<ChargeRow>> ListCharges(Transaction& tx, const ChargeFi
                       params);
 }
 
-base::Result<std::vector<ChargeRow>> ListChargeKeys(Transaction& tx) {
-  return QueryCharges(
-      tx,
-      fmt::format("SELECT {} FROM charge ORDER BY patient_id, code, period_start", kChargeColumns),
-      {});
+base::Result<std::vector<ChargeKey>> ListChargeKeys(Transaction& tx, std::int64_t after_id,
+                                                   int limit) {
+  const Param params[] = {{"after", after_id}, {"limit", std::int64_t{std::max(1, limit)}}};
+  auto rows = tx.Query(
+      "SELECT id, patient_id, period_key, code, modifier, period_start, period_end FROM charge "
+      "WHERE id > :after ORDER BY id LIMIT :limit",
+      params);
+  if (!rows) return rows.error();
+  std::vector<ChargeKey> out;
+  out.reserve(rows->size());
+  for (const Row& r : *rows) {
+    out.push_back({.id = r.Int(0),
+                   .patient_id = r.Int(1),
+                   .period_key = std::string(r.Text(2)),
+                   .code = std::string(r.Text(3)),
+                   .modifier = std::string(r.Text(4)),
+                   .period_start = std::string(r.Text(5)),
+                   .period_end = std::string(r.Text(6))});
+  }
+  return out;
 }
 
 base::Result<std::int64_t> RecordChargeExport(Transaction& tx, const crypto::KeyRing& keys,

@@ -26,9 +26,13 @@ struct BillingSession {
   std::int64_t signed_us = 0;
 };
 // Every current interrogation of matched patients of the given clinics (empty = all), ordered by
-// patient, then effective time, then id.
+// patient, then effective time, then id; with `last_patient` > 0, only those of the patients with
+// ids in (after_patient, last_patient] (pages that never split a patient).
 base::Result<std::vector<BillingSession>> ListBillingSessions(
-    Transaction& tx, const std::vector<std::int64_t>& clinics);
+    Transaction& tx, const std::vector<std::int64_t>& clinics, std::int64_t after_patient = 0,
+    std::int64_t last_patient = 0);
+// The largest patient id (0 when there is none): the end of the pages above.
+base::Result<std::int64_t> LastPatientId(Transaction& tx);
 
 enum class ChargeComponent : std::uint8_t { kProfessional, kTechnical, kGlobal };
 std::string_view ToString(ChargeComponent component);
@@ -59,8 +63,15 @@ struct ChargeFilter {
 // Newest service date first; at most `limit`.
 base::Result<std::vector<ChargeRow>> ListCharges(Transaction& tx, const ChargeFilter& filter,
                                                  int limit);
-// Every charge's (patient, code, modifier, period) for the overlap check of the close job.
-base::Result<std::vector<ChargeRow>> ListChargeKeys(Transaction& tx);
+// What the close job needs of a stored charge: what it charges, for whom, and its period.
+struct ChargeKey {
+  std::int64_t id = 0, patient_id = 0;
+  std::string period_key, code, modifier, period_start, period_end;
+};
+// Stored charges by id, at most `limit` after `after_id` (pages: the close job reads them all
+// without holding every row at once).
+base::Result<std::vector<ChargeKey>> ListChargeKeys(Transaction& tx, std::int64_t after_id,
+                                                   int limit);
 
 struct ChargeExportRow {
   std::int64_t id = 0;
