@@ -14,8 +14,6 @@
 namespace heartbase::api::internal {
 namespace {
 
-using auth::Permission;
-
 const billing::CodeTable& Codes(const Context& ctx) {
   return ctx.services.options.billing_codes != nullptr ? *ctx.services.options.billing_codes
                                                        : billing::DefaultCodeTable();

@@ -52,6 +52,7 @@ void RemoteSeries(const CodeTable& table, const RemoteRule& rule, const PatientH
     }
     if (sessions.empty()) continue;  // billed by the previous system
     std::vector<std::int64_t> ids;
+    ids.reserve(sessions.size());
     for (const Session* s : sessions) ids.push_back(s->interrogation_id);
     std::sort(ids.begin(), ids.end());
     const std::string key = fmt::format("remote:{}:{}", series_device, FormatDay(start));

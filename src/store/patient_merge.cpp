@@ -46,9 +46,9 @@ base::Status MoveRows(Transaction& tx, const crypto::KeyRing& keys, std::int64_t
       "UPDATE charge SET patient_id = :into WHERE patient_id = :from",
       "UPDATE clinic_visit SET patient_id = :into WHERE patient_id = :from",
       // The survivor's own monitoring plan wins; the merged record's is kept only if it has none.
-      "UPDATE OR IGNORE monitoring_plan SET patient_id = :into WHERE scope = 'patient' AND "
-      "patient_id = :from",
-      "DELETE FROM monitoring_plan WHERE scope = 'patient' AND patient_id = :from",
+      // (Only patient plans have a patient id; the others hold 0.)
+      "UPDATE OR IGNORE monitoring_plan SET patient_id = :into WHERE patient_id = :from",
+      "DELETE FROM monitoring_plan WHERE patient_id = :from",
       "DELETE FROM patient_identifier WHERE patient_id = :from",
       "DELETE FROM patient_name_token WHERE patient_id = :from",
       "DELETE FROM patient WHERE id = :from",
