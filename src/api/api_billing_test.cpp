@@ -67,7 +67,8 @@ TEST_F(BillingApiTest, PlansAndVisitsAreTheClinicsToChange) {
   EXPECT_EQ(As("physician-1", "POST", visits, R"({"day": "2026-02-30"})").status, 400);
   r = As("physician-1", "POST", visits, R"({"day": "2026-12-20"})");
   ASSERT_EQ(r.status, 201) << r.body;
-  const std::string id = r.body.substr(r.body.find(':') + 1, r.body.find('}') - r.body.find(':') - 1);
+  const std::string id =
+      r.body.substr(r.body.find(':') + 1, r.body.find('}') - r.body.find(':') - 1);
   const std::string cancel = fmt::format("/api/v1/visits/{}/cancel", id);
   EXPECT_EQ(As("physician-2", "POST", cancel, R"({"reason": "moved"})").status, 404);
   EXPECT_EQ(As("physician-1", "POST", cancel, R"({"reason": ""})").status, 400);
@@ -77,9 +78,9 @@ TEST_F(BillingApiTest, PlansAndVisitsAreTheClinicsToChange) {
   EXPECT_NE(r.body.find("\"state\":\"cancelled\""), std::string::npos) << r.body;
 
   // Clinic plans are an administrator's, with a fresh re-authentication: tokens are refused.
-  EXPECT_EQ(As("administrator-1", "PUT", "/api/v1/clinics/1/plans/icd", R"({"remote_days": 60})")
-                .status,
-            403);
+  EXPECT_EQ(
+      As("administrator-1", "PUT", "/api/v1/clinics/1/plans/icd", R"({"remote_days": 60})").status,
+      403);
   r = As("biller-1", "GET", "/api/v1/plans");
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("\"device_type\":\"loop-recorder\""), std::string::npos);

@@ -106,12 +106,7 @@ base::Result<net::HttpResponse> ListCharges(Context& ctx, store::Transaction* tx
     WriteIds(w, c.interrogations);
     w.Field("code_table", c.table_version);
     w.Field("created_us", c.created_us);
-    w.Key("export_id");
-    if (c.export_id) {
-      w.Int(*c.export_id);
-    } else {
-      w.Null();
-    }
+    w.Field("export_id", c.export_id);
     w.EndObject();
   }
   w.EndArray();

@@ -39,43 +39,9 @@ void WriteItem(base::JsonWriter& w, const billing::WorkItem& item) {
   w.Field("status", billing::ToString(item.status));
   w.Field("due", billing::FormatDay(item.due_day));
   w.Field("days_overdue", item.days_overdue);
-  w.Key("last");
-  if (item.last_day) {
-    w.String(billing::FormatDay(*item.last_day));
-  } else {
-    w.Null();
-  }
-  w.Key("visit_id");
-  if (item.visit_id) {
-    w.Int(*item.visit_id);
-  } else {
-    w.Null();
-  }
-  w.Key("interval_days");
-  if (item.interval_days) {
-    w.Int(*item.interval_days);
-  } else {
-    w.Null();
-  }
-}
-
-void WriteOptionalInt(base::JsonWriter& w, std::string_view key, const std::optional<int>& v) {
-  w.Key(key);
-  if (v) {
-    w.Int(*v);
-  } else {
-    w.Null();
-  }
-}
-
-void WriteOptionalText(base::JsonWriter& w, std::string_view key,
-                       const std::optional<std::string>& v) {
-  w.Key(key);
-  if (v) {
-    w.String(*v);
-  } else {
-    w.Null();
-  }
+  w.Field("last", item.last_day ? std::optional(billing::FormatDay(*item.last_day)) : std::nullopt);
+  w.Field("visit_id", item.visit_id);
+  w.Field("interval_days", item.interval_days);
 }
 
 void WritePlanRow(base::JsonWriter& w, const store::PlanRow& p) {
@@ -83,10 +49,10 @@ void WritePlanRow(base::JsonWriter& w, const store::PlanRow& p) {
   w.Field("scope", store::ToString(p.scope));
   w.Field("clinic_id", p.clinic_id);
   w.Field("device_type", p.device_type);
-  WriteOptionalInt(w, "remote_days", p.remote_days);
-  WriteOptionalInt(w, "in_clinic_days", p.in_clinic_days);
-  WriteOptionalText(w, "payer", p.payer);
-  WriteOptionalText(w, "ordering_physician", p.ordering_physician);
+  w.Field("remote_days", p.remote_days);
+  w.Field("in_clinic_days", p.in_clinic_days);
+  w.Field("payer", p.payer);
+  w.Field("ordering_physician", p.ordering_physician);
   w.Field("version", std::int64_t{p.version});
   w.Field("set_us", p.set_us);
   w.EndObject();
@@ -216,8 +182,8 @@ base::Result<net::HttpResponse> GetPatientPlan(Context& ctx, store::Transaction*
   w.Field("device_type", device_type);
   w.Key("resolved");
   w.BeginObject();
-  WriteOptionalInt(w, "remote_days", resolved.remote_days);
-  WriteOptionalInt(w, "in_clinic_days", resolved.in_clinic_days);
+  w.Field("remote_days", resolved.remote_days);
+  w.Field("in_clinic_days", resolved.in_clinic_days);
   w.Field("remote_from", store::ToString(resolved.remote_from));
   w.Field("in_clinic_from", store::ToString(resolved.in_clinic_from));
   w.Field("payer", resolved.payer);
@@ -245,12 +211,7 @@ base::Result<net::HttpResponse> GetPatientPlan(Context& ctx, store::Transaction*
     w.Field("day", v.day);
     w.Field("state", store::ToString(v.state));
     w.Field("clinic_id", v.clinic_id);
-    w.Key("interrogation_id");
-    if (v.interrogation_id) {
-      w.Int(*v.interrogation_id);
-    } else {
-      w.Null();
-    }
+    w.Field("interrogation_id", v.interrogation_id);
     w.EndObject();
   }
   w.EndArray();

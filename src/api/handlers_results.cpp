@@ -38,12 +38,7 @@ base::Result<net::HttpResponse> ListResults(Context& ctx, store::Transaction* tx
     w.Field("ack_code", r.ack_code);
     w.Field("error", r.last_error);
     w.Field("updated_us", r.updated_us);
-    w.Key("resent_as");
-    if (r.resent_as) {
-      w.Int(*r.resent_as);
-    } else {
-      w.Null();
-    }
+    w.Field("resent_as", r.resent_as);
     w.EndObject();
   }
   w.EndArray();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,11 +36,25 @@ class JsonWriter {
   // Convenience: Key(key) then the value.
   void Field(std::string_view key, std::string_view value) { Key(key), String(value); }
   void Field(std::string_view key, const char* value) { Key(key), String(value); }
+  void Field(std::string_view key, const std::string& value) { Key(key), String(value); }
   void Field(std::string_view key, std::int64_t value) { Key(key), Int(value); }
   void Field(std::string_view key, int value) { Key(key), Int(value); }
   void Field(std::string_view key, std::uint32_t value) { Key(key), Uint(value); }
   void Field(std::string_view key, double value) { Key(key), Double(value); }
   void Field(std::string_view key, bool value) { Key(key), Bool(value); }
+  // An absent value is written as null.
+  void Field(std::string_view key, const std::optional<std::int64_t>& value) {
+    Key(key);
+    value ? Int(*value) : Null();
+  }
+  void Field(std::string_view key, const std::optional<int>& value) {
+    Key(key);
+    value ? Int(*value) : Null();
+  }
+  void Field(std::string_view key, const std::optional<std::string>& value) {
+    Key(key);
+    value ? String(*value) : Null();
+  }
 
   // Appends `s` as a quoted, escaped JSON string to `out`.
   static void AppendQuoted(std::string* out, std::string_view s);

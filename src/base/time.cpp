@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 namespace heartbase::base {
@@ -26,6 +27,31 @@ CivilDate CivilFromDays(std::int64_t days) {
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2), m, d};
+}
+
+std::string FormatIsoDay(std::int64_t days) {
+  const CivilDate c = CivilFromDays(days);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(c.year), c.month,
+                c.day);
+  return buf;
+}
+
+std::optional<std::int64_t> ParseIsoDay(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  int parts[3] = {0, 0, 0};
+  int index = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (i == 4 || i == 7) {
+      ++index;
+      continue;
+    }
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    parts[index] = parts[index] * 10 + (text[i] - '0');
+  }
+  const auto month = static_cast<unsigned>(parts[1]), day = static_cast<unsigned>(parts[2]);
+  if (!IsValidDate(parts[0], month, day)) return std::nullopt;
+  return DaysFromCivil(parts[0], month, day);
 }
 
 namespace {

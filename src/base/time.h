@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace heartbase::base {
 
@@ -38,6 +39,11 @@ struct CivilDate {
 };
 // The inverse of DaysFromCivil.
 CivilDate CivilFromDays(std::int64_t days);
+
+// Calendar days (days since 1970-01-01) as "YYYY-MM-DD" (years 0–9999), and back: nullopt for
+// text that is not exactly a valid date in that form.
+std::string FormatIsoDay(std::int64_t days);
+std::optional<std::int64_t> ParseIsoDay(std::string_view text);
 
 // "YYYYMMDDHHMMSS+0000" (HL7 DTM, UTC) and "YYYY-MM-DDTHH:MM:SS.mmmZ" for a time in microseconds
 // since the epoch.

@@ -16,6 +16,19 @@ TEST(CivilFromDays, InvertsDaysFromCivilAcrossCenturiesAndLeapDays) {
   EXPECT_EQ(leap.day, 29u);
 }
 
+TEST(IsoDay, FormatsAndParsesCalendarDays) {
+  EXPECT_EQ(FormatIsoDay(0), "1970-01-01");
+  EXPECT_EQ(FormatIsoDay(DaysFromCivil(2028, 2, 29)), "2028-02-29");
+  EXPECT_EQ(FormatIsoDay(-1), "1969-12-31");
+  for (std::int64_t days : {-700'000LL, -1LL, 0LL, 20'429LL, 2'900'000LL}) {
+    EXPECT_EQ(ParseIsoDay(FormatIsoDay(days)), days);
+  }
+  for (std::string_view bad : {"2026-02-29", "2026-13-01", "2026-1-01", "2026-01-01 ", "20260101",
+                               "2026/01/01", "abcd-ef-gh", ""}) {
+    EXPECT_FALSE(ParseIsoDay(bad)) << bad;
+  }
+}
+
 TEST(UtcFormats, FormatMicrosecondsSinceTheEpoch) {
   const std::int64_t us =
       (DaysFromCivil(2026, 11, 23) * 86400 + 15 * 3600 + 4 * 60 + 5) * 1'000'000 + 678'900;

@@ -13,11 +13,6 @@ namespace {
 
 using store::ChargeComponent;
 
-std::string FormatDay(std::int64_t days) {
-  const base::CivilDate c = base::CivilFromDays(days);
-  return fmt::format("{:04}-{:02}-{:02}", c.year, c.month, c.day);
-}
-
 std::int64_t FloorDiv(std::int64_t a, std::int64_t b) {
   return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
@@ -55,7 +50,7 @@ void RemoteSeries(const CodeTable& table, const RemoteRule& rule, const PatientH
     ids.reserve(sessions.size());
     for (const Session* s : sessions) ids.push_back(s->interrogation_id);
     std::sort(ids.begin(), ids.end());
-    const std::string key = fmt::format("remote:{}:{}", series_device, FormatDay(start));
+    const std::string key = fmt::format("remote:{}:{}", series_device, base::FormatIsoDay(start));
     const std::int64_t device = sessions.back()->device_id;
 
     // The professional component: the earliest signed interpretation whose signer did not also
@@ -110,7 +105,7 @@ void RemoteSeries(const CodeTable& table, const RemoteRule& rule, const PatientH
           reason = fmt::format(
               "excluded: in-person evaluation on {} by the same physician "
               "(interrogation {})",
-              FormatDay(excluded_by->day), excluded_by->interrogation_id);
+              base::FormatIsoDay(excluded_by->day), excluded_by->interrogation_id);
         }
         out.missed.push_back({.period_key = key,
                               .code = *rule.professional,

@@ -116,31 +116,6 @@ std::string JoinIds(const std::vector<std::int64_t>& ids, char separator) {
 
 }  // namespace
 
-std::string FormatDay(std::int64_t day) {
-  const base::CivilDate c = base::CivilFromDays(day);
-  return fmt::format("{:04}-{:02}-{:02}", c.year, c.month, c.day);
-}
-
-std::optional<std::int64_t> ParseDay(std::string_view text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-  int parts[3] = {0, 0, 0};
-  int index = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (i == 4 || i == 7) {
-      ++index;
-      continue;
-    }
-    if (text[i] < '0' || text[i] > '9') return std::nullopt;
-    parts[index] = parts[index] * 10 + (text[i] - '0');
-  }
-  if (!base::IsValidDate(parts[0], static_cast<unsigned>(parts[1]),
-                         static_cast<unsigned>(parts[2]))) {
-    return std::nullopt;
-  }
-  return base::DaysFromCivil(parts[0], static_cast<unsigned>(parts[1]),
-                             static_cast<unsigned>(parts[2]));
-}
-
 base::Result<ClinicCalendar> ClinicCalendar::Load(store::Transaction& tx) {
   auto zones = store::ListClinicTimeZones(tx);
   if (!zones) return zones.error();
@@ -356,9 +331,8 @@ class CloseIndex {
     if (c.session) return false;
     auto it = periods_.find({c.patient, c.code});
     if (it == periods_.end()) return false;
-    return std::any_of(it->second.begin(), it->second.end(), [&](const auto& p) {
-      return p.first <= c.end && c.start <= p.second;
-    });
+    return std::any_of(it->second.begin(), it->second.end(),
+                       [&](const auto& p) { return p.first <= c.end && c.start <= p.second; });
   }
 
  private:
@@ -368,7 +342,8 @@ class CloseIndex {
   }
   std::vector<std::string> codes_;
   std::set<std::tuple<bool, std::int64_t, std::int32_t, std::uint16_t>> keys_;
-  std::map<std::pair<std::int64_t, std::uint16_t>, std::vector<std::pair<std::int32_t, std::int32_t>>>
+  std::map<std::pair<std::int64_t, std::uint16_t>,
+           std::vector<std::pair<std::int32_t, std::int32_t>>>
       periods_;
 };
 
@@ -381,32 +356,32 @@ base::Result<CloseResult> CloseCharges(store::Database& db, const CodeTable& tab
                                        std::int64_t now_us) {
   BillingRun run;
   CloseIndex index;
-  if (auto s = store::RunUnitOfWork(
-          db, store::Access::kRead,
-          [&](store::Transaction& tx) -> base::Status {
-            auto r = ComputeBilling(tx, table, {}, now_us);
-            if (!r) return r.error();
-            run = std::move(*r);
-            index = CloseIndex();
-            for (std::int64_t after = 0;;) {
-              auto page = store::ListChargeKeys(tx, after, kKeyPage);
-              if (!page) return page.error();
-              for (const store::ChargeKey& k : *page) {
-                const auto parsed = CloseIndex::ParseKey(k.period_key);
-                const auto start = ParseDay(k.period_start), end = ParseDay(k.period_end);
-                if (!parsed || !start || !end) continue;
-                index.Add({.patient = k.patient_id,
-                           .series = parsed->second,
-                           .start = static_cast<std::int32_t>(*start),
-                           .end = static_cast<std::int32_t>(*end),
-                           .code = index.Code(k.code, k.modifier),
-                           .session = parsed->first});
-              }
-              if (static_cast<int>(page->size()) < kKeyPage) break;
-              after = page->back().id;
-            }
-            return {};
-          });
+  if (auto s = store::RunUnitOfWork(db, store::Access::kRead,
+                                    [&](store::Transaction& tx) -> base::Status {
+                                      auto r = ComputeBilling(tx, table, {}, now_us);
+                                      if (!r) return r.error();
+                                      run = std::move(*r);
+                                      index = CloseIndex();
+                                      for (std::int64_t after = 0;;) {
+                                        auto page = store::ListChargeKeys(tx, after, kKeyPage);
+                                        if (!page) return page.error();
+                                        for (const store::ChargeKey& k : *page) {
+                                          const auto parsed = CloseIndex::ParseKey(k.period_key);
+                                          const auto start = ParseDay(k.period_start),
+                                                     end = ParseDay(k.period_end);
+                                          if (!parsed || !start || !end) continue;
+                                          index.Add({.patient = k.patient_id,
+                                                     .series = parsed->second,
+                                                     .start = static_cast<std::int32_t>(*start),
+                                                     .end = static_cast<std::int32_t>(*end),
+                                                     .code = index.Code(k.code, k.modifier),
+                                                     .session = parsed->first});
+                                        }
+                                        if (static_cast<int>(page->size()) < kKeyPage) break;
+                                        after = page->back().id;
+                                      }
+                                      return {};
+                                    });
       !s) {
     return s.error();
   }

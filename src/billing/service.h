@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/time.h"
 #include "base/time_zone.h"
 #include "billing/code_table.h"
 #include "billing/rules.h"
@@ -32,8 +33,11 @@ class ClinicCalendar {
   std::map<std::int64_t, base::TimeZone> zones_;
 };
 
-std::string FormatDay(std::int64_t day);
-std::optional<std::int64_t> ParseDay(std::string_view text);  // "YYYY-MM-DD"
+// The clinic's calendar days as text ("YYYY-MM-DD"; base/time.h).
+inline std::string FormatDay(std::int64_t day) { return base::FormatIsoDay(day); }
+inline std::optional<std::int64_t> ParseDay(std::string_view text) {
+  return base::ParseIsoDay(text);
+}
 
 struct WorkListFilter {
   std::vector<std::int64_t> clinics;  // the caller's clinics; empty = every clinic

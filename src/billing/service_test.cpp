@@ -478,6 +478,58 @@ TEST_F(BillingServiceTest, TheWorkListFollowsThePlans) {
   for (const auto& w : late.items) EXPECT_GE(w.days_overdue, 60);
 }
 
+TEST_F(BillingServiceTest, AMovedPatientsNewChargesCarryTheNewClinic) {
+  Generate(3);
+  SignAll(1, nullptr);
+  ASSERT_TRUE(CloseCharges(*db_, DefaultCodeTable(), UsOfDay("2026-06-01")));
+  const auto before = Charges();
+  ASSERT_TRUE(Write([&](store::Transaction& tx) -> base::Status {
+    auto n = tx.Execute("INSERT INTO clinic (id, name, created_us) VALUES (2, 'North', 0)");
+    if (!n) return n.error();
+    return store::MovePatient(tx, 2, 2);
+  }));
+  ASSERT_TRUE(CloseCharges(*db_, DefaultCodeTable(), UsOfDay("2026-11-02")));
+  std::size_t moved_new = 0;
+  for (const auto& c : Charges()) {
+    const bool old = std::any_of(before.begin(), before.end(),
+                                 [&](const store::ChargeRow& b) { return b.id == c.id; });
+    if (c.patient_id != 2) continue;
+    EXPECT_EQ(c.clinic_id, old ? 1 : 2) << c.period_start;
+    if (!old) ++moved_new;
+  }
+  EXPECT_GT(moved_new, 0U);
+}
+
+// A session time more than a day after arrival (a programmer's clock running ahead) counts as the
+// arrival: the store's SQL and EffectiveSessionUs agree.
+TEST_F(BillingServiceTest, ASessionFromTheFutureCountsAtItsArrival) {
+  Generate(1, "/p0000/2026");  // hold this year's messages back
+  ASSERT_FALSE(held_.empty());
+  // The session (named by its date in the file's path) moves a year ahead; it arrives now.
+  std::string bytes = held_.front().bytes;
+  const std::size_t slash = held_.front().path.rfind('/');
+  const std::string day = held_.front().path.substr(slash + 1, 8);  // YYYYMMDD
+  const std::string later = "2027" + day.substr(4);
+  for (std::size_t at = bytes.find(day); at != std::string::npos; at = bytes.find(day, at)) {
+    bytes.replace(at, day.size(), later);
+  }
+  ingest::Pipeline pipeline(*db_, *keys_);
+  auto stored = pipeline.Ingest(bytes, "test");
+  ASSERT_TRUE(stored && stored->disposition == ingest::Disposition::kStored);
+  const auto sessions = Sessions();
+  const auto it = std::find_if(sessions.begin(), sessions.end(),
+                               [&](const auto& s) { return s.interrogation_id == stored->id; });
+  ASSERT_NE(it, sessions.end());
+  auto received = Read<std::int64_t>([&](store::Transaction& tx) -> base::Result<std::int64_t> {
+    const store::Param p[] = {{"id", stored->id}};
+    auto rows = tx.Query("SELECT received_us, session_us FROM interrogation WHERE id = :id", p);
+    if (!rows) return rows.error();
+    EXPECT_GT((*rows)[0].Int(1), (*rows)[0].Int(0) + store::kMaxSessionSkewUs);
+    return (*rows)[0].Int(0);
+  });
+  EXPECT_EQ(it->effective_us, received);
+}
+
 TEST_F(BillingServiceTest, EffectiveSessionTimeDistrustsAClockAhead) {
   EXPECT_EQ(store::EffectiveSessionUs(100, 200), 100);
   EXPECT_EQ(store::EffectiveSessionUs(std::nullopt, 200), 200);

@@ -9,19 +9,13 @@
 
 #include "store/blobs.h"
 #include "store/followup.h"
+#include "store/internal/sql.h"
 
 namespace heartbase::store {
 namespace {
 
 using base::ErrorCode;
-
-std::string InList(std::string_view column, const std::vector<std::int64_t>& ids) {
-  if (ids.empty()) return "1 = 1";
-  std::string out = fmt::format("{} IN (", column);
-  for (std::size_t i = 0; i < ids.size(); ++i) out += fmt::format("{}{}", i ? "," : "", ids[i]);
-  out += ")";
-  return out;
-}
+using internal::InList;
 
 std::optional<ChargeComponent> ComponentFrom(std::string_view s) {
   if (s == "professional") return ChargeComponent::kProfessional;
@@ -136,8 +130,8 @@ base::Result<std::vector<BillingSession>> ListBillingSessions(
       kMaxSessionSkewUs, InList("p.clinic_id", clinics),
       last_patient > 0 ? "AND i.patient_id > :after AND i.patient_id <= :last" : "");
   const Param params[] = {{"after", after_patient}, {"last", last_patient}};
-  auto rows = tx.Query(sql, last_patient > 0 ? std::span<const Param>(params)
-                                             : std::span<const Param>());
+  auto rows =
+      tx.Query(sql, last_patient > 0 ? std::span<const Param>(params) : std::span<const Param>());
   if (!rows) return rows.error();
   std::vector<BillingSession> out;
   out.reserve(rows->size());
@@ -233,7 +227,7 @@ base::Result<std::vector<ChargeRow>> ListCharges(Transaction& tx, const ChargeFi
 }
 
 base::Result<std::vector<ChargeKey>> ListChargeKeys(Transaction& tx, std::int64_t after_id,
-                                                   int limit) {
+                                                    int limit) {
   const Param params[] = {{"after", after_id}, {"limit", std::int64_t{std::max(1, limit)}}};
   auto rows = tx.Query(
       "SELECT id, patient_id, period_key, code, modifier, period_start, period_end FROM charge "

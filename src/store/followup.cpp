@@ -7,11 +7,13 @@
 #include <tuple>
 
 #include "base/time.h"
+#include "store/internal/sql.h"
 
 namespace heartbase::store {
 namespace {
 
 using base::ErrorCode;
+using internal::InList;
 
 constexpr std::string_view kPlanColumns =
     "id, scope, clinic_id, patient_id, device_type, remote_days, in_clinic_days, payer, "
@@ -94,33 +96,6 @@ base::Result<std::vector<VisitRow>> QueryVisits(Transaction& tx, std::string_vie
 }
 
 // "a IN (…)" over a list of ids (integers, formatted here: never input text).
-std::string InList(std::string_view column, const std::vector<std::int64_t>& ids) {
-  if (ids.empty()) return "1 = 1";
-  std::string out = fmt::format("{} IN (", column);
-  for (std::size_t i = 0; i < ids.size(); ++i) out += fmt::format("{}{}", i ? "," : "", ids[i]);
-  out += ")";
-  return out;
-}
-
-bool ParseDay(std::string_view day, std::int64_t* days) {
-  if (day.size() != 10 || day[4] != '-' || day[7] != '-') return false;
-  int y = 0, m = 0, d = 0;
-  for (std::size_t i : {0U, 1U, 2U, 3U, 5U, 6U, 8U, 9U}) {
-    if (day[i] < '0' || day[i] > '9') return false;
-  }
-  y = (day[0] - '0') * 1000 + (day[1] - '0') * 100 + (day[2] - '0') * 10 + (day[3] - '0');
-  m = (day[5] - '0') * 10 + (day[6] - '0');
-  d = (day[8] - '0') * 10 + (day[9] - '0');
-  if (!base::IsValidDate(y, static_cast<unsigned>(m), static_cast<unsigned>(d))) return false;
-  *days = base::DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
-  return true;
-}
-
-std::string FormatDay(std::int64_t days) {
-  const base::CivilDate c = base::CivilFromDays(days);
-  return fmt::format("{:04}-{:02}-{:02}", c.year, c.month, c.day);
-}
-
 }  // namespace
 
 std::string_view ToString(PlanScope scope) {
@@ -286,16 +261,14 @@ ResolvedPlan PlanBook::Resolve(std::int64_t clinic_id, std::int64_t patient_id,
 base::Result<std::int64_t> BookVisit(Transaction& tx, std::int64_t patient_id,
                                      std::int64_t clinic_id, std::string_view day,
                                      std::int64_t user_id, std::int64_t now_us) {
-  std::int64_t days = 0;
-  if (!ParseDay(day, &days)) {
-    return base::MakeError(ErrorCode::kInvalidArgument, "day is a date YYYY-MM-DD");
-  }
+  const auto days = base::ParseIsoDay(day);
+  if (!days) return base::MakeError(ErrorCode::kInvalidArgument, "day is a date YYYY-MM-DD");
   auto id = tx.NextId("clinic_visit");
   if (!id) return id.error();
   const Param params[] = {{"id", *id},
                           {"patient", patient_id},
                           {"clinic", clinic_id},
-                          {"day", FormatDay(days)},
+                          {"day", base::FormatIsoDay(*days)},
                           {"by", user_id > 0 ? Value(user_id) : Value()},
                           {"now", now_us}};
   auto n = tx.Execute(
@@ -356,8 +329,9 @@ base::Result<std::optional<std::int64_t>> CloseVisitFor(Transaction& tx, std::in
   constexpr std::int64_t kDayUs = 86'400'000'000LL;
   const std::int64_t day =
       session_us >= 0 ? session_us / kDayUs : -((-session_us - 1) / kDayUs) - 1;
-  const Param params[] = {
-      {"patient", patient_id}, {"from", FormatDay(day - 1)}, {"to", FormatDay(day + 1)}};
+  const Param params[] = {{"patient", patient_id},
+                          {"from", base::FormatIsoDay(day - 1)},
+                          {"to", base::FormatIsoDay(day + 1)}};
   auto rows = tx.Query(
       "SELECT id FROM clinic_visit WHERE patient_id = :patient AND state = 'booked' AND "
       "day BETWEEN :from AND :to ORDER BY day, id LIMIT 1",
