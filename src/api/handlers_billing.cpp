@@ -130,6 +130,7 @@ base::Result<net::HttpResponse> ListMissedCharges(Context& ctx, store::Transacti
   base::JsonWriter w(&out);
   w.BeginObject();
   w.Field("total", static_cast<std::int64_t>(run->missed.size()));
+  w.Field("unmatched", run->unmatched);
   w.Field("code_table", Codes(ctx).version);
   w.Key("items");
   w.BeginArray();
@@ -167,8 +168,9 @@ base::Result<net::HttpResponse> ListMissedCharges(Context& ctx, store::Transacti
 base::Result<net::HttpResponse> CloseChargesRoute(Context& ctx, store::Transaction* /*tx*/) {
   auto result = billing::CloseCharges(ctx.services.db, Codes(ctx), ctx.now_us);
   const std::string detail =
-      result ? fmt::format("created={} existing={} overlapping={} missed={}", result->created,
-                           result->existing, result->overlapping, result->missed)
+      result ? fmt::format("created={} existing={} overlapping={} missed={} unmatched={}",
+                           result->created, result->existing, result->overlapping, result->missed,
+                           result->unmatched)
              : fmt::format("error={}", base::ErrorCodeName(result.error().code));
   if (auto s = ctx.services.commit.Run([&](store::Transaction& tx) {
         return Audit(ctx, tx, "charge.close", "charge", "", std::nullopt,
@@ -185,6 +187,7 @@ base::Result<net::HttpResponse> CloseChargesRoute(Context& ctx, store::Transacti
   w.Field("existing", result->existing);
   w.Field("overlapping", result->overlapping);
   w.Field("missed", result->missed);
+  w.Field("unmatched", result->unmatched);
   w.Field("code_table", Codes(ctx).version);
   w.EndObject();
   return JsonResponse(200, std::move(out));
@@ -234,9 +237,10 @@ base::Result<net::HttpResponse> ExportChargesRoute(Context& ctx, store::Transact
   return JsonResponse(201, std::move(out));
 }
 
-// GET /api/v1/charges/exports: the batches, newest first (counts and hashes only).
+// GET /api/v1/charges/exports: the batches of the caller's clinics (every charge in them of a
+// clinic the caller sees), newest first (counts and hashes only).
 base::Result<net::HttpResponse> ListChargeExports(Context& ctx, store::Transaction* tx) {
-  auto rows = store::ListChargeExports(*tx, std::min(PageSize(ctx), 200));
+  auto rows = store::ListChargeExports(*tx, VisibleClinics(ctx), std::min(PageSize(ctx), 200));
   if (!rows) return rows.error();
   std::string out;
   base::JsonWriter w(&out);

@@ -60,10 +60,11 @@ int Close(const BillingCommand& c) {
   if (!opened) return Fail("close", opened.error());
   auto result = billing::CloseCharges(*opened->db, *table, NowUs());
   if (!result) return Fail("close", result.error());
-  std::printf("created %lld existing %lld overlapping %lld missed %lld (code table %s)\n",
-              static_cast<long long>(result->created), static_cast<long long>(result->existing),
-              static_cast<long long>(result->overlapping), static_cast<long long>(result->missed),
-              table->version.c_str());
+  std::printf(
+      "created %lld existing %lld overlapping %lld missed %lld unmatched %lld (code table %s)\n",
+      static_cast<long long>(result->created), static_cast<long long>(result->existing),
+      static_cast<long long>(result->overlapping), static_cast<long long>(result->missed),
+      static_cast<long long>(result->unmatched), table->version.c_str());
   return 0;
 }
 

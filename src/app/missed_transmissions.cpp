@@ -40,7 +40,8 @@ void MissedTransmissionScheduler::Loop() {
       base::log::Info("billing.close", {{"created", closed->created},
                                         {"existing", closed->existing},
                                         {"overlapping", closed->overlapping},
-                                        {"missed", closed->missed}});
+                                        {"missed", closed->missed},
+                                        {"unmatched", closed->unmatched}});
     } else {
       base::log::Error("billing.close_failed", {{"reason", closed.error()}});
     }

@@ -238,6 +238,7 @@ base::Result<BillingRun> ComputeBilling(store::Transaction& tx, const CodeTable&
   BillingRun run;
   BillingOutcome outcome;
   PatientHistory history;
+  bool unmatched = false;
   const auto flush = [&] {
     if (history.sessions.empty()) return;
     const store::ResolvedPlan plan =
@@ -247,6 +248,21 @@ base::Result<BillingRun> ComputeBilling(store::Transaction& tx, const CodeTable&
     outcome.charges.clear();
     outcome.missed.clear();
     ComputeCharges(table, history, calendar->DayOf(history.clinic_id, now_us), outcome);
+    if (unmatched) {
+      // Nothing is billed before the patient is linked or accepted; every period waits.
+      for (Charge& c : outcome.charges) {
+        outcome.missed.push_back({.period_key = std::move(c.period_key),
+                                  .code = std::move(c.code),
+                                  .component = c.component,
+                                  .device_id = c.device_id,
+                                  .period_start = c.period_start,
+                                  .period_end = c.period_end,
+                                  .interrogations = std::move(c.interrogations)});
+      }
+      outcome.charges.clear();
+      for (MissedCharge& m : outcome.missed) m.reason = std::string(kUnmatchedReason);
+      run.unmatched += static_cast<std::int64_t>(outcome.missed.size());
+    }
     for (Charge& c : outcome.charges) {
       run.charges.push_back({history.patient_id, history.clinic_id, history.payer,
                              history.ordering_physician, std::move(c)});
@@ -269,6 +285,7 @@ base::Result<BillingRun> ComputeBilling(store::Transaction& tx, const CodeTable&
         flush();
         history.patient_id = s.patient_id;
         history.clinic_id = s.clinic_id;
+        unmatched = s.unmatched;
       }
       Session session{.interrogation_id = s.interrogation_id,
                       .device_id = s.device_id,
@@ -385,7 +402,8 @@ base::Result<CloseResult> CloseCharges(store::Database& db, const CodeTable& tab
       !s) {
     return s.error();
   }
-  CloseResult result{.missed = static_cast<std::int64_t>(run.missed.size())};
+  CloseResult result{.missed = static_cast<std::int64_t>(run.missed.size()) - run.unmatched,
+                     .unmatched = run.unmatched};
   // The charges to write: not stored, and (remote periods) overlapping none of the patient's.
   std::vector<const PatientCharge*> fresh;
   for (const PatientCharge& pc : run.charges) {

@@ -61,8 +61,9 @@ base::Result<WorkList> BuildWorkList(store::Transaction& tx, const WorkListFilte
 base::Result<std::vector<WorkItem>> PatientFollowUps(store::Transaction& tx,
                                                      std::int64_t patient_id, std::int64_t now_us);
 
-// The charge rules over every matched patient of `clinics` (empty = all) as of now: the charges
-// that are ready (stored or not) and the missed ones.
+// The charge rules over every patient of `clinics` (empty = all) as of now: the charges that are
+// ready (stored or not) and the missed ones. An unmatched patient's would-be charges and missed
+// ones are all missed, with kUnmatchedReason: nothing is billed for a patient nobody confirmed.
 struct PatientCharge {
   std::int64_t patient_id = 0, clinic_id = 0;
   std::string payer, ordering_physician;
@@ -76,7 +77,12 @@ struct BillingRun {
   std::vector<PatientCharge> charges;
   std::vector<PatientMissed> missed;
   std::int64_t patients = 0, sessions = 0;
+  // Of `missed`: the periods and sessions of unmatched patients (reason kUnmatchedReason), which
+  // wait for the patient to be linked or accepted.
+  std::int64_t unmatched = 0;
 };
+inline constexpr std::string_view kUnmatchedReason =
+    "unmatched patient: link or accept the patient first";
 base::Result<BillingRun> ComputeBilling(store::Transaction& tx, const CodeTable& table,
                                         const std::vector<std::int64_t>& clinics,
                                         std::int64_t now_us);
@@ -85,7 +91,9 @@ base::Result<BillingRun> ComputeBilling(store::Transaction& tx, const CodeTable&
 // a stored charge of the same patient and code (a merge joined two series) is not written and
 // is counted as `overlapping`. Safe to run any number of times, from any number of processes.
 struct CloseResult {
-  std::int64_t created = 0, existing = 0, overlapping = 0, missed = 0;
+  std::int64_t created = 0, existing = 0, overlapping = 0;
+  std::int64_t missed = 0;     // of matched patients
+  std::int64_t unmatched = 0;  // periods and sessions waiting for their patient to be matched
 };
 base::Result<CloseResult> CloseCharges(store::Database& db, const CodeTable& table,
                                        std::int64_t now_us);

@@ -530,6 +530,36 @@ TEST_F(BillingServiceTest, ASessionFromTheFutureCountsAtItsArrival) {
   EXPECT_EQ(it->effective_us, received);
 }
 
+TEST_F(BillingServiceTest, AnUnmatchedPatientIsBilledOnlyOnceAccepted) {
+  Generate(3);
+  SignAll(1, nullptr);
+  ASSERT_TRUE(Write([](store::Transaction& tx) {
+    auto n = tx.Execute("UPDATE patient SET unmatched = 1 WHERE id = 2");
+    return n ? base::Status() : base::Status(n.error());
+  }));
+  const std::int64_t now = UsOfDay("2026-11-02");
+  auto first = CloseCharges(*db_, DefaultCodeTable(), now);
+  ASSERT_TRUE(first);
+  EXPECT_GT(first->unmatched, 0);
+  for (const auto& c : Charges()) EXPECT_NE(c.patient_id, 2);
+  auto run = Read<BillingRun>(
+      [&](store::Transaction& tx) { return ComputeBilling(tx, DefaultCodeTable(), {}, now); });
+  EXPECT_EQ(run.unmatched, first->unmatched);
+  for (const auto& m : run.missed) {
+    if (m.patient_id == 2) {
+      EXPECT_EQ(m.missed.reason, kUnmatchedReason);
+    }
+  }
+  // Accepted: the next close charges every closed period of theirs.
+  ASSERT_TRUE(Write([](store::Transaction& tx) { return store::AcceptUnmatchedPatient(tx, 2); }));
+  auto second = CloseCharges(*db_, DefaultCodeTable(), now);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->unmatched, 0);
+  // p2's charges worked out by hand above, less one: here Dr Doc also read the remote
+  // transmission of 2026-05-08, which his in-person visit of 2026-02-16 excludes.
+  EXPECT_EQ(second->created, 6);
+}
+
 TEST_F(BillingServiceTest, EffectiveSessionTimeDistrustsAClockAhead) {
   EXPECT_EQ(store::EffectiveSessionUs(100, 200), 100);
   EXPECT_EQ(store::EffectiveSessionUs(std::nullopt, 200), 200);

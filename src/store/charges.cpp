@@ -120,12 +120,12 @@ base::Result<std::vector<BillingSession>> ListBillingSessions(
       "SELECT i.id, i.patient_id, p.clinic_id, i.device_id, d.type, i.session_type, "
       " CASE WHEN i.session_us IS NOT NULL AND i.session_us <= i.received_us + {} "
       "  THEN i.session_us ELSE i.received_us END AS t, "
-      " r.state, r.signed_by, r.signed_us, u.display_name "
+      " r.state, r.signed_by, r.signed_us, u.display_name, p.unmatched "
       "FROM interrogation i JOIN patient p ON p.id = i.patient_id "
       "JOIN device d ON d.id = i.device_id "
       "LEFT JOIN interrogation_review r ON r.interrogation_id = i.id "
       "LEFT JOIN app_user u ON u.id = r.signed_by "
-      "WHERE i.superseded_by IS NULL AND p.unmatched = 0 AND {} {} "
+      "WHERE i.superseded_by IS NULL AND {} {} "
       "ORDER BY i.patient_id, t, i.id",
       kMaxSessionSkewUs, InList("p.clinic_id", clinics),
       last_patient > 0 ? "AND i.patient_id > :after AND i.patient_id <= :last" : "");
@@ -144,6 +144,7 @@ base::Result<std::vector<BillingSession>> ListBillingSessions(
                      .session_type = std::string(r.Text(5)),
                      .effective_us = r.Int(6)};
     s.signed_off = r.Text(7) == "signed";
+    s.unmatched = r.Int(11) != 0;
     s.history = s.signed_off && r.IsNull(8);
     if (s.signed_off && !s.history) {
       s.signer = std::string(r.Text(10));
@@ -293,11 +294,18 @@ base::Result<ChargeExportRow> GetChargeExport(Transaction& tx, std::int64_t expo
   return std::move(rows->front());
 }
 
-base::Result<std::vector<ChargeExportRow>> ListChargeExports(Transaction& tx, int limit) {
+base::Result<std::vector<ChargeExportRow>> ListChargeExports(
+    Transaction& tx, const std::vector<std::int64_t>& clinics, int limit) {
+  const std::string others =
+      clinics.empty() ? std::string()
+                      : fmt::format(
+                            "WHERE NOT EXISTS (SELECT 1 FROM charge c WHERE c.export_id = "
+                            "e.id AND NOT ({}))",
+                            InList("c.clinic_id", clinics));
   return QueryExports(tx,
                       fmt::format("SELECT id, format, charges, blob_id, sha256, created_by, "
-                                  "created_us FROM charge_export ORDER BY id DESC LIMIT {}",
-                                  std::max(1, limit)),
+                                  "created_us FROM charge_export e {} ORDER BY id DESC LIMIT {}",
+                                  others, std::max(1, limit)),
                       {});
 }
 

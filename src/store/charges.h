@@ -21,11 +21,12 @@ struct BillingSession {
   std::string device_type, session_type;
   std::int64_t effective_us = 0;  // EffectiveSessionUs (store/followup.h)
   bool signed_off = false;
-  bool history = false;  // signed in the previous system (SignHistory): billed there
-  std::string signer;    // the signing physician's display name ("" unless signed here)
+  bool history = false;    // signed in the previous system (SignHistory): billed there
+  bool unmatched = false;  // the patient is not linked or accepted yet: nothing is billed
+  std::string signer;      // the signing physician's display name ("" unless signed here)
   std::int64_t signed_us = 0;
 };
-// Every current interrogation of matched patients of the given clinics (empty = all), ordered by
+// Every current interrogation of the patients of the given clinics (empty = all), ordered by
 // patient, then effective time, then id; with `last_patient` > 0, only those of the patients with
 // ids in (after_patient, last_patient] (pages that never split a patient).
 base::Result<std::vector<BillingSession>> ListBillingSessions(
@@ -71,7 +72,7 @@ struct ChargeKey {
 // Stored charges by id, at most `limit` after `after_id` (pages: the close job reads them all
 // without holding every row at once).
 base::Result<std::vector<ChargeKey>> ListChargeKeys(Transaction& tx, std::int64_t after_id,
-                                                   int limit);
+                                                    int limit);
 
 struct ChargeExportRow {
   std::int64_t id = 0;
@@ -90,6 +91,8 @@ base::Result<std::int64_t> RecordChargeExport(Transaction& tx, const crypto::Key
                                               std::string_view file, std::string_view sha256,
                                               std::int64_t user_id, std::int64_t now_us);
 base::Result<ChargeExportRow> GetChargeExport(Transaction& tx, std::int64_t export_id);
-base::Result<std::vector<ChargeExportRow>> ListChargeExports(Transaction& tx, int limit);
+// The batches whose every charge is of one of `clinics` (empty = all), newest first.
+base::Result<std::vector<ChargeExportRow>> ListChargeExports(
+    Transaction& tx, const std::vector<std::int64_t>& clinics, int limit);
 
 }  // namespace heartbase::store

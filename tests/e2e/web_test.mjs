@@ -16,7 +16,12 @@
 // audit trail; the administrator reads the Database and Feeds panels (a quarantined
 // file from the drop folder) and moves the patient of an interrogation in the unassigned pool (a
 // sender mapped to no clinic) to clinic 1, where a device clinician finds it unmatched; the
-// Database panel of a damaged server (its answers played to the browser) says why and what to do. Every page must stay free of console errors, uncaught exceptions, CSP
+// Database panel of a damaged server (its answers played to the browser) says why and what to do;
+// a biller lands on the Charges screen (no triage queue), closes periods once the physician has
+// accepted the queued patients and signed a review in a closed period (the counts shown are the
+// API's; a second close writes nothing), sees CPT codes and no measurement, exports the waiting
+// charges as CSV (the batch, its link and its file: one line per charge) and reads why each
+// missed charge was missed. Every page must stay free of console errors, uncaught exceptions, CSP
 // violations, unexpected HTTP errors and requests to other origins; the only failures accepted
 // are the ones a step provokes on purpose, declared before it provokes them.
 //
@@ -53,6 +58,7 @@ const PASSWORDS = {
   phys: 'copper heron drizzle atlas',
   audit: 'velvet canyon pillow tundra',
   other: 'saffron meadow pivot glacier',
+  biller: 'ledger walnut sparrow harbour',
 };
 const OTHER_CLINIC = 'Northside device clinic';
 const EHR = 'e2e-ehr';
@@ -907,6 +913,208 @@ try {
     equal((await apiGet(nurse.page, '/api/v1/patients?unconfirmed=true')).items.length, 0, 'no unconfirmed patient after accepting');
     await nurse.watch.assertClean('clinician unmatched');
     await nurse.context.close();
+  });
+
+  // After the administrator's step: the physician accepts patients and signs one more
+  // interrogation here, which would change the counts the steps above check.
+  await step('biller: Charges screen; close periods, export CSV, export batches, missed charges', async () => {
+    needs(physAuth && interrogationId, 'the physician and sign-off steps');
+    // The physician signs in first: each TOTP step is used once, and the biller's part below
+    // lets the clock reach the next one before the sign-off needs it.
+    const phys2 = await openPage('physician-billing');
+    await phys2.page.goto(`${server.origin}/`);
+    phys2.watch.expectHttpError('POST', /^\/api\/v1\/auth\/login$/, 401);
+    await signIn(phys2.page, 'phys', PASSWORDS.phys, null);
+    await signIn(phys2.page, 'phys', PASSWORDS.phys, physAuth);
+    await phys2.page.getByRole('heading', { name: 'Triage queue' }).waitFor();
+    runCli(binary, ['user', 'add', '--data', data, '--name', 'biller', '--role', 'biller', '--clinic', '1'], { input: `${PASSWORDS.biller}\n` });
+    const { context, page, watch } = await openPage('biller');
+    await page.goto(`${server.origin}/`);
+    await signIn(page, 'biller', PASSWORDS.biller, null);
+    // Navigation: billers land on the charges; no triage queue, nothing that reads interrogations.
+    await page.getByRole('heading', { name: 'Charges', exact: true }).waitFor();
+    equal(new URL(page.url()).hash, '#/charges', 'a biller lands on the charges');
+    equal((await apiGet(page, '/api/v1/auth/me')).role, 'biller', 'role of the session');
+    const nav = await page.locator('nav [data-testid^=nav-]').evaluateAll((as) => as.map((a) => a.getAttribute('data-testid')));
+    equal(nav[0], 'nav-charges', `the first screen of the navigation (${nav.join(',')})`);
+    equal(await tid(page, 'nav-charges').getAttribute('aria-current'), 'page', 'Charges is the current screen');
+    equal(await page.locator('[data-testid=nav-queue]').count(), 0, 'no triage queue in the navigation');
+    equal(await page.locator('[data-testid=nav-results]').count(), 0, 'no results work list in the navigation');
+    await apiGet(page, '/api/v1/queue', 403);
+    await page.evaluate(() => (location.hash = '#/queue'));
+    await page.getByRole('heading', { name: 'Not available' }).waitFor();
+    await tid(page, 'nav-charges').click();
+    await tid(page, 'charges-actions').waitFor();
+    equal(await tid(page, 'charges-tab-waiting').getAttribute('aria-pressed'), 'true', 'the screen opens on "Waiting for export"');
+    // serve's own close job runs once a minute after start (then hourly) and writes whatever is
+    // ready by then: wait for that pass, so that what "Close periods now" writes below is known.
+    const deadline = Date.now() + 180_000;
+    const closePass = / billing\.close(_failed)? /;
+    while (!closePass.test(tail(serverLog, 1 << 20)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    check(closePass.test(tail(serverLog, 1 << 20)), "serve's close job ran its first pass (billing.close in the server log)");
+    // What serve's pass wrote (if anything) is listed after a refresh.
+    await tid(page, 'charges-refresh').click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid=charges-refresh][aria-busy]'));
+    const waitingBefore = (await apiGet(page, '/api/v1/charges?exported=false&limit=1000')).items;
+    await page.locator('[data-testid=charge-row], [data-testid=charges-empty]').first().waitFor();
+    equal(await page.locator('[data-testid=charge-row]').count(), waitingBefore.length, 'waiting rows before closing = API');
+    await shot(page, 'charges-waiting', false);
+
+    // The demo data charges nothing as it stands: every demo patient came from device messages
+    // alone, so is unmatched, and unmatched patients are not charged until someone accepts or
+    // links them (their periods wait on the missed-charge report; docs/billing.md); and serve's
+    // pass has written
+    // whatever else was ready. The physician accepts the patients of the queued sessions (the
+    // sessions end on 2026-11-01: periods have closed since) as the Unmatched screen's "Create a
+    // new patient" does, then signs one interrogation the missed-charge report names.
+    let accepted = 0;
+    for (const f of [...new Map(queued.map((q) => [q.mrn, q])).values()]) {
+      // The pool's generator reuses MRNs: the birth date tells the demo patient apart.
+      const found = (await apiGet(phys2.page, `/api/v1/patients?q=${encodeURIComponent(f.mrn)}`)).items.filter((p) => p.birth_date === f.birth_date);
+      equal(found.length, 1, `patients with MRN ${f.mrn} born ${f.birth_date}`);
+      if (!found[0].unmatched) continue;
+      const its = (await apiGet(phys2.page, `/api/v1/interrogations?patient=${found[0].id}&limit=1`)).items;
+      check(its.length === 1, `an interrogation of patient ${found[0].id}`);
+      const r = await apiPost(phys2.page, `/api/v1/interrogations/${its[0].id}/link`, { create: true }, 200);
+      equal((await r.json()).patient_id, found[0].id, 'the accepted patient keeps its id');
+      accepted += 1;
+    }
+    const missedBefore = await apiGet(page, '/api/v1/charges/missed');
+    console.log(`     ${waitingBefore.length} charge(s) waiting after serve's first pass; ${accepted} patient(s) accepted; ${missedBefore.total} missed now`);
+    const unsigned = new Set((await apiGet(phys2.page, '/api/v1/queue?limit=1000')).items.map((i) => i.interrogation_id));
+    const unsignedIn = (m) => m.interrogations.filter((i) => unsigned.has(i));
+    const candidates = missedBefore.items
+      .filter((m) => m.reason === 'no signed review' && unsignedIn(m).length > 0)
+      .sort((a, b) => (a.component === 'professional' ? 0 : 1) - (b.component === 'professional' ? 0 : 1) || a.period_end.localeCompare(b.period_end));
+    check(candidates.length > 0, `a closed period or past session of the queue lacks a signed review (missed: ${JSON.stringify(missedBefore.items.map((m) => [m.code, m.period_end, m.reason, m.interrogations]))})`);
+    const chosen = candidates[0];
+    const toSign = unsignedIn(chosen)[0];
+    console.log(`     signing interrogation ${toSign}: ${chosen.code}${chosen.modifier ? `-${chosen.modifier}` : ''} ${chosen.component} ${chosen.period_start}–${chosen.period_end}`);
+    await phys2.page.evaluate((id) => (location.hash = `#/interrogation/${id}`), toSign);
+    await tid(phys2.page, 'signoff-button').click();
+    await tid(phys2.page, 'signoff-password').fill(PASSWORDS.phys);
+    await tid(phys2.page, 'signoff-totp').fill(await physAuth.next());
+    await tid(phys2.page, 'signoff-note').fill('E2E interpretation for billing: normal device function.');
+    await tid(phys2.page, 'signoff-confirm').click();
+    await tid(phys2.page, 'signed-banner').waitFor();
+    equal((await apiGet(phys2.page, `/api/v1/interrogations/${toSign}`)).review.state, 'signed', 'state of the newly signed interrogation');
+    await tid(phys2.page, 'logout').click();
+    await tid(phys2.page, 'login-name').waitFor();
+    await phys2.watch.assertClean('physician signs for billing');
+    await phys2.context.close();
+
+    // Close periods now: the answer's counts, shown as they are; the new charges wait for export.
+    const status = tid(page, 'charges-status');
+    const closeOnce = async () => {
+      const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/charges/close' && r.request().method() === 'POST');
+      await tid(page, 'charges-close').click();
+      const res = await answer;
+      equal(res.status(), 200, 'POST /api/v1/charges/close status');
+      const a = await res.json();
+      const plural = (n, one) => `${n} ${n === 1 ? one : `${one}s`}`;
+      const waiting = a.unmatched > 0 ? `, ${a.unmatched} waiting for unmatched patients` : '';
+      const text = `Periods closed: ${plural(a.created, 'new charge')}, ${a.existing} already stored, ${a.overlapping} overlapping (not written), ${a.missed} missed${waiting}. Code table ${a.code_table}.`;
+      await page.locator('[data-testid=charges-status].info', { hasText: text }).waitFor();
+      return a;
+    };
+    const first = await closeOnce();
+    check(first.created > 0, `the first close writes the newly signed charge (${JSON.stringify(first)})`);
+    equal(first.missed, missedBefore.total - missedBefore.unmatched - 1, 'missed after signing one = the report before, less the one signed');
+    const waiting = (await apiGet(page, '/api/v1/charges?exported=false&limit=1000')).items;
+    equal(waiting.length, waitingBefore.length + first.created, 'charges waiting = those before + created');
+    check(
+      waiting.some((c) => c.interrogations.includes(toSign) && c.code === chosen.code && c.modifier === chosen.modifier && c.period_start === chosen.period_start && c.reading_physician === 'Dr Phys'),
+      `the signed period is charged, read by Dr Phys (${JSON.stringify(waiting.filter((c) => c.interrogations.includes(toSign)))})`,
+    );
+    const rows = page.locator('[data-testid=charge-row]');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=charge-row]').length === n, waiting.length);
+    const ids = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-charge-id'))));
+    equal(ids.slice().sort((a, b) => a - b).join(','), waiting.map((c) => c.id).sort((a, b) => a - b).join(','), 'waiting rows = API charges');
+    // The code cell: "93294" or "93298-26", then the code table.
+    const codes = await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelector('td.mono')?.firstChild?.textContent ?? ''));
+    check(codes.every((c) => /^\d{5}(-[A-Z0-9]{2})?$/.test(c)), `every waiting row shows a CPT code (${codes.join(' ')})`);
+    check(waiting.every((c) => /^\d{5}$/.test(c.code) && c.code_table === first.code_table), 'the API charges carry CPT codes of the table the job used');
+    check(waiting.every((c) => codes.includes(c.modifier ? `${c.code}-${c.modifier}` : c.code)), 'each charge shows its code');
+    check(!(await page.content()).includes('MDC_IDC'), 'no measurement term on the Charges screen');
+    await shot(page, 'charges-closed');
+    // Again: idempotent, nothing new.
+    const second = await closeOnce();
+    equal(second.created, 0, 'charges created by a second close');
+    equal(second.existing, first.existing + first.created, 'charges already stored on the second close');
+    equal(second.overlapping, first.overlapping, 'overlapping on the second close');
+    equal(second.missed, first.missed, 'missed on the second close');
+    equal(await rows.count(), waiting.length, 'waiting rows after the second close');
+
+    // Export CSV: one batch of every waiting charge; the list is empty afterwards.
+    const exportAnswer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/charges/export' && r.request().method() === 'POST');
+    await tid(page, 'charges-export-csv').click();
+    await tid(page, 'confirm-yes').click();
+    const exportRes = await exportAnswer;
+    equal(exportRes.status(), 201, 'POST /api/v1/charges/export status');
+    const batch = await exportRes.json();
+    equal(batch.format, 'csv', 'format of the batch');
+    const shown = page.locator('[data-testid=charges-status].info', { hasText: `Export #${batch.id} (CSV):` });
+    await shown.waitFor();
+    const shownCount = /: (\d+) charges?\./.exec(await shown.textContent());
+    check(shownCount, `the status gives the batch's count (${await shown.textContent()})`);
+    equal(Number(shownCount[1]), waiting.length, 'charges in the batch shown = rows that were waiting');
+    equal(batch.charges, waiting.length, 'charges in the batch (API)');
+    equal(await status.getByTestId('export-download').getAttribute('href'), `/api/v1/charges/exports/${batch.id}`, 'the download link beside the status');
+    await tid(page, 'charges-empty').waitFor();
+    equal(await rows.count(), 0, 'waiting rows after the export');
+    equal((await tid(page, 'charges-empty').textContent()).trim(), 'No charge waits for export.', 'what the empty list says');
+    equal((await apiGet(page, '/api/v1/charges?exported=false')).items.length, 0, 'API charges waiting after the export');
+    await shot(page, 'charges-exported', false);
+    // Exported: the same charges, each with its batch.
+    await tid(page, 'charges-tab-exported').click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=charge-row]').length === n, waiting.length);
+    const batchCells = await rows.evaluateAll((trs) => trs.map((tr) => tr.lastElementChild.textContent.trim()));
+    check(batchCells.every((t) => t === `#${batch.id}`), `every exported row names batch #${batch.id} (${[...new Set(batchCells)].join(' ')})`);
+
+    // Export batches: the batch, its count and its file.
+    await tid(page, 'charges-tab-batches').click();
+    const exportRow = page.locator(`[data-testid=export-row][data-export-id="${batch.id}"]`);
+    await exportRow.waitFor();
+    equal(await page.locator('[data-testid=export-row]').count(), 1, 'export batches');
+    equal((await exportRow.locator('td.num').textContent()).trim(), String(waiting.length), 'charges of the batch row');
+    check((await exportRow.textContent()).includes('CSV'), 'the batch row names its format');
+    const href = await exportRow.getByTestId('export-download').getAttribute('href');
+    equal(href, `/api/v1/charges/exports/${batch.id}`, 'the download link of the batch');
+    const file = await page.evaluate(async (u) => {
+      const r = await fetch(u, { credentials: 'same-origin' });
+      return { status: r.status, type: r.headers.get('content-type'), disposition: r.headers.get('content-disposition'), text: await r.text() };
+    }, href);
+    equal(file.status, 200, 'status of the batch file');
+    check((file.type ?? '').startsWith('text/csv'), `the batch file is CSV (${file.type})`);
+    check((file.disposition ?? '').startsWith('attachment'), `the batch file is an attachment (${file.disposition})`);
+    const lines = file.text.split('\r\n').filter((l) => l !== '');
+    check(lines[0].startsWith('batch,charge_id,patient_id,mrn,'), `the CSV header (${lines[0]})`);
+    equal(lines.length - 1, waiting.length, 'CSV lines after the header = charges exported');
+    const csvIds = lines.slice(1).map((l) => l.split(',', 2));
+    check(csvIds.every(([b]) => b === String(batch.id)), 'every CSV line names the batch');
+    equal(csvIds.map(([, c]) => Number(c)).sort((a, b) => a - b).join(','), waiting.map((c) => c.id).sort((a, b) => a - b).join(','), 'charge ids in the CSV = charges that were waiting');
+    check(!file.text.includes('MDC_IDC'), 'no measurement term in the CSV');
+    await shot(page, 'charges-batches', false);
+
+    // Missed charges: each row says why.
+    await tid(page, 'charges-tab-missed').click();
+    const missed = await apiGet(page, '/api/v1/charges/missed');
+    equal(missed.total - missed.unmatched, first.missed, "the report's total, less the unmatched patients' periods = missed of the close job");
+    await page.locator('[data-testid=missed-row], [data-testid=charges-empty]').first().waitFor();
+    equal(await page.locator('[data-testid=missed-row]').count(), missed.items.length, 'missed rows = API');
+    const reasons = (await page.locator('[data-testid=missed-row] [data-testid=missed-reason]').allTextContents()).map((t) => t.trim());
+    equal(reasons.length, missed.items.length, 'a reason cell on every missed row');
+    check(reasons.every((r) => /^(no signed review|excluded: in-person evaluation on \d{4}-\d{2}-\d{2} by the same physician.*|fewer than \d+ transmissions|unmatched patient: link or accept the patient first)$/.test(r)), `every missed row says why (${[...new Set(reasons)].join(' | ')})`);
+    equal(reasons.join('|'), missed.items.map((m) => m.reason).join('|'), "the reasons are the server's words");
+    check(!missed.items.some((m) => m.interrogations.includes(toSign) && m.component === chosen.component && m.period_start === chosen.period_start), 'the signed period is no longer missed');
+    check(!(await page.content()).includes('MDC_IDC'), 'no measurement term on the missed-charge tab');
+    await shot(page, 'charges-missed');
+    await tid(page, 'logout').click();
+    await tid(page, 'login-name').waitFor();
+    await watch.assertClean('charges');
+    await context.close();
   });
 } finally {
   if (browser) await browser.close().catch(() => {});

@@ -77,7 +77,7 @@ describe('charges: the lists', () => {
 
 describe('charges: closing periods and exporting', () => {
   it('closes with an empty JSON body and the CSRF token', async () => {
-    const answer = { created: 3, existing: 10, overlapping: 0, missed: 2, code_table: '2026.1' };
+    const answer = { created: 3, existing: 10, overlapping: 0, missed: 2, unmatched: 0, code_table: '2026.1' };
     const calls = fakeFetch([{ status: 200, body: answer }]);
     setCsrfToken('tok');
     await expect(api.closeCharges()).resolves.toEqual(answer);

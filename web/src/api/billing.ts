@@ -53,6 +53,8 @@ export interface MissedCharge {
 
 export interface MissedReport {
   total: number;
+  /** Of total: periods of patients not linked or accepted yet (they wait for the match). */
+  unmatched: number;
   code_table: string;
   /** Newest period first. */
   items: MissedCharge[];
@@ -63,6 +65,8 @@ export interface CloseAnswer {
   existing: number;
   overlapping: number;
   missed: number;
+  /** Periods and sessions waiting for their patient to be linked or accepted. */
+  unmatched: number;
   code_table: string;
 }
 

@@ -26,10 +26,13 @@ describe('the Charges screen', () => {
   });
 
   it('says what the close job did', () => {
-    expect(closeSummary({ created: 1, existing: 10, overlapping: 0, missed: 2, code_table: '2026.1' })).toBe(
+    expect(closeSummary({ created: 1, existing: 10, overlapping: 0, missed: 2, unmatched: 0, code_table: '2026.1' })).toBe(
       'Periods closed: 1 new charge, 10 already stored, 0 overlapping (not written), 2 missed. Code table 2026.1.',
     );
-    expect(closeSummary({ created: 0, existing: 0, overlapping: 0, missed: 0, code_table: 'x' })).toMatch(/^Periods closed: 0 new charges,/);
+    expect(closeSummary({ created: 1, existing: 0, overlapping: 0, missed: 0, unmatched: 3, code_table: '2026.1' })).toBe(
+      'Periods closed: 1 new charge, 0 already stored, 0 overlapping (not written), 0 missed, 3 waiting for unmatched patients. Code table 2026.1.',
+    );
+    expect(closeSummary({ created: 0, existing: 0, overlapping: 0, missed: 0, unmatched: 0, code_table: 'x' })).toMatch(/^Periods closed: 0 new charges,/);
   });
 
   it('says what an export did', () => {

@@ -43,7 +43,9 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 export function closeSummary(a: CloseAnswer): string {
   return (
     `Periods closed: ${plural(a.created, 'new charge')}, ${a.existing} already stored, ` +
-    `${a.overlapping} overlapping (not written), ${a.missed} missed. Code table ${a.code_table}.`
+    `${a.overlapping} overlapping (not written), ${a.missed} missed` +
+    (a.unmatched > 0 ? `, ${a.unmatched} waiting for unmatched patients` : '') +
+    `. Code table ${a.code_table}.`
   );
 }
 
