@@ -5,8 +5,8 @@
 // - the follow-up work list (billing::BuildWorkList) against the floor of reading what it needs
 //   (one aggregate over the interrogations: each patient's latest session);
 // - a year's charges: the computation (billing::ComputeBilling) against the floor of reading the
-//   rows it needs (store::ListBillingSessions, in the same pages), then the close job writing every charge, and again
-//   (nothing to write).
+//   rows it needs (store::ListBillingSessions, in the same pages), then the close job writing
+//   every charge, and again (nothing to write).
 // Prints one JSON line: medians, the ratios to the floors and to the targets (work list 1 s, a
 // year's charges 10 s), counts and peak RSS.
 // Usage: billing_bench [PATIENTS] [ROUNDS]   (release preset; bench/billing runs it)
