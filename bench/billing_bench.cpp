@@ -267,7 +267,7 @@ int main(int argc, char** argv) {
       list_s / floor_list, list_s / 1.0, items, static_cast<long long>(total), compute_s,
       floor_charges, compute_s / floor_charges, close_s, close_s / 10.0, again_s, charges,
       static_cast<long long>(closed->created), missed, sessions,
-      static_cast<double>(rss_filled) / 1024.0,
-      static_cast<double>(rss_list) / 1024.0, static_cast<double>(rss_end) / 1024.0);
+      static_cast<double>(rss_filled) / 1024.0, static_cast<double>(rss_list) / 1024.0,
+      static_cast<double>(rss_end) / 1024.0);
   return 0;
 }
