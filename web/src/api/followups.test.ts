@@ -151,3 +151,55 @@ describe('follow-ups: visits', () => {
     expect(busy.length).toBe(1);
   });
 });
+
+describe('follow-ups: monitoring plans', () => {
+  const DEFAULT = { scope: 'default', clinic_id: 0, device_type: 'icd', remote_days: 91, in_clinic_days: 365, payer: 'default', ordering_physician: '', version: 1, set_us: 1 };
+  const CLINIC = { ...DEFAULT, scope: 'clinic', clinic_id: 2, remote_days: 30, in_clinic_days: null, version: 3 };
+
+  it('lists the default and clinic plans with a plain GET, no CSRF token', async () => {
+    const calls = fakeFetch([{ status: 200, body: { items: [DEFAULT, CLINIC] } }]);
+    setCsrfToken('tok');
+    await expect(api.listPlans()).resolves.toEqual({ items: [DEFAULT, CLINIC] });
+    expect(calls[0]!.url).toBe('/api/v1/plans');
+    expect(calls[0]!.init.method).toBe('GET');
+    expect(headersOf(calls[0]!)['X-CSRF-Token']).toBeUndefined();
+  });
+
+  it("sets a clinic's plan with PUT, the CSRF token and the two intervals only", async () => {
+    const calls = fakeFetch([{ status: 200, body: CLINIC }]);
+    setCsrfToken('tok');
+    const loose = { remote_days: 30, in_clinic_days: null, payer: 'x' };
+    await api.putClinicPlan(2, 'crt-d', loose);
+    expect(calls[0]!.url).toBe('/api/v1/clinics/2/plans/crt-d');
+    expect(calls[0]!.init.method).toBe('PUT');
+    expect(headersOf(calls[0]!)['X-CSRF-Token']).toBe('tok');
+    expect(headersOf(calls[0]!)['Content-Type']).toBe('application/json');
+    expect(bodyOf(calls[0]!)).toEqual({ remote_days: 30, in_clinic_days: null });
+  });
+
+  it("removes a clinic's plan with DELETE; 404 not_found when it has none", async () => {
+    const calls = fakeFetch([{ status: 200, body: {} }]);
+    setCsrfToken('tok');
+    await api.deleteClinicPlan(2, 'loop-recorder');
+    expect(calls[0]!.url).toBe('/api/v1/clinics/2/plans/loop-recorder');
+    expect(calls[0]!.init.method).toBe('DELETE');
+    expect(headersOf(calls[0]!)['X-CSRF-Token']).toBe('tok');
+    fakeFetch([{ status: 404, body: { error: 'not_found', message: 'no plan' } }]);
+    await expect(api.deleteClinicPlan(2, 'icd')).rejects.toMatchObject({ status: 404, code: 'not_found' });
+  });
+
+  it('reports step_up_required (403) and an out-of-range value (400), and never retries a PUT', async () => {
+    fakeFetch([{ status: 403, body: { error: 'step_up_required', message: 'confirm it is you' } }]);
+    await expect(api.putClinicPlan(2, 'icd', { remote_days: 30, in_clinic_days: null })).rejects.toMatchObject({ status: 403, code: 'step_up_required' });
+    fakeFetch([{ status: 400, body: { error: 'bad_request', message: 'remote_days is 1 to 730' } }]);
+    const err = await api.putClinicPlan(2, 'icd', { remote_days: 999, in_clinic_days: null }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 400, code: 'bad_request' });
+    vi.useFakeTimers();
+    const calls = fakeFetch([{ status: 503, body: { error: 'unavailable', message: 'busy' } }]);
+    const p = api.putClinicPlan(2, 'icd', { remote_days: 30, in_clinic_days: null }).catch((e: unknown) => e);
+    await vi.runAllTimersAsync();
+    expect(await p).toMatchObject({ status: 503 });
+    expect(calls.length).toBe(1);
+  });
+});

@@ -1,6 +1,7 @@
 // Follow-up scheduling (issue 23): the work list of due, overdue, missed and booked follow-ups of
 // the caller's clinics, one patient's monitoring plan (what applies, their own plan, their next
-// follow-ups and visits), setting or removing their own plan, booking and cancelling a visit.
+// follow-ups and visits), setting or removing their own plan, booking and cancelling a visit; and
+// the monitoring plans (the defaults and every clinic's; a clinic's set or removed by rules.admin).
 import { del, get, post, put } from './core';
 
 /** upcoming: not due yet; due: within 14 days; overdue: past; missed: past the grace; booked: a visit is booked. */
@@ -88,6 +89,12 @@ export interface PlanBody {
   ordering_physician: string | null;
 }
 
+/** What PUT /clinics/{id}/plans/{device_type} takes: null = not set (the default applies). */
+export interface ClinicPlanBody {
+  remote_days: number | null;
+  in_clinic_days: number | null;
+}
+
 export interface Visit {
   id: number;
   /** YYYY-MM-DD, the clinic's calendar. */
@@ -135,6 +142,13 @@ export const followupsApi = {
   setPatientPlan: (patientId: number, plan: PlanBody) => put<PlanRow>(`/patients/${patientId}/plan`, planBody(plan)),
   /** Remove the patient's own plan; 404 not_found when there is none. */
   clearPatientPlan: (patientId: number) => del<Record<string, never>>(`/patients/${patientId}/plan`),
+  /** The default plans (scope "default", clinic 0) and every clinic's override (scope "clinic"). */
+  listPlans: () => get<{ items: PlanRow[] }>('/plans'),
+  /** Set a clinic's plan for a device type (rules.admin, step-up). 400 bad_request out of range. */
+  putClinicPlan: (clinicId: number, deviceType: string, body: ClinicPlanBody) =>
+    put<unknown>(`/clinics/${clinicId}/plans/${encodeURIComponent(deviceType)}`, { remote_days: body.remote_days, in_clinic_days: body.in_clinic_days }),
+  /** Remove a clinic's plan for a device type (back to the default); 404 not_found when it has none. */
+  deleteClinicPlan: (clinicId: number, deviceType: string) => del<unknown>(`/clinics/${clinicId}/plans/${encodeURIComponent(deviceType)}`),
   /** Book an in-clinic visit on a day (YYYY-MM-DD); answers the visit's id (201). */
   bookVisit: (patientId: number, day: string) => post<{ id: number }>(`/patients/${patientId}/visits`, { day }),
   /** Cancel a booked visit; the reason (1–500 characters) is sealed in the audit trail. 409 not_booked once done or cancelled. */

@@ -1,12 +1,14 @@
 // Administration: user accounts (add, disable, enable, reset MFA), clinics, the notification
-// queue (counts, age, dead letters), feeds and the database (operations.ts), and the unassigned
-// pool (unassigned.ts). A panel that needs attention shows a banner, summed up at the top.
+// queue (counts, age, dead letters), feeds and the database (operations.ts), the unassigned
+// pool (unassigned.ts) and the monitoring plans (plans.ts). A panel that needs attention shows a
+// banner, summed up at the top.
 import { api, type AdminUser, type Clinic, type OutboxStatus } from '../api';
 import { formatDateTime, formatDuration } from '../lib/format';
 import { ROLE_LABELS, ROLES, type Role } from '../lib/roles';
 import { busy, clear, confirmDialog, field, h, pageTitle, select, showError, showInfo, statusBox, table } from './dom';
 import type { ScreenContext } from './context';
 import { feedsPanel, storePanel } from './operations';
+import { plansPanel } from './plans';
 import { withStepUp } from './stepup';
 import { unassignedPanel } from './unassigned';
 
@@ -147,6 +149,7 @@ export async function renderAdmin(main: HTMLElement, ctx: ScreenContext): Promis
         clinicInput.value = '';
         await loadClinics();
         await loadUsers();
+        await plans.load(); // the new clinic can have plans of its own
       } catch (err) {
         showError(clinicStatus, err);
       }
@@ -156,6 +159,7 @@ export async function renderAdmin(main: HTMLElement, ctx: ScreenContext): Promis
   const store = storePanel(ctx);
   const feeds = feedsPanel(ctx);
   const unassigned = unassignedPanel(ctx, () => clinics);
+  const plans = plansPanel(ctx, () => clinics);
   // One line per panel that needs attention, so nothing further down the page goes unseen (the
   // panels' own banners are the alerts; this summary is announced politely).
   const attention = h('div', { 'data-testid': 'admin-attention' });
@@ -171,6 +175,7 @@ export async function renderAdmin(main: HTMLElement, ctx: ScreenContext): Promis
     store.section,
     feeds.section,
     unassigned.section,
+    plans.section,
   );
   const alarms: (string | null)[] = [];
   try {
@@ -186,6 +191,7 @@ export async function renderAdmin(main: HTMLElement, ctx: ScreenContext): Promis
   const feedsAlarm = await feeds.load();
   alarms.unshift(storeAlarm && `Database: ${storeAlarm}`, feedsAlarm && `Feeds: ${feedsAlarm}`);
   await unassigned.load();
+  await plans.load();
   if (!ctx.current()) return;
   const lines = alarms.filter((a): a is string => a !== null);
   clear(attention, lines.length ? h('div', { class: 'status error', role: 'status' }, h('strong', null, 'Needs attention'), h('ul', null, lines.map((l) => h('li', null, l)))) : null);
