@@ -105,15 +105,6 @@ std::string Hl7Date(std::string_view iso_day) {  // YYYY-MM-DD → YYYYMMDD
   return out;
 }
 
-std::string JoinIds(const std::vector<std::int64_t>& ids, char separator) {
-  std::string out;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (i) out += separator;
-    out += std::to_string(ids[i]);
-  }
-  return out;
-}
-
 }  // namespace
 
 base::Result<ClinicCalendar> ClinicCalendar::Load(store::Transaction& tx) {
@@ -545,7 +536,7 @@ base::Result<std::string> RenderCsv(store::Transaction& tx, const crypto::KeyRin
                                   c.payer,
                                   c.ordering_physician,
                                   c.reading_physician,
-                                  JoinIds(c.interrogations, ' '),
+                                  fmt::format("{}", fmt::join(c.interrogations, " ")),
                                   c.table_version};
     for (std::size_t i = 0; i < std::size(fields); ++i) {
       if (i) out += ',';

@@ -24,12 +24,6 @@ std::optional<ChargeComponent> ComponentFrom(std::string_view s) {
   return std::nullopt;
 }
 
-std::string JoinIds(const std::vector<std::int64_t>& ids) {
-  std::string out;
-  for (std::size_t i = 0; i < ids.size(); ++i) out += fmt::format("{}{}", i ? "," : "", ids[i]);
-  return out;
-}
-
 std::vector<std::int64_t> SplitIds(std::string_view text) {
   std::vector<std::int64_t> out;
   while (!text.empty()) {
@@ -179,7 +173,7 @@ base::Result<std::optional<std::int64_t>> InsertCharge(Transaction& tx, const Ch
                           {"payer", c.payer},
                           {"ordering", c.ordering_physician},
                           {"reading", c.reading_physician},
-                          {"interrogations", JoinIds(c.interrogations)},
+                          {"interrogations", fmt::format("{}", fmt::join(c.interrogations, ","))},
                           {"version", c.table_version},
                           {"now", now_us}};
   auto n = tx.Execute(
