@@ -838,6 +838,8 @@ try {
     const feeds = await apiGet(page, '/api/v1/admin/feeds');
     check(feeds.alarm && feeds.quarantine.length >= 1, `the API lists the quarantined file (${JSON.stringify(feeds.quarantine)})`);
     await tid(page, 'feeds-alarm').waitFor();
+    // The summary at the top is drawn once the alarm-raising panels have answered.
+    await page.locator('[data-testid=admin-attention]', { hasText: 'quarantine' }).waitFor({ timeout: 10_000 }).catch(() => {});
     check((await tid(page, 'admin-attention').textContent()).includes('quarantine'), 'the top of the page says the feeds need attention');
     // The pool message reuses a control id of the imported history (other generator, same
     // sender): stored and flagged, listed per sender.
@@ -884,6 +886,7 @@ try {
     equal((await tid(page, 'store-state').textContent()).trim(), 'damaged', 'database state when damaged');
     equal((await tid(page, 'store-ingest').textContent()).trim(), 'stopped', 'ingest state when GET /ready answers 503');
     check((await tid(page, 'store-recovery').textContent()).includes('heartbase store verify'), 'the banner says what to do');
+    await page.locator('[data-testid=admin-attention]', { hasText: 'Database: The database is damaged' }).waitFor({ timeout: 10_000 }).catch(() => {});
     check((await tid(page, 'admin-attention').textContent()).includes('Database: The database is damaged'), 'the top of the page says so');
     await tid(page, 'store-panel').scrollIntoViewIfNeeded();
     await shot(page, 'admin-database-damaged', false);

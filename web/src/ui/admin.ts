@@ -190,9 +190,11 @@ export async function renderAdmin(main: HTMLElement, ctx: ScreenContext): Promis
   const storeAlarm = await store.load();
   const feedsAlarm = await feeds.load();
   alarms.unshift(storeAlarm && `Database: ${storeAlarm}`, feedsAlarm && `Feeds: ${feedsAlarm}`);
-  await unassigned.load();
-  await plans.load();
   if (!ctx.current()) return;
+  // The summary is drawn as soon as the panels that raise alarms have answered, not after the
+  // remaining panels.
   const lines = alarms.filter((a): a is string => a !== null);
   clear(attention, lines.length ? h('div', { class: 'status error', role: 'status' }, h('strong', null, 'Needs attention'), h('ul', null, lines.map((l) => h('li', null, l)))) : null);
+  await unassigned.load();
+  await plans.load();
 }
