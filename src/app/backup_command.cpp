@@ -66,6 +66,24 @@ base::Result<crypto::KeyCheck> KeyCheckOf(const BackupHeader& h) {
 
 // ---- backup ----
 
+// The key ring against the directory's recorded key check, as OpenDataDir does first.
+base::Status CheckRingOf(const DataDirOptions& o) {
+  auto keys = crypto::KeyRing::Load(KeyFilePath(o));
+  if (!keys) return keys.error();
+  auto recorded = crypto::LoadKeyCheck(KeyCheckPath(o));
+  if (!recorded) return recorded.error();
+  if (!*recorded) {
+    return MakeError(
+        ErrorCode::kNotFound,
+        fmt::format("{} has no key check, so the key ring cannot be confirmed", o.root));
+  }
+  if (auto s = crypto::VerifyKeyCheck(**recorded, keys->Check()); !s) {
+    return MakeError(s.error().code, fmt::format("key file {} does not belong to {}: {}",
+                                                 KeyFilePath(o), o.root, s.error().message));
+  }
+  return {};
+}
+
 int Backup(const BackupCommand& c) {
   if (c.data.empty() || c.out.empty()) {
     return Fail("backup", MakeError(ErrorCode::kInvalidArgument,
@@ -84,7 +102,15 @@ int Backup(const BackupCommand& c) {
   // Opened as every command does: the key ring must belong to the directory (and its key check
   // is recorded), so the backup names the ring that opens it.
   auto opened = OpenDataDir(o);
-  if (!opened) return Fail("backup", opened.error());
+  if (!opened && opened.error().code != ErrorCode::kUnsupported) {
+    return Fail("backup", opened.error());
+  }
+  if (!opened) {
+    // The schema gate: a database older than this binary is backed up before `serve --upgrade`
+    // (the gate's own message asks for that), so the ring is checked here instead, and the
+    // backup is not audited (the audit trail may not have this binary's shape yet).
+    if (auto s = CheckRingOf(o); !s) return Fail("backup", s.error());
+  }
   BackupHeader header;
   for (std::string_view name : BackupFileNames()) {
     auto text = ReadDirectoryFile((fs::path(c.data) / name).string());
@@ -118,6 +144,10 @@ int Backup(const BackupCommand& c) {
       c.out.c_str(), snapshot->schema_version, static_cast<unsigned long long>(file_bytes),
       static_cast<unsigned long long>(header.image_bytes), fingerprint.c_str(),
       Utc(header.created_us).c_str(), static_cast<long long>(ms), hash->c_str());
+  if (!opened) {
+    std::printf("Not recorded in the audit trail: %s\n", opened.error().message.c_str());
+    return 0;
+  }
   auto audited =
       store::RunUnitOfWork(*opened->db, store::Access::kWrite, [&](store::Transaction& tx) {
         return AuditCli(tx, "store.backup", 0,

@@ -9,6 +9,7 @@ import pathlib
 import re
 import shutil
 import signal
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -216,6 +217,36 @@ class BackupTest(unittest.TestCase):
         run("restore", "--from", str(out), "--data", str(target))
         self.assertIn("verdict: intact",
                       run("store", "verify", "--data", str(target)).stdout.decode())
+
+    def test_a_database_older_than_the_binary_is_backed_up_and_restored_for_upgrade(self):
+        run("import", "--data", str(self.data), *map(str, self.files[:3]))
+        with sqlite3.connect(self.data / "heartbase.db") as db:
+            newest = db.execute("SELECT version FROM schema_version").fetchone()[0]
+            db.execute("UPDATE schema_version SET version = ?", (newest - 1,))
+        db.close()
+        # What the schema gate asks for before `serve --upgrade`: a backup.
+        self.assertIn("older than", run("store", "verify", "--data", str(self.data), check=1)
+                      .stderr.decode())
+        out = self.dir / "old.hbk"
+        p = self.backup(out).stdout.decode()
+        self.assertIn(f"schema version {newest - 1}", p)
+        self.assertIn("Not recorded in the audit trail", p)
+        self.assertIn("serve --upgrade", run("backup", "verify", str(out)).stdout.decode())
+        target = self.dir / "target"
+        r = run("restore", "--from", str(out), "--data", str(target), "--key-file",
+                str(self.key)).stdout.decode()
+        self.assertIn("--upgrade", r)
+        with sqlite3.connect(target / "heartbase.db") as db:
+            self.assertEqual(db.execute("SELECT version FROM schema_version").fetchone()[0],
+                             newest - 1)
+        db.close()
+        # Another ring is refused here too.
+        other = self.dir / "other"
+        run("init", "--data", str(other))
+        err = run("backup", "--data", str(self.data), "--out", str(self.dir / "x.hbk"),
+                  "--key-file", str(other / "keyring"), check=1).stderr.decode()
+        self.assertIn("does not belong", err)
+        self.assertFalse((self.dir / "x.hbk").exists())
 
 
 if __name__ == "__main__":
