@@ -203,12 +203,10 @@ int Send(const BillingCommand& c) {
 
 base::Result<billing::CodeTable> LoadCodeTable(const std::string& path) {
   if (path.empty()) return billing::DefaultCodeTable();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return base::MakeError(base::ErrorCode::kNotFound, fmt::format("cannot read {}", path));
-  std::string text(256 * 1024 + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  return billing::ParseCodeTable(text, path);
+  // One byte beyond the parser's limit, so that it names a file that is too large.
+  auto text = ReadSmallFile(path, 256 * 1024 + 1);
+  if (!text) return text.error();
+  return billing::ParseCodeTable(*text, path);
 }
 
 BillingCommands::BillingCommands(CLI::App& app) {

@@ -67,13 +67,19 @@ struct ServeCommand {
   std::string watch_dir;                        // empty = no drop folder
   std::string web_root;                         // web/dist; empty = API only
   int missed_scan_interval_s = 3600;            // the missed-transmission check
-  std::vector<std::string> notify_alerts;       // SEVERITY:CHANNEL:RECIPIENT
-  std::vector<std::string> notify_signoffs;     // CHANNEL:RECIPIENT
-  std::vector<std::string> ehr_destinations;    // ehr::ParseDestination specs
-  std::string billing_codes;                    // a code table (TOML); empty = built in
-  std::string billing_facility;                 // MSH-4 of the DFT^P03 export
-  std::string billing_receiver;                 // APP|FACILITY: MSH-5/6 of the DFT^P03 export
-  std::vector<std::string> feeds;               // APP|FACILITY=CLINIC[,CLINIC…] or *=CLINIC
+  std::int64_t first_scan_s = 60;               // its first run (and the billing close's)
+  std::int64_t default_clinic = 0;              // clinic of senders not mapped; 0 = unassigned
+  std::string metrics_listen;                   // Prometheus endpoint; empty = off
+  std::string config;                           // --config FILE; default DATA/heartbase.toml
+  bool print_default_config = false;
+  bool check_config = false;
+  std::vector<std::string> notify_alerts;     // SEVERITY:CHANNEL:RECIPIENT
+  std::vector<std::string> notify_signoffs;   // CHANNEL:RECIPIENT
+  std::vector<std::string> ehr_destinations;  // ehr::ParseDestination specs
+  std::string billing_codes;                  // a code table (TOML); empty = built in
+  std::string billing_facility;               // MSH-4 of the DFT^P03 export
+  std::string billing_receiver;               // APP|FACILITY: MSH-5/6 of the DFT^P03 export
+  std::vector<std::string> feeds;             // APP|FACILITY=CLINIC[,CLINIC…] or *=CLINIC
   int watch_interval_ms = 1000;
   std::string notify_socket;     // empty = no socket for heartbase notify (docs/notify.md)
   std::int64_t notify_uid = -1;  // the only uid allowed on it; -1 = the uid serve runs as

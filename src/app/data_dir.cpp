@@ -168,6 +168,27 @@ base::Result<std::shared_ptr<rules::RuleBook>> LoadRuleBook(store::Database& db)
   return std::make_shared<rules::RuleBook>(std::move(*parsed), *active ? (*active)->version : 0);
 }
 
+base::Result<std::string> ReadSmallFile(const std::string& path, std::size_t max) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return base::MakeError(base::ErrorCode::kNotFound, fmt::format("cannot read {}", path));
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > max) {
+    return base::MakeError(
+        base::ErrorCode::kLimitExceeded,
+        fmt::format("{} is {} bytes, more than the limit of {}", path, size, max));
+  }
+  // Read at most one byte beyond the limit: a file that grew after the size check is refused too.
+  std::string bytes(std::min<std::uint64_t>(ec ? max + 1 : size + 1, max + 1), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  if (bytes.size() > max) {
+    return base::MakeError(base::ErrorCode::kLimitExceeded,
+                           fmt::format("{} is larger than the limit of {} bytes", path, max));
+  }
+  return bytes;
+}
+
 base::Status WriteFileAtomically(const std::string& path, std::string_view bytes, mode_t mode) {
   const std::string tmp = path + ".tmp";
   {

@@ -39,6 +39,9 @@ base::Result<crypto::SigningKey> LoadOrCreateReportKey(const DataDirOptions& o);
 // the result.
 report::ReportServices ReportServicesOf(store::Database& db, const crypto::KeyRing& keys,
                                         const crypto::SigningKey& signing_key);
+// Reads a whole file of at most `max` bytes: kNotFound naming the path when it cannot be read,
+// kLimitExceeded when it is larger (the limit is checked before anything is allocated).
+base::Result<std::string> ReadSmallFile(const std::string& path, std::size_t max);
 // Writes a file through a temporary one and a rename, with `mode`.
 base::Status WriteFileAtomically(const std::string& path, std::string_view bytes,
                                  mode_t mode);  // DIR/key-check (0400, no secrets)

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "app/commands.h"
+#include "app/config.h"
 #include "app/data_dir.h"
 #include "app/file_import.h"
 #include "audit/trail.h"
@@ -39,14 +40,21 @@ int RunInit(const InitCommand& command) {
     std::fprintf(stderr, "heartbase: init: %s\n", token.error().Describe().c_str());
     return 1;
   }
+  // The configuration with every key at its default, for the operator to edit; serve reads it.
+  const std::string config = ConfigPathIn(o.root);
+  if (auto s = WriteFileAtomically(config, DefaultConfigText(), 0600); !s) {
+    std::fprintf(stderr, "heartbase: init: %s: %s\n", config.c_str(), s.error().Describe().c_str());
+    return 1;
+  }
   auto keys = crypto::KeyRing::Load(KeyFilePath(o));
   const std::string fingerprint = keys ? crypto::Fingerprint(keys->Check()) : "unreadable";
   std::printf(
       "initialized %s\n  database: %s\n  key file: %s (mode 0400)\n  key ring fingerprint: %s "
       "(only this ring opens %s)\n  audit signing key: %s (mode 0400)\n  TLS certificate "
-      "(self-signed, for localhost): %s\n",
+      "(self-signed, for localhost): %s\n  configuration (every key at its default; serve reads "
+      "it): %s\n",
       o.root.c_str(), DatabasePath(o).c_str(), KeyFilePath(o).c_str(), fingerprint.c_str(),
-      o.root.c_str(), AuditKeyPath(o).c_str(), TlsCertificatePath(o).c_str());
+      o.root.c_str(), AuditKeyPath(o).c_str(), TlsCertificatePath(o).c_str(), config.c_str());
   std::printf(
       "Keep a copy of the key file apart from backups of the data: without it the\n"
       "patient data cannot be read, and with it a stolen backup can.\n\n"

@@ -4,9 +4,12 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 
+#include "app/backup_command.h"
 #include "app/billing_command.h"
 #include "app/commands.h"
+#include "app/config.h"
 #include "app/notify_command.h"
 #include "app/recipient_command.h"
 #include "app/report_command.h"
@@ -89,7 +92,17 @@ int Run(int argc, char** argv) {
 
   ServeCommand serve;
   auto* serve_cmd = app.add_subcommand("serve", "Run the server: MLLP ingest and the HTTPS API");
-  serve_cmd->add_option("--data", serve.data, "Data directory")->required();
+  serve_cmd->add_option("--data", serve.data,
+                        "Data directory (required here or as [store] data in the configuration)");
+  serve_cmd->add_option("--config", serve.config,
+                        "The configuration file (TOML; default DATA/heartbase.toml if it exists). "
+                        "A flag given here overrides the key it names; repeatable flags add to "
+                        "the file's lists");
+  serve_cmd->add_flag("--print-default-config", serve.print_default_config,
+                      "Print every configuration key with its default and a comment, then exit");
+  serve_cmd->add_flag("--check-config", serve.check_config,
+                      "Read the configuration and the flags, report the first problem (file, "
+                      "line, key) or \"ok\", then exit");
   serve_cmd->add_option("--key-file", serve.key_file, "Key file (default DATA/keyring)");
   serve_cmd
       ->add_option("--mllp-listen", serve.mllp_listen,
@@ -128,6 +141,12 @@ int Run(int argc, char** argv) {
       ->add_option("--missed-scan-interval-s", serve.missed_scan_interval_s,
                    "How often every patient is checked for a missed transmission")
       ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--first-scan-s", serve.first_scan_s,
+                   "The first missed-transmission check and billing close, this long after "
+                   "start-up")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{86400}))
       ->capture_default_str();
   serve_cmd->add_option(
       "--notify-alert", serve.notify_alerts,
@@ -282,6 +301,7 @@ int Run(int argc, char** argv) {
   clinic_add_cmd->add_option("--name", clinic_add.name, "Clinic name (unique)")->required();
   ReportCommands report_commands(app, *clinic_cmd);
   BillingCommands billing_commands(app);
+  BackupCommands backup_commands(app);
 
   TokenCreateCommand token_create;
   auto* token_cmd = app.add_subcommand("token", "API tokens for integrations");
@@ -322,9 +342,45 @@ int Run(int argc, char** argv) {
                              "integrity_check (also every index entry)");
 
   CLI11_PARSE(app, argc, argv);
+  if (serve_cmd->parsed()) {
+    // The configuration file first, then the flags over it: the command line is parsed again
+    // onto what the file set (CLI11 writes only the options given).
+    std::string config = serve.config;
+    if (config.empty() && !serve.data.empty() && !serve.print_default_config &&
+        std::filesystem::exists(ConfigPathIn(serve.data))) {
+      config = ConfigPathIn(serve.data);
+    }
+    if (!config.empty() && !serve.print_default_config) {
+      ServeCommand from_file;
+      if (auto s = ApplyConfigFile(config, from_file); !s) {
+        std::fprintf(stderr, "heartbase: serve: %s\n", s.error().Describe().c_str());
+        return 1;
+      }
+      const ServeCommand file_lists = from_file;
+      serve = std::move(from_file);
+      CLI11_PARSE(app, argc, argv);
+      serve.config = config;
+      // Repeatable flags add to the file's lists instead of replacing them.
+      auto keep = [](std::vector<std::string>& now, const std::vector<std::string>& before,
+                     const CLI::Option* flag) {
+        if (flag->count() > 0) now.insert(now.begin(), before.begin(), before.end());
+      };
+      keep(serve.mllp_senders, file_lists.mllp_senders, serve_cmd->get_option("--mllp-sender"));
+      keep(serve.feeds, file_lists.feeds, serve_cmd->get_option("--feed"));
+      keep(serve.ack_modes, file_lists.ack_modes, serve_cmd->get_option("--ack-mode"));
+      keep(serve.notify_alerts, file_lists.notify_alerts, serve_cmd->get_option("--notify-alert"));
+      keep(serve.notify_signoffs, file_lists.notify_signoffs,
+           serve_cmd->get_option("--notify-signoff"));
+      keep(serve.ehr_destinations, file_lists.ehr_destinations,
+           serve_cmd->get_option("--ehr-destination"));
+      keep(serve.mllp_limits.reserved_addresses, file_lists.mllp_limits.reserved_addresses,
+           serve_cmd->get_option("--mllp-reserve-address"));
+    }
+  }
   if (auto rc = notify_commands.RunParsed()) return *rc;
   if (auto rc = report_commands.RunParsed()) return *rc;
   if (auto rc = billing_commands.RunParsed()) return *rc;
+  if (auto rc = backup_commands.RunParsed()) return *rc;
   if (auto rc = recipient_commands.RunParsed()) return *rc;
   if (add_cmd->parsed()) return RunUserAdd(user_add);
   for (CLI::App* c : change_cmds) {

@@ -9,8 +9,13 @@ namespace heartbase::app {
 
 MissedTransmissionScheduler::MissedTransmissionScheduler(
     store::Database& db, const crypto::KeyRing& keys, std::shared_ptr<const rules::RuleBook> rules,
-    const billing::CodeTable& billing, std::chrono::seconds interval)
-    : db_(db), keys_(keys), rules_(std::move(rules)), billing_(billing), interval_(interval) {
+    const billing::CodeTable& billing, std::chrono::seconds interval, std::chrono::seconds first)
+    : db_(db),
+      keys_(keys),
+      rules_(std::move(rules)),
+      billing_(billing),
+      interval_(interval),
+      first_(first) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -25,8 +30,9 @@ MissedTransmissionScheduler::~MissedTransmissionScheduler() {
 
 void MissedTransmissionScheduler::Loop() {
   std::unique_lock lock(mu_);
-  // The first pass waits a little, so a restart does not compete with the senders reconnecting.
-  std::chrono::seconds wait = std::min(interval_, std::chrono::seconds(60));
+  // The first pass waits a little (a minute by default), so a restart does not compete with the
+  // senders reconnecting.
+  std::chrono::seconds wait = std::min(interval_, first_);
   while (!cv_.wait_for(lock, wait, [this] { return stop_; })) {
     lock.unlock();
     auto raised = ingest::ScanMissedTransmissions(db_, keys_, *rules_, NowUs());

@@ -18,13 +18,14 @@
 
 namespace heartbase::app {
 
-// Runs both jobs shortly after start and then every `interval`, on its own thread. `billing`
+// Runs both jobs `first` after start and then every `interval`, on its own thread. `billing`
 // must outlive the scheduler.
 class MissedTransmissionScheduler {
  public:
   MissedTransmissionScheduler(store::Database& db, const crypto::KeyRing& keys,
                               std::shared_ptr<const rules::RuleBook> rules,
-                              const billing::CodeTable& billing, std::chrono::seconds interval);
+                              const billing::CodeTable& billing, std::chrono::seconds interval,
+                              std::chrono::seconds first);
   ~MissedTransmissionScheduler();  // stops and joins
 
   MissedTransmissionScheduler(const MissedTransmissionScheduler&) = delete;
@@ -38,6 +39,7 @@ class MissedTransmissionScheduler {
   std::shared_ptr<const rules::RuleBook> rules_;
   const billing::CodeTable& billing_;
   std::chrono::seconds interval_;
+  std::chrono::seconds first_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

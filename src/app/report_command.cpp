@@ -30,19 +30,6 @@ int Fail(std::string_view command, const base::Error& e) {
   return 1;
 }
 
-base::Result<std::string> ReadFile(const std::string& path, std::size_t max) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return base::MakeError(base::ErrorCode::kNotFound, fmt::format("cannot read {}", path));
-  std::string bytes;
-  bytes.resize(max + 1);
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  bytes.resize(static_cast<std::size_t>(in.gcount()));
-  if (bytes.size() > max) {
-    return base::MakeError(base::ErrorCode::kLimitExceeded, fmt::format("{} is too large", path));
-  }
-  return bytes;
-}
-
 }  // namespace
 
 int RunReportRender(const ReportRenderCommand& c) {
@@ -100,7 +87,7 @@ int RunReportVerify(const ReportVerifyCommand& c) {
                                                  "give --public-key (hex or a file) or --data"));
   }
   if (hex.size() != 64 || hex.find('/') != std::string::npos) {
-    auto text = ReadFile(hex, 1024);
+    auto text = ReadSmallFile(hex, 1024);
     if (!text) return Fail("report verify", text.error());
     hex = *text;
     while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r' || hex.back() == ' ')) {
@@ -109,7 +96,7 @@ int RunReportVerify(const ReportVerifyCommand& c) {
   }
   auto key = crypto::SigningPublicKey::FromHex(hex);
   if (!key) return Fail("report verify", key.error());
-  auto file = ReadFile(c.file, report::kMaxReportBytes);
+  auto file = ReadSmallFile(c.file, report::kMaxReportBytes);
   if (!file) return Fail("report verify", file.error());
   auto verified = report::VerifyPdf(*file, *key);
   if (!verified) {
@@ -130,7 +117,7 @@ int RunClinicHeader(const ClinicHeaderCommand& c) {
   if (!opened) return Fail("clinic report-header", opened.error());
   std::string logo;
   if (!c.logo.empty()) {
-    auto bytes = ReadFile(c.logo, store::kMaxLogoBytes);
+    auto bytes = ReadSmallFile(c.logo, store::kMaxLogoBytes);
     if (!bytes) return Fail("clinic report-header", bytes.error());
     if (!bytes->starts_with("\x89PNG\r\n\x1a\n")) {
       return Fail("clinic report-header",

@@ -12,6 +12,7 @@
 
 #include "app/billing_command.h"
 #include "app/commands.h"
+#include "app/config.h"
 #include "app/data_dir.h"
 #include "app/feeds.h"
 #include "app/folder_watch.h"
@@ -155,9 +156,50 @@ net::HttpServerOptions HttpLimitsOf(const ServeCommand& command) {
   return http;
 }
 
+// --check-config: what can be checked without the data directory.
+int CheckConfig(const ServeCommand& command) {
+  auto fail = [](std::string_view what, const base::Error& e) {
+    std::fprintf(stderr, "heartbase: serve: %.*s: %s\n", static_cast<int>(what.size()), what.data(),
+                 e.Describe().c_str());
+    return 1;
+  };
+  std::string host;
+  std::uint16_t port = 0;
+  if (auto s = ParseHostPort(command.mllp_listen, &host, &port); !s) {
+    return fail("mllp.listen", s.error());
+  }
+  if (command.https_listen != "none") {
+    if (auto s = ParseHostPort(command.https_listen, &host, &port); !s) {
+      return fail("https.listen", s.error());
+    }
+  }
+  if (auto feeds = FeedMap::Parse(command.feeds); !feeds) return fail("senders", feeds.error());
+  for (const std::string& spec : command.ehr_destinations) {
+    if (auto d = ehr::ParseDestination(spec); !d) return fail("ehr.destination", d.error());
+  }
+  if (auto table = LoadCodeTable(command.billing_codes); !table) {
+    return fail("billing.codes", table.error());
+  }
+  std::printf("configuration ok (%s)\n",
+              command.config.empty() ? "defaults and flags" : command.config.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int RunServe(const ServeCommand& command) {
+  if (command.print_default_config) {
+    const std::string text = DefaultConfigText();
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+  }
+  if (command.check_config) return CheckConfig(command);
+  if (command.data.empty()) {
+    std::fprintf(stderr,
+                 "heartbase: serve: no data directory: give --data DIR or [store] data in the "
+                 "configuration file\n");
+    return 2;
+  }
   // Block the stop signals in every thread; this thread waits for them below.
   sigset_t signals;
   sigemptyset(&signals);
@@ -302,7 +344,13 @@ int RunServe(const ServeCommand& command) {
   }
   // Every feed belongs to a clinic: senders are mapped with --feed; one not mapped delivers into
   // the unassigned pool, which only an administrator routes.
-  auto parsed_feeds = FeedMap::Parse(command.feeds);
+  std::vector<std::string> feed_entries = command.feeds;
+  if (command.default_clinic > 0 &&
+      std::none_of(feed_entries.begin(), feed_entries.end(),
+                   [](const std::string& f) { return f.starts_with("*="); })) {
+    feed_entries.push_back(fmt::format("*={}", command.default_clinic));
+  }
+  auto parsed_feeds = FeedMap::Parse(feed_entries);
   if (!parsed_feeds) {
     std::fprintf(stderr, "heartbase: serve: %s\n", parsed_feeds.error().Describe().c_str());
     return 1;
@@ -430,7 +478,8 @@ int RunServe(const ServeCommand& command) {
                                     {"https", https ? https->local_address() : "off"},
                                     {"watch", command.watch_dir.empty() ? "off" : "on"}});
   MissedTransmissionScheduler missed(*opened->db, *opened->keys, *rule_book, *billing_codes,
-                                     std::chrono::seconds(command.missed_scan_interval_s));
+                                     std::chrono::seconds(command.missed_scan_interval_s),
+                                     std::chrono::seconds(command.first_scan_s));
   int received = 0;
   sigwait(&signals, &received);
   base::log::Info("serve.stopping", {{"signal", received}});
