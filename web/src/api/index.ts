@@ -8,6 +8,7 @@ import { followupsApi } from './followups';
 import { healthApi } from './health';
 import { interrogationsApi } from './interrogations';
 import { patientsApi } from './patients';
+import { quarantineApi } from './quarantine';
 import { queueApi } from './queue';
 import { reportsApi } from './reports';
 import { resultsApi } from './results';
@@ -21,6 +22,7 @@ export type * from './followups';
 export type * from './health';
 export type * from './interrogations';
 export type * from './patients';
+export type * from './quarantine';
 export type * from './queue';
 export type * from './reports';
 export type * from './results';
@@ -28,6 +30,7 @@ export { MAX_RESEND_REASON_BYTES, resendReasonProblem, RESULTS_LIMIT } from './r
 export { seriesByTerm } from './patients';
 export { CHARGES_LIMIT } from './billing';
 export { FOLLOWUPS_LIMIT } from './followups';
+export { discardReasonProblem, MAX_DISCARD_REASON, QUARANTINE_PAGE } from './quarantine';
 
 export const api = {
   ...authApi,
@@ -40,5 +43,6 @@ export const api = {
   ...billingApi,
   ...auditApi,
   ...adminApi,
+  ...quarantineApi,
   ...healthApi,
 };
