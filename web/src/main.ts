@@ -277,6 +277,8 @@ async function loadScreen(r: Route, main: HTMLElement, ctx: ScreenContext): Prom
       return (await import('./ui/audit')).renderAudit(main, ctx);
     case 'admin':
       return (await import('./ui/admin')).renderAdmin(main, ctx);
+    case 'quarantine':
+      return (await import('./ui/quarantine')).renderQuarantine(main, ctx);
     default:
       clear(main, pageTitle('Not found'), h('p', null, 'There is no such page. ', h('a', { href: '#/' }, 'Go to the start page')));
   }

@@ -137,13 +137,16 @@ describe('quarantine: re-process and discard', () => {
     expect(bodyOf(calls[0]!)).toEqual({ reason: 'test file from the vendor' });
   });
 
-  it('checks a discard reason before anything is sent: required, at most 500 characters', () => {
+  it('checks a discard reason before anything is sent: required, at most 500 bytes as the server counts', () => {
     expect(discardReasonProblem('')).toMatch(/Give a reason/);
     expect(discardReasonProblem('  \n ')).toMatch(/Give a reason/);
     expect(discardReasonProblem('duplicate test message')).toBeNull();
     expect(discardReasonProblem('x'.repeat(MAX_DISCARD_REASON))).toBeNull();
     expect(discardReasonProblem('x'.repeat(MAX_DISCARD_REASON + 1))).toMatch(/at most 500/);
-    // Characters, not bytes: 500 accented letters are 1000 bytes of UTF-8 and still allowed.
-    expect(discardReasonProblem('é'.repeat(MAX_DISCARD_REASON))).toBeNull();
+    // The server counts bytes of UTF-8: 250 accented letters fit, 251 do not.
+    expect(discardReasonProblem('é'.repeat(MAX_DISCARD_REASON / 2))).toBeNull();
+    expect(discardReasonProblem('é'.repeat(MAX_DISCARD_REASON / 2 + 1))).toMatch(/at most 500/);
+    // Surrounding blanks are not sent, so they do not count.
+    expect(discardReasonProblem(`  ${'x'.repeat(MAX_DISCARD_REASON)}  `)).toBeNull();
   });
 });

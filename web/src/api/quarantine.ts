@@ -63,7 +63,7 @@ export interface ReprocessAllSummary {
   results: ReprocessResult[];
 }
 
-/** The server's bound on a discard reason. */
+/** The server's bound on a discard reason, in bytes of UTF-8. */
 export const MAX_DISCARD_REASON = 500;
 /** How many entries a page asks for. */
 export const QUARANTINE_PAGE = 50;
@@ -72,7 +72,7 @@ export const QUARANTINE_PAGE = 50;
 export function discardReasonProblem(reason: string): string | null {
   const r = reason.trim();
   if (!r) return 'Give a reason: it is kept (sealed) in the audit trail.';
-  if ([...r].length > MAX_DISCARD_REASON) return `Shorten the reason (at most ${MAX_DISCARD_REASON} characters).`;
+  if (new TextEncoder().encode(r).length > MAX_DISCARD_REASON) return `Shorten the reason (at most ${MAX_DISCARD_REASON} characters; accented letters count as two).`;
   return null;
 }
 
@@ -110,7 +110,10 @@ export const quarantineApi = {
   quarantineEntry: (id: number) => get<QuarantineDetail>(`/admin/quarantine/${id}`),
   quarantineRaw,
   quarantineRawUrl,
-  /** Run one entry through today's code. 409 when it was already resolved. */
+  /**
+   * Run one entry through today's code. 409 when it was already resolved; 400 for input a feed's
+   * clinic scope refused (never re-processed).
+   */
   reprocessQuarantined: (id: number) => post<ReprocessResult>(`/admin/quarantine/${id}/reprocess`, {}),
   /** Every open entry (up to 500 per call). */
   reprocessAllQuarantined: () => post<ReprocessAllSummary>('/admin/quarantine/reprocess', {}),

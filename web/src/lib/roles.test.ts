@@ -13,7 +13,7 @@ describe('roles', () => {
     for (const role of ['viewer', 'biller', 'auditor', 'administrator', 'integration']) expect(can(role, 'report.send')).toBe(false);
   });
   it('gives the administrator no patient data and the auditor only the trail', () => {
-    expect(screensFor('administrator').map((s) => s.screen)).toEqual(['admin']);
+    expect(screensFor('administrator').map((s) => s.screen)).toEqual(['admin', 'quarantine']);
     expect(screensFor('auditor').map((s) => s.screen)).toEqual(['audit']);
     expect(mayOpen('administrator', 'patient')).toBe(false);
     expect(mayOpen('auditor', 'interrogation')).toBe(false);
@@ -54,6 +54,10 @@ describe('roles', () => {
   it('shows the follow-up work list to every role that reads patients, and nobody else', () => {
     for (const role of ['physician', 'device_clinician', 'viewer', 'integration', 'biller']) expect(mayOpen(role, 'followups')).toBe(true);
     for (const role of ['auditor', 'administrator', 'root']) expect(mayOpen(role, 'followups')).toBe(false);
+  });
+  it('opens the quarantine console to administrators only (it shows raw input, audited)', () => {
+    expect(mayOpen('administrator', 'quarantine')).toBe(true);
+    for (const role of ['physician', 'device_clinician', 'viewer', 'biller', 'auditor', 'integration', 'root']) expect(mayOpen(role, 'quarantine')).toBe(false);
   });
   it('knows no unknown role', () => {
     expect(screensFor('root')).toEqual([]);

@@ -58,7 +58,7 @@ export function can(role: string, p: Permission): boolean {
   return (PERMISSIONS[role as Role] ?? []).includes(p);
 }
 
-export type Screen = 'queue' | 'patients' | 'followups' | 'unmatched' | 'results' | 'charges' | 'audit' | 'admin';
+export type Screen = 'queue' | 'patients' | 'followups' | 'unmatched' | 'results' | 'charges' | 'audit' | 'admin' | 'quarantine';
 
 export interface NavItem {
   screen: Screen;
@@ -80,6 +80,8 @@ export function screensFor(role: string): NavItem[] {
   if (can(role, 'interrogation.read')) out.push({ screen: 'results', label: 'Results not delivered' });
   if (can(role, 'audit.read')) out.push({ screen: 'audit', label: 'Audit trail' });
   if (can(role, 'user.admin')) out.push({ screen: 'admin', label: 'Administration' });
+  // Refused input, raw bytes included: the server audits each read as access to patient data.
+  if (can(role, 'user.admin')) out.push({ screen: 'quarantine', label: 'Quarantine' });
   return out;
 }
 
@@ -98,6 +100,7 @@ export function mayOpen(role: string, route: string): boolean {
     case 'charges':
     case 'audit':
     case 'admin':
+    case 'quarantine':
       return screensFor(role).some((s) => s.screen === route);
     default:
       return true;

@@ -12,12 +12,13 @@ export type Route =
   | { name: 'charges' }
   | { name: 'audit' }
   | { name: 'admin' }
+  | { name: 'quarantine' }
   | { name: 'setup' }
   | { name: 'login' }
   | { name: 'default' }
   | { name: 'not_found' };
 
-const SIMPLE = new Set(['queue', 'patients', 'followups', 'unmatched', 'results', 'charges', 'audit', 'admin', 'setup', 'login']);
+const SIMPLE = new Set(['queue', 'patients', 'followups', 'unmatched', 'results', 'charges', 'audit', 'admin', 'quarantine', 'setup', 'login']);
 const WITH_ID = new Set(['patient', 'interrogation']);
 
 /** "#/patient/12" → {name: 'patient', id: 12}. Ids must be positive integers below 2^53. */

@@ -1,5 +1,5 @@
 // Administration panels that watch the service: feed problems (senders reusing control ids,
-// quarantined input) and the database (damaged or healthy, the newest verification). Each shows a
+// quarantined input, with a link to the quarantine console, ui/quarantine.ts) and the database (damaged or healthy, the newest verification). Each shows a
 // banner when it needs attention and says what to do; every server text goes in as text.
 import { api, type FeedStatus, type Readiness, type StoreStatus } from '../api';
 import { formatDateTime } from '../lib/format';
@@ -42,6 +42,7 @@ export function feedsPanel(ctx: ScreenContext): Panel {
           )
         : h('p', { class: 'empty' }, 'No sender has reused a control id.'),
       h('h3', null, 'Quarantine (newest 50)'),
+      h('p', null, h('a', { href: '#/quarantine', 'data-testid': 'open-quarantine' }, 'Open the quarantine console'), h('span', { class: 'muted' }, ' to read an entry, re-process it or discard it.')),
       quarantined.length
         ? table(
             ['Received', 'Source', 'Reason code', 'Reason'],
