@@ -45,6 +45,15 @@ struct VerificationStatus {
   std::string first_problem;  // where, e.g. "patient.family_name id=12"
 };
 
+// What re-processing a quarantined input did (ingest::Pipeline::Reprocess): "stored",
+// "duplicate" (already stored: the entry is linked to it) or "quarantined" (still refused: the
+// entry stays open, `reason` says why today).
+struct ReprocessOutcome {
+  std::string outcome;
+  std::optional<std::int64_t> interrogation_id, adt_message_id;
+  std::string reason;
+};
+
 struct ApiOptions {
   auth::AuthOptions auth;
   std::size_t max_body_bytes = 1u << 20;     // JSON bodies of identified callers
@@ -89,6 +98,11 @@ struct ApiOptions {
   // per destination in the sign-off's transaction; `results_queued` wakes the delivery workers.
   std::vector<std::string> result_destinations;
   std::function<void()> results_queued;
+  // Re-processes quarantine entry `id` for user `user_id` through the ingest pipeline with the
+  // clinic scope its sender's feed has (the quarantine console); unset = those routes answer 503.
+  // Errors: kNotFound, kAlreadyExists (resolved already), kInvalidArgument (not re-processable),
+  // or the database's.
+  std::function<base::Result<ReprocessOutcome>(std::int64_t id, std::int64_t user_id)> reprocess;
   // The newest verification of the store; unset or empty = none has finished yet.
   std::function<std::optional<VerificationStatus>()> last_verification;
   // Microseconds since the epoch; injectable for tests.

@@ -173,6 +173,26 @@ constexpr Route kRoutes[] = {
      "Move a patient (with its devices, interrogations and alerts) to another clinic: "
      "{\"clinic_id\", \"reason\"}; the reason is sealed in the audit trail",
      &MovePatient},
+    // The quarantine console (handlers_quarantine.cpp, docs/quarantine.md).
+    {"GET", "/api/v1/admin/quarantine", Access::kSignedIn, Permission::kUserAdmin,
+     "Quarantined input, newest first (state=open|resolved|all, before=ID, limit): channel, "
+     "sender, reason with segment, field and byte, size, resolution",
+     &ListQuarantined},
+    {"GET", "/api/v1/admin/quarantine/{id}", Access::kSignedIn, Permission::kUserAdmin,
+     "One quarantined input with its raw text (decrypted, up to 1 MiB; audited as patient data)",
+     &GetQuarantined},
+    {"GET", "/api/v1/admin/quarantine/{id}/raw", Access::kSignedIn, Permission::kUserAdmin,
+     "The quarantined bytes as received (a download; audited as patient data)",
+     &DownloadQuarantined},
+    {"POST", "/api/v1/admin/quarantine/reprocess", Access::kSignedIn, Permission::kUserAdmin,
+     "Re-process every open entry (up to 500, oldest first) after an upgrade of the mapping",
+     &ReprocessAllQuarantined, true},
+    {"POST", "/api/v1/admin/quarantine/{id}/reprocess", Access::kSignedIn, Permission::kUserAdmin,
+     "Re-process one entry: stored (linked, leaves the quarantine), duplicate, or still refused "
+     "with today's reason",
+     &ReprocessQuarantined, true},
+    {"POST", "/api/v1/admin/quarantine/{id}/discard", Access::kSignedIn, Permission::kUserAdmin,
+     "Discard one entry: {\"reason\"} (required; sealed in the audit trail)", &DiscardQuarantined},
     {"GET", "/api/v1/admin/store", Access::kSignedIn, Permission::kUserAdmin,
      "The store: damaged or not (writes stop when it is), and the newest scheduled verification",
      &StoreStatus},

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "app/file_import.h"
+#include "app/quarantine_command.h"
 #include "audit/trail.h"
 #include "auth/bootstrap.h"
 #include "auth/sessions.h"
@@ -153,6 +154,12 @@ base::Result<std::unique_ptr<HttpsService>> HttpsService::Start(const HttpsServi
                               .quarantined = t.quarantined,
                               .control_id_reused = t.control_id_reused,
                               .failed = t.failed};
+    };
+  }
+  if (options.pipeline != nullptr && options.feeds != nullptr) {
+    api_options.reprocess = [pipeline = options.pipeline, feeds = options.feeds](
+                                std::int64_t id, std::int64_t user_id) {
+      return ReprocessEntry(*pipeline, *feeds, id, user_id);
     };
   }
   service->api_ = std::make_unique<api::Api>(*store.db, *store.keys, service->authenticator_,

@@ -11,6 +11,7 @@
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/notify_command.h"
+#include "app/quarantine_command.h"
 #include "app/recipient_command.h"
 #include "app/report_command.h"
 
@@ -301,6 +302,7 @@ int Run(int argc, char** argv) {
   clinic_add_cmd->add_option("--name", clinic_add.name, "Clinic name (unique)")->required();
   ReportCommands report_commands(app, *clinic_cmd);
   BillingCommands billing_commands(app);
+  QuarantineCommands quarantine_commands(app);
   BackupCommands backup_commands(app);
 
   TokenCreateCommand token_create;
@@ -380,6 +382,7 @@ int Run(int argc, char** argv) {
   if (auto rc = notify_commands.RunParsed()) return *rc;
   if (auto rc = report_commands.RunParsed()) return *rc;
   if (auto rc = billing_commands.RunParsed()) return *rc;
+  if (auto rc = quarantine_commands.RunParsed()) return *rc;
   if (auto rc = backup_commands.RunParsed()) return *rc;
   if (auto rc = recipient_commands.RunParsed()) return *rc;
   if (add_cmd->parsed()) return RunUserAdd(user_add);

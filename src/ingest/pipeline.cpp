@@ -170,12 +170,23 @@ base::Status Pipeline::Damaged() const {
 
 base::Result<Outcome> Pipeline::Quarantine(std::string_view bytes, std::string_view source,
                                            const hl7::AckContext& context, base::Error reason,
-                                           std::int64_t now) {
+                                           std::int64_t now, Reprocessing* re) {
   if (auto damaged = Damaged(); !damaged) return damaged.error();
   Outcome out;
   out.disposition = Disposition::kQuarantined;
+  if (re != nullptr) {  // still refused: the entry stays as it is, with today's reason reported
+    out.id = re->quarantine_id;
+    out.reason = std::move(reason);
+    return out;
+  }
+  const char sep = context.delimiters.component;
+  const std::string sender =
+      context.sending_application.empty() && context.sending_facility.empty()
+          ? std::string()
+          : fmt::format("{}|{}", hl7::NthPiece(context.sending_application, sep, 1),
+                        hl7::NthPiece(context.sending_facility, sep, 1));
   auto s = commit_.Run([&](store::Transaction& tx) -> base::Status {
-    auto id = store::Quarantine(tx, keys_, bytes, source, reason, now);
+    auto id = store::Quarantine(tx, keys_, bytes, source, sender, reason, now);
     if (!id) return id.error();
     out.id = *id;
     return {};
@@ -235,15 +246,69 @@ base::Status Pipeline::Evaluate(store::Transaction& tx, const domain::Interrogat
 
 base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view source,
                                        const store::ClinicScope& feed) {
+  return IngestMessage(bytes, source, feed, nullptr);
+}
+
+base::Result<Outcome> Pipeline::Reprocess(
+    std::int64_t quarantine_id, std::optional<std::int64_t> user_id,
+    const std::function<store::ClinicScope(std::string_view bytes)>& scope_of) {
+  store::QuarantineEntry entry;
+  std::string bytes;
+  auto read = store::RunUnitOfWork(db_, store::Access::kRead, [&](store::Transaction& tx) {
+    auto e = store::GetQuarantine(tx, quarantine_id);
+    if (!e) return base::Status(e.error());
+    entry = std::move(*e);
+    auto b = store::QuarantinedBytes(tx, keys_, entry);
+    if (!b) return base::Status(b.error());
+    bytes = std::move(*b);
+    return base::Status();
+  });
+  if (!read) return read.error();
+  if (entry.resolved_us) {
+    return base::MakeError(
+        base::ErrorCode::kAlreadyExists,
+        fmt::format("quarantine entry {} was already {}", quarantine_id, entry.resolution));
+  }
+  if (entry.code == base::ErrorCodeName(base::ErrorCode::kPermissionDenied)) {
+    return base::MakeError(base::ErrorCode::kInvalidArgument,
+                           fmt::format("quarantine entry {} was refused by its channel's clinic "
+                                       "scope; it is not re-processed (have the sender send it "
+                                       "again by a channel that delivers for its clinic)",
+                                       quarantine_id));
+  }
+  Reprocessing re{.quarantine_id = quarantine_id, .user_id = user_id};
+  auto out = IngestMessage(bytes, fmt::format("reprocess of quarantine {}", quarantine_id),
+                           scope_of(bytes), &re);
+  if (!out && re.already_resolved) {
+    return base::MakeError(base::ErrorCode::kAlreadyExists,
+                           fmt::format("quarantine entry {} was re-processed at the same time by "
+                                       "another request; it is stored once",
+                                       quarantine_id));
+  }
+  return out;
+}
+
+base::Status Pipeline::Resolve(store::Transaction& tx, Reprocessing* re, const Outcome& out,
+                               bool adt) const {
+  if (re == nullptr) return {};
+  store::QuarantineResolution r{.resolution = "reprocessed", .user_id = re->user_id};
+  (adt ? r.adt_message_id : r.interrogation_id) = out.id;
+  auto s = store::ResolveQuarantine(tx, re->quarantine_id, r, options_.now_us());
+  if (!s && s.error().code == base::ErrorCode::kAlreadyExists) re->already_resolved = true;
+  return s;
+}
+
+base::Result<Outcome> Pipeline::IngestMessage(std::string_view bytes, std::string_view source,
+                                              const store::ClinicScope& feed, Reprocessing* re) {
   const std::int64_t now = options_.now_us();
   hl7::Message message;
   if (auto s = message.Reset(bytes, options_.parse); !s) {
-    return Quarantine(bytes, source, hl7::AckContextFromBytes(bytes), s.error(), now);
+    return Quarantine(bytes, source, hl7::AckContextFromBytes(bytes), s.error(), now, re);
   }
   const hl7::AckContext context = hl7::AckContextFrom(message);
-  if (IsAdt(message)) return IngestAdt(message, bytes, source, feed, context, now);
+  if (IsAdt(message)) return IngestAdt(message, bytes, source, feed, context, now, re);
   auto mapped = idco::Map(message, options_.map);
-  if (!mapped) return Quarantine(bytes, source, context, mapped.error(), now);
+  if (!mapped) return Quarantine(bytes, source, context, mapped.error(), now, re);
   const domain::Interrogation& in = *mapped;
 
   // Hashing and sealing the message (with its documents) needs no database: done here, in
@@ -258,7 +323,7 @@ base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view 
     if (seen->same_message) {
       out.disposition = Disposition::kDuplicate;
       out.id = *seen->same_message;
-      return {};
+      return Resolve(tx, re, out, false);
     }
     out.control_id_reused = seen->reused;
     auto raw = store::PutSealedBlob(tx, raw_blob, now);
@@ -273,15 +338,17 @@ base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view 
     // The alert rules, in the same transaction: an interrogation is never stored without its
     // alerts and queue position. A version outranked by a stored one is history, not work.
     if (options_.rules && !inserted->superseded_by) {
-      return Evaluate(tx, in, *inserted, match->patient_id, now);
+      if (auto e = Evaluate(tx, in, *inserted, match->patient_id, now); !e) return e;
     }
-    return {};
+    return Resolve(tx, re, out, false);
   });
   if (!s) {
     // A database that cannot take the message is not the message's fault: nothing is stored and
     // the caller answers AE so the sender retries. Errors about the message itself quarantine it.
-    if (IsStoreFailure(s.error().code)) return s.error();
-    return Quarantine(bytes, source, context, s.error(), now);
+    if (IsStoreFailure(s.error().code) || (re != nullptr && re->already_resolved)) {
+      return s.error();
+    }
+    return Quarantine(bytes, source, context, s.error(), now, re);
   }
   out.ack = Ack(context, hl7::AckOutcome::kAccept, std::nullopt);
   return out;
@@ -289,9 +356,10 @@ base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view 
 
 base::Result<Outcome> Pipeline::IngestAdt(const hl7::Message& message, std::string_view bytes,
                                           std::string_view source, const store::ClinicScope& feed,
-                                          const hl7::AckContext& context, std::int64_t now) {
+                                          const hl7::AckContext& context, std::int64_t now,
+                                          Reprocessing* re) {
   auto adt = ReadAdt(message);
-  if (!adt) return Quarantine(bytes, source, context, adt.error(), now);
+  if (!adt) return Quarantine(bytes, source, context, adt.error(), now, re);
   const store::SealedBlob raw_blob = store::SealBlob(keys_, "hl7", bytes);
   if (auto damaged = Damaged(); !damaged) return damaged.error();
   Outcome out;
@@ -316,7 +384,7 @@ base::Result<Outcome> Pipeline::IngestAdt(const hl7::Message& message, std::stri
           out.disposition = Disposition::kDuplicate;
           out.id = m.id;
           out.adt_patient = m.patient_id;
-          return {};
+          return Resolve(tx, re, out, true);
         }
       }
       out.control_id_reused = true;
@@ -331,11 +399,13 @@ base::Result<Outcome> Pipeline::IngestAdt(const hl7::Message& message, std::stri
     out.id = *id;
     out.new_patient = applied->created;
     out.adt_patient = applied->patient_id;
-    return {};
+    return Resolve(tx, re, out, true);
   });
   if (!s) {
-    if (IsStoreFailure(s.error().code)) return s.error();
-    return Quarantine(bytes, source, context, s.error(), now);
+    if (IsStoreFailure(s.error().code) || (re != nullptr && re->already_resolved)) {
+      return s.error();
+    }
+    return Quarantine(bytes, source, context, s.error(), now, re);
   }
   out.ack = Ack(context, hl7::AckOutcome::kAccept, std::nullopt);
   return out;

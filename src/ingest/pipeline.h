@@ -95,6 +95,17 @@ class Pipeline {
     return Ingest(bytes, source, store::ClinicScope{.clinics = {1}, .any = true});
   }
 
+  // Re-processes a quarantined input (after an upgrade of the mapping, or once its sender is
+  // routed): its bytes are ingested as if they arrived again from `scope_of(bytes)`. Stored, or
+  // already stored: the entry is resolved in the same transaction, linked to the interrogation or
+  // ADT message (Outcome::id). Still refused: nothing is written, and the Outcome
+  // (kQuarantined, id = the entry) carries today's reason. kAlreadyExists when the entry was
+  // resolved already (also when another re-processing of it won the race: it is stored once);
+  // kNotFound for no such entry; kInvalidArgument for an entry a feed's clinic scope refused,
+  // which re-processing must not turn into a stored message.
+  base::Result<Outcome> Reprocess(
+      std::int64_t quarantine_id, std::optional<std::int64_t> user_id,
+      const std::function<store::ClinicScope(std::string_view bytes)>& scope_of);
   // Quarantines bytes that are not a message at all (e.g. lines outside any message in a batch
   // file), with the reason given. Same durability as Ingest.
   base::Result<Outcome> QuarantineBytes(std::string_view bytes, std::string_view source,
@@ -104,6 +115,17 @@ class Pipeline {
   std::string NegativeAck(std::string_view bytes, const base::Error& error);
 
  private:
+  // The quarantine entry being re-processed, if any: failures write nothing, success resolves it.
+  struct Reprocessing {
+    std::int64_t quarantine_id = 0;
+    std::optional<std::int64_t> user_id;
+    bool already_resolved = false;  // set when another re-processing resolved it first
+  };
+  base::Result<Outcome> IngestMessage(std::string_view bytes, std::string_view source,
+                                      const store::ClinicScope& feed, Reprocessing* re);
+  // Marks the entry re-processed into `out` (in the storing transaction).
+  base::Status Resolve(store::Transaction& tx, Reprocessing* re, const Outcome& out,
+                       bool adt) const;
   std::string Ack(const hl7::AckContext& context, hl7::AckOutcome outcome,
                   const std::optional<base::Error>& error);
   base::Status Evaluate(store::Transaction& tx, const domain::Interrogation& in,
@@ -112,10 +134,11 @@ class Pipeline {
   // ADT in (ingest/adt.h): the same steps as an interrogation, applied in one transaction.
   base::Result<Outcome> IngestAdt(const hl7::Message& message, std::string_view bytes,
                                   std::string_view source, const store::ClinicScope& feed,
-                                  const hl7::AckContext& context, std::int64_t now);
+                                  const hl7::AckContext& context, std::int64_t now,
+                                  Reprocessing* re);
   base::Result<Outcome> Quarantine(std::string_view bytes, std::string_view source,
                                    const hl7::AckContext& context, base::Error reason,
-                                   std::int64_t now);
+                                   std::int64_t now, Reprocessing* re = nullptr);
 
   // kDataLoss while the database is damaged (store::Database::damage).
   base::Status Damaged() const;

@@ -153,6 +153,12 @@ base::Result<net::HttpResponse> GetTrends(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> ListInterrogations(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> GetInterrogation(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> ReadAudit(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ListQuarantined(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> GetQuarantined(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> DownloadQuarantined(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ReprocessQuarantined(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> ReprocessAllQuarantined(Context& ctx, store::Transaction* tx);
+base::Result<net::HttpResponse> DiscardQuarantined(Context& ctx, store::Transaction* tx);
 
 base::Result<net::HttpResponse> StepUpRoute(Context& ctx, store::Transaction* tx);
 base::Result<net::HttpResponse> StartBreakGlass(Context& ctx, store::Transaction* tx);
