@@ -21,9 +21,14 @@
 // accepted the queued patients and signed a review in a closed period (the counts shown are the
 // API's; a second close writes nothing), sees CPT codes and no measurement, exports the waiting
 // charges as CSV (the batch, its link and its file: one line per charge) and reads why each
-// missed charge was missed. Every page must stay free of console errors, uncaught exceptions, CSP
-// violations, unexpected HTTP errors and requests to other origins; the only failures accepted
-// are the ones a step provokes on purpose, declared before it provokes them.
+// missed charge was missed. The administrator's quarantine console (reached from the Feeds
+// panel) lists the refused file and an ORU without OBR that holds markup: its raw text is shown
+// as characters (no element, no script run), downloaded byte for byte, re-processed (still
+// refused, with today's reason), the other discarded only with a reason, "re-process all" sums up,
+// and the auditor finds each read and action in the trail (this step runs before the biller's).
+// Every page must stay free of console errors, uncaught exceptions, CSP violations, unexpected
+// HTTP errors and requests to other origins; the only failures accepted are the ones a step
+// provokes on purpose, declared before it provokes them.
 //
 // Usage: node web_test.mjs HEARTBASE_BINARY WEB_DIST [ARTIFACT_DIR]   (run by ctest as e2e_web)
 // ARTIFACT_DIR (or $HB_WEB_ARTIFACTS) receives a screenshot of every screen. Exit 77 (skipped)
@@ -916,6 +921,134 @@ try {
     equal((await apiGet(nurse.page, '/api/v1/patients?unconfirmed=true')).items.length, 0, 'no unconfirmed patient after accepting');
     await nurse.watch.assertClean('clinician unmatched');
     await nurse.context.close();
+  });
+
+  // After the administrator's routing step (a fresh TOTP step for this sign-in), before the biller:
+  // re-processing here stores nothing, so no count checked later changes.
+  await step('administrator: the quarantine console shows refused input as text, downloads it, re-processes and discards', async () => {
+    needs(adminAuth, 'the administrator step');
+    // An ORU without an OBR (the mapper refuses it), with markup in a field: it must stay text.
+    const scriptName = 'script-oru.hl7';
+    const scriptBytes = Buffer.from(
+      'MSH|^~\\&|E2E-Q|QLAB|HEARTBASE|CLINIC|20260301090000+0000||ORU^R01^ORU_R01|E2E-Q1|P|2.6\r' +
+        'PID|||E2E-Q-1^^^HOSP^MR||Quarantine^Jane||19700101|F\r' +
+        'OBX|1|NM|721344^MDC_IDC_MSMT_BATTERY_VOLTAGE^MDC||<script>window.__pwned=1</script><b>bold</b>|V|||||F\r',
+      'utf8',
+    );
+    // Written beside the folder and renamed in, so the watcher never sees half a file.
+    fs.writeFileSync(path.join(tmp, scriptName), scriptBytes);
+    fs.renameSync(path.join(tmp, scriptName), path.join(drop, scriptName));
+    const deadline = Date.now() + 10_000;
+    while (!fs.existsSync(path.join(drop, 'failed', scriptName)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    check(fs.existsSync(path.join(drop, 'failed', scriptName)), 'the drop folder refused the ORU without OBR');
+    // A file may hold several messages: each is kept from "MSH" to the end of its last segment
+    // (hl7/batch.h), so the message received is the file without its final terminator.
+    const message = scriptBytes.subarray(0, scriptBytes.length - 1);
+
+    const { context, page, watch } = await openPage('admin-quarantine');
+    await page.goto(`${server.origin}/`);
+    watch.expectHttpError('POST', /^\/api\/v1\/auth\/login$/, 401);
+    await signIn(page, 'admin', PASSWORDS.admin, null);
+    await signIn(page, 'admin', PASSWORDS.admin, adminAuth);
+    await page.getByRole('heading', { name: 'Administration' }).waitFor();
+    // The Feeds panel leads to the console; so does the navigation.
+    await tid(page, 'open-quarantine').click();
+    await page.getByRole('heading', { name: 'Quarantine', exact: true, level: 1 }).waitFor();
+    equal(new URL(page.url()).hash, '#/quarantine', 'address of the console');
+    check((await tid(page, 'nav-quarantine').getAttribute('aria-current')) === 'page', 'the navigation marks the console');
+
+    const listed = await apiGet(page, '/api/v1/admin/quarantine?state=open&limit=50');
+    const scriptEntry = listed.items.find((e) => e.sender === 'E2E-Q|QLAB');
+    const notHl7 = listed.items.find((e) => e.sender === '' && e.bytes === 'this is not an HL7 message\r'.length);
+    check(scriptEntry && notHl7, `the API lists both refused files (${JSON.stringify(listed.items.map((e) => [e.id, e.sender, e.bytes]))})`);
+    equal(listed.open, 2, 'open entries');
+    equal(scriptEntry.bytes, message.length, 'size of the refused ORU');
+    const rowOf = (id) => page.locator(`[data-testid=quarantine-entry][data-quarantine-id="${id}"]`);
+    await rowOf(scriptEntry.id).waitFor();
+    equal(await page.locator('[data-testid=quarantine-entry]').count(), listed.items.length, 'rows = open entries of the API');
+    const cells = (await rowOf(scriptEntry.id).locator('td').allTextContents()).map((t) => t.trim());
+    equal(cells[3], 'E2E-Q · QLAB', 'sender shown');
+    equal(cells[4], scriptEntry.code, 'reason code shown');
+    equal(cells[5], scriptEntry.reason, 'reason shown as text');
+    equal(cells[8], 'open', 'state shown');
+    check((await tid(page, 'quarantine-open-count').textContent()).includes('2 open'), 'the open count');
+
+    // The entry as text: the markup in it is characters, never elements, and never runs.
+    await rowOf(scriptEntry.id).getByTestId('quarantine-open').click();
+    await page.locator('[data-testid=quarantine-detail] h2', { hasText: `#${scriptEntry.id}` }).waitFor();
+    const raw = await tid(page, 'quarantine-raw').textContent();
+    check(raw.includes('<script>window.__pwned=1</script>') && raw.includes('<b>bold</b>'), `the raw text holds the markup as characters (${raw})`);
+    equal(raw, message.toString('utf8').replace(/\r/g, '\n'), 'the raw text, one segment a line');
+    equal(await page.evaluate(() => window.__pwned), undefined, 'the script in the message did not run');
+    equal(await page.locator('[data-testid=quarantine-raw] *').count(), 0, 'no element inside the raw text (no <b>)');
+    equal(await page.evaluate(() => [...document.scripts].filter((s) => (s.textContent ?? '').includes('__pwned')).length), 0, 'no script element was injected');
+    equal((await tid(page, 'quarantine-detail-state').textContent()).trim(), 'open', 'state of the entry');
+
+    // Download: the bytes exactly as received.
+    const [download] = await Promise.all([page.waitForEvent('download'), tid(page, 'quarantine-download').click()]);
+    equal(download.suggestedFilename(), `quarantine-${scriptEntry.id}.hl7`, 'name of the downloaded file');
+    check(Buffer.compare(fs.readFileSync(await download.path()), message) === 0, 'the download is the message written, byte for byte');
+    await shot(page, 'quarantine-console');
+
+    // Re-process: today's code refuses it again, with its reason; the entry stays open.
+    await tid(page, 'quarantine-reprocess').click();
+    const refused = page.locator('[data-testid=quarantine-outcome-text][data-outcome=quarantined]');
+    await refused.waitFor();
+    const again = await apiGet(page, `/api/v1/admin/quarantine?state=open&limit=50`);
+    const still = again.items.find((e) => e.id === scriptEntry.id);
+    check(still && still.resolved_us === null && still.resolution === '', `the entry stays open (${JSON.stringify(still)})`);
+    check((await refused.textContent()).includes(still.reason), `the outcome gives today's reason (${await refused.textContent()})`);
+
+    // Discard the file that is not HL7: refused without a reason, done with one.
+    await rowOf(notHl7.id).getByTestId('quarantine-open').click();
+    await page.locator('[data-testid=quarantine-detail] h2', { hasText: `#${notHl7.id}` }).waitFor();
+    equal(await tid(page, 'quarantine-raw').textContent(), 'this is not an HL7 message\n', 'raw text of the other entry (a file that is no message is kept whole)');
+    await tid(page, 'quarantine-discard').click();
+    await tid(page, 'discard-dialog').waitFor();
+    await tid(page, 'discard-confirm').click();
+    await page.locator('[data-testid=discard-dialog] .status', { hasText: 'Give a reason' }).waitFor();
+    equal((await apiGet(page, `/api/v1/admin/quarantine/${notHl7.id}`)).resolution, '', 'nothing was sent without a reason');
+    await tid(page, 'discard-reason').fill('E2E: a test file, not a message.');
+    await tid(page, 'discard-confirm').click();
+    await tid(page, 'discard-dialog').waitFor({ state: 'detached' });
+    await page.locator('[data-testid=quarantine-detail-state]', { hasText: 'discarded' }).waitFor();
+    const gone = await apiGet(page, `/api/v1/admin/quarantine/${notHl7.id}`);
+    equal(gone.resolution, 'discarded', 'the API says discarded');
+    check(gone.resolved_us !== null, 'the discarded entry is resolved');
+    equal(await rowOf(notHl7.id).count(), 0, 'the discarded entry left the open list');
+
+    // Re-process all open: the one left is refused again, and the summary says so.
+    await tid(page, 'quarantine-reprocess-all').click();
+    await tid(page, 'confirm-yes').click();
+    await page.locator('[data-testid=quarantine-summary]', { hasText: 'Re-processed' }).waitFor();
+    const sum = (await tid(page, 'quarantine-summary').textContent()).trim();
+    check(sum.startsWith('Re-processed 1 entry: 0 stored, 0 duplicates, 1 still in quarantine.'), `the summary (${sum})`);
+    // The resolved filter shows how the discarded entry was resolved.
+    await tid(page, 'quarantine-state').selectOption('resolved');
+    await rowOf(notHl7.id).waitFor();
+    equal(await rowOf(notHl7.id).getAttribute('data-state'), 'discarded', 'state in the resolved list');
+    equal(await rowOf(scriptEntry.id).count(), 0, 'the open entry is not in the resolved list');
+    // Administrators have no audit.read: the auditor finds each of these reads and actions.
+    await apiGet(page, '/api/v1/audit?limit=1', 403);
+    await tid(page, 'logout').click();
+    await tid(page, 'login-name').waitFor();
+    await watch.assertClean('quarantine console');
+    await context.close();
+    const auditor = await browser.newContext({ ignoreHTTPSErrors: true });
+    try {
+      const login = await auditor.request.post(`${server.origin}/api/v1/auth/login`, { data: { name: 'audit', password: PASSWORDS.audit }, headers: { Origin: server.origin } });
+      equal(login.status(), 200, 'the auditor signs in');
+      const missing = [];
+      for (const [action, id] of [['quarantine.read', scriptEntry.id], ['quarantine.download', scriptEntry.id], ['quarantine.reprocess', scriptEntry.id], ['quarantine.discard', notHl7.id], ['quarantine.reprocess_all', null]]) {
+        const r = await auditor.request.get(`${server.origin}/api/v1/audit?action=${action}&limit=100`);
+        equal(r.status(), 200, `GET /api/v1/audit?action=${action}`);
+        const items = (await r.json()).items;
+        if (!items.some((x) => x.user === 'admin' && x.outcome === 'success' && (id === null || String(x.object_id) === String(id)))) missing.push(`${action}${id === null ? '' : ` #${id}`}`);
+      }
+      check(missing.length === 0, `audit records of the console missing: ${missing.join(', ')}`);
+    } finally {
+      await auditor.close();
+    }
   });
 
   // After the administrator's step: the physician accepts patients and signs one more
