@@ -166,28 +166,31 @@ base::Result<std::unique_ptr<HttpsService>> HttpsService::Start(const HttpsServi
                                              std::move(api_options));
   api::Api* api = service->api_.get();
   http.body_limit = [api](const net::HttpRequest& head) { return api->BodyLimit(head); };
-  auto server = net::HttpServer::Start(http, [api](const net::HttpRequest& request,
-                                                   net::HttpRespond respond) {
-    const auto t0 = std::chrono::steady_clock::now();
-    // A read answers once its audit record is committed, from the committing thread; this worker
-    // is free meanwhile. The request stays valid until `respond`.
-    api->HandleAsync(request, [&request, t0,
-                               respond = std::move(respond)](net::HttpResponse response) {
-      const double ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      std::string correlation;
-      for (const auto& [k, v] : response.headers) {
-        if (k == "X-Correlation-Id") correlation = v;
-      }
-      base::log::Info("http", {{"method", request.method},
-                               {"route", RouteOf(request.target)},
-                               {"status", response.status},
-                               {"ms", ms},
-                               {"peer", request.peer_address},
-                               {"correlation_id", correlation}});
-      respond(std::move(response));
-    });
-  });
+  auto server = net::HttpServer::Start(
+      http,
+      [api, metrics = options.metrics](const net::HttpRequest& request, net::HttpRespond respond) {
+        const auto t0 = std::chrono::steady_clock::now();
+        // A read answers once its audit record is committed, from the committing thread; this
+        // worker is free meanwhile. The request stays valid until `respond`.
+        api->HandleAsync(request, [&request, t0, metrics,
+                                   respond = std::move(respond)](net::HttpResponse response) {
+          const auto elapsed = std::chrono::steady_clock::now() - t0;
+          const double ms = std::chrono::duration<double, std::milli>(elapsed).count();
+          if (metrics != nullptr)
+            metrics->Answered(RouteOf(request.target), response.status, elapsed);
+          std::string correlation;
+          for (const auto& [k, v] : response.headers) {
+            if (k == "X-Correlation-Id") correlation = v;
+          }
+          base::log::Info("http", {{"method", request.method},
+                                   {"route", RouteOf(request.target)},
+                                   {"status", response.status},
+                                   {"ms", ms},
+                                   {"peer", request.peer_address},
+                                   {"correlation_id", correlation}});
+          respond(std::move(response));
+        });
+      });
   if (!server) return server.error();
   service->server_ = std::move(*server);
   service->tls_ = have_tls;

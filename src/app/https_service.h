@@ -14,6 +14,7 @@
 #include "api/api.h"
 #include "app/data_dir.h"
 #include "app/feeds.h"
+#include "app/metrics.h"
 #include "auth/login.h"
 #include "base/result.h"
 #include "billing/service.h"
@@ -43,6 +44,8 @@ struct HttpsServiceOptions {
   std::function<std::optional<api::VerificationStatus>()> last_verification;
   // Connection limits, rates and timeouts; host, port, TLS and the body limit are set here.
   net::HttpServerOptions http_limits;
+  // Counts every response by route and status (app/metrics.h); nullptr = not counted.
+  Metrics* metrics = nullptr;
 };
 
 class HttpsService {

@@ -180,6 +180,9 @@ int Run(int argc, char** argv) {
                    "How often the drop folder is scanned")
       ->check(CLI::Range(50, 600000));
 
+  serve_cmd->add_option("--metrics-listen", serve.metrics_listen,
+                        "Prometheus metrics (/metrics) and readiness (/ready) on HOST:PORT, plain "
+                        "HTTP on loopback only (off by default; docs/operations.md)");
   serve_cmd->add_option("--notify-socket", serve.notify_socket,
                         "Unix socket for heartbase notify, e.g. DATA/notify/notify.sock (off by "
                         "default; its key is DATA/notify.key)");

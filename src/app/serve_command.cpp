@@ -17,6 +17,7 @@
 #include "app/feeds.h"
 #include "app/folder_watch.h"
 #include "app/https_service.h"
+#include "app/metrics.h"
 #include "app/missed_transmissions.h"
 #include "base/log.h"
 #include "ehr/delivery.h"
@@ -25,6 +26,7 @@
 #include "ingest/pipeline.h"
 #include "net/mllp_server.h"
 #include "outbox/lease_service.h"
+#include "store/monitoring.h"
 #include "store/scheduled_verification.h"
 #include "store/sqlite/sqlite_database.h"
 
@@ -316,6 +318,12 @@ int RunServe(const ServeCommand& command) {
     return 1;
   }
   ingest_options.rules = *rule_book;
+  Metrics metrics;
+  ingest_options.observe = [&metrics](std::string_view sender,
+                                      std::optional<ingest::Disposition> disposition,
+                                      std::chrono::nanoseconds elapsed) {
+    metrics.Ingested(sender, disposition, elapsed, NowUs());
+  };
   ingest::Pipeline pipeline(*opened->db, *opened->keys, ingest_options);
   net::MllpServerOptions mllp = command.mllp_limits;
   mllp.rate_window = std::chrono::milliseconds(command.mllp_rate_window_ms);
@@ -442,7 +450,8 @@ int RunServe(const ServeCommand& command) {
                                         .billing_codes = &*billing_codes,
                                         .charge_dft = charge_dft,
                                         .last_verification = LastVerification(verification.get()),
-                                        .http_limits = HttpLimitsOf(command)},
+                                        .http_limits = HttpLimitsOf(command),
+                                        .metrics = &metrics},
                                        o, *opened);
     if (!started) {
       std::fprintf(stderr, "heartbase: serve: --https-listen: %s\n",
@@ -466,7 +475,40 @@ int RunServe(const ServeCommand& command) {
     }
     outbox = std::move(*started);
   }
+  std::unique_ptr<MetricsService> metrics_service;
+  if (!command.metrics_listen.empty()) {
+    // A feed that went silent before this start shows its last message too (one scan, here).
+    auto seen =
+        store::RunUnitOfWork(*opened->db, store::Access::kRead, [&](store::Transaction& tx) {
+          auto last = store::ReadLastMessagePerSender(tx, Metrics::kMaxSenders);
+          if (!last) return base::Status(last.error());
+          for (const store::SenderLastMessage& l : *last) metrics.SeenBefore(l.sender, l.last_us);
+          return base::Status();
+        });
+    if (!seen) base::log::Warn("metrics.senders_unread", {{"reason", seen.error()}});
+    std::string host;
+    std::uint16_t port = 0;
+    if (auto s = ParseHostPort(command.metrics_listen, &host, &port); !s) {
+      std::fprintf(stderr, "heartbase: serve: --metrics-listen: %s\n",
+                   s.error().Describe().c_str());
+      return 1;
+    }
+    auto started = MetricsService::Start(host, port, metrics,
+                                         {.db = opened->db.get(),
+                                          .database_path = DatabasePath(o),
+                                          .last_verification = LastVerification(verification.get()),
+                                          .now_us = NowUs},
+                                         [db = opened->db.get()] { return CheckWritable(*db); });
+    if (!started) {
+      std::fprintf(stderr, "heartbase: serve: --metrics-listen: %s\n",
+                   started.error().Describe().c_str());
+      return 1;
+    }
+    metrics_service = std::move(*started);
+  }
   std::printf("listening mllp %s\n", (*server)->local_address().c_str());
+  if (metrics_service)
+    std::printf("listening metrics %s\n", metrics_service->local_address().c_str());
   if (outbox) std::printf("listening notify %s\n", outbox->socket_path().c_str());
   if (https) {
     std::printf("listening %s %s\n", https->tls() ? "https" : "http",

@@ -51,6 +51,14 @@ bool SameSegments(std::string_view a, std::string_view b) {
   }
 }
 
+// "MSH-3|MSH-4" (first components) as the message claims it; empty when its MSH was unreadable.
+std::string SenderOf(const hl7::AckContext& c) {
+  if (c.sending_application.empty() && c.sending_facility.empty()) return {};
+  const char sep = c.delimiters.component;
+  return fmt::format("{}|{}", hl7::NthPiece(c.sending_application, sep, 1),
+                     hl7::NthPiece(c.sending_facility, sep, 1));
+}
+
 // Errors of the store rather than of the message: nothing is stored and the sender retries (AE);
 // errors about the message itself quarantine it.
 bool IsStoreFailure(base::ErrorCode code) {
@@ -179,12 +187,7 @@ base::Result<Outcome> Pipeline::Quarantine(std::string_view bytes, std::string_v
     out.reason = std::move(reason);
     return out;
   }
-  const char sep = context.delimiters.component;
-  const std::string sender =
-      context.sending_application.empty() && context.sending_facility.empty()
-          ? std::string()
-          : fmt::format("{}|{}", hl7::NthPiece(context.sending_application, sep, 1),
-                        hl7::NthPiece(context.sending_facility, sep, 1));
+  const std::string sender = SenderOf(context);
   auto s = commit_.Run([&](store::Transaction& tx) -> base::Status {
     auto id = store::Quarantine(tx, keys_, bytes, source, sender, reason, now);
     if (!id) return id.error();
@@ -246,7 +249,13 @@ base::Status Pipeline::Evaluate(store::Transaction& tx, const domain::Interrogat
 
 base::Result<Outcome> Pipeline::Ingest(std::string_view bytes, std::string_view source,
                                        const store::ClinicScope& feed) {
-  return IngestMessage(bytes, source, feed, nullptr);
+  if (!options_.observe) return IngestMessage(bytes, source, feed, nullptr);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto out = IngestMessage(bytes, source, feed, nullptr);
+  options_.observe(SenderOf(hl7::AckContextFromBytes(bytes)),
+                   out ? std::optional(out->disposition) : std::nullopt,
+                   std::chrono::steady_clock::now() - t0);
+  return out;
 }
 
 base::Result<Outcome> Pipeline::Reprocess(

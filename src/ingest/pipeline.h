@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -26,6 +27,9 @@
 #include "store/patients.h"
 
 namespace heartbase::ingest {
+
+enum class Disposition : std::uint8_t { kStored, kDuplicate, kQuarantined };
+std::string_view ToString(Disposition d);
 
 struct IngestOptions {
   hl7::ParseOptions parse;
@@ -51,10 +55,14 @@ struct IngestOptions {
   std::vector<AlertRecipient> alert_recipients;
   // Microseconds since the epoch; injectable for tests.
   std::function<std::int64_t()> now_us;
+  // Called once for each message Ingest handled (metrics, app/metrics.h): the sender it claims
+  // ("MSH-3|MSH-4", first components; empty when unreadable), its disposition, or nullopt when
+  // it could not be stored (the caller answers AE), and the time from its bytes to its
+  // acknowledgment. Must be quick and thread-safe.
+  std::function<void(std::string_view sender, std::optional<Disposition> disposition,
+                     std::chrono::nanoseconds elapsed)>
+      observe;
 };
-
-enum class Disposition : std::uint8_t { kStored, kDuplicate, kQuarantined };
-std::string_view ToString(Disposition d);
 
 struct Outcome {
   Disposition disposition = Disposition::kStored;
