@@ -273,7 +273,7 @@ try {
     // An EHR destination of an assigning authority no generated patient has: every signed result
     // is refused before any connection (dead at once, with heartbase's own text), which puts a
     // row on the results work list without a receiver. Port 9: nothing listens, nothing is sent.
-    server = await startServer(binary, data, webRoot, serverLog, ['--watch', drop, '--watch-interval-ms', '200', '--ehr-destination', `name=${EHR},host=127.0.0.1,port=9,authority=E2E-NO-SUCH-AUTHORITY`]);
+    server = await startServer(binary, data, webRoot, serverLog, ['--watch', drop, '--watch-interval-ms', '200', '--first-scan-s', '20', '--ehr-destination', `name=${EHR},host=127.0.0.1,port=9,authority=E2E-NO-SUCH-AUTHORITY`]);
     browser = await launchChromium();
   });
 
@@ -1082,8 +1082,9 @@ try {
     await tid(page, 'nav-charges').click();
     await tid(page, 'charges-actions').waitFor();
     equal(await tid(page, 'charges-tab-waiting').getAttribute('aria-pressed'), 'true', 'the screen opens on "Waiting for export"');
-    // serve's own close job runs once a minute after start (then hourly) and writes whatever is
-    // ready by then: wait for that pass, so that what "Close periods now" writes below is known.
+    // serve's own close job runs 20 s after start here (--first-scan-s; then hourly) and writes
+    // whatever is ready by then: wait for that pass, so that what "Close periods now" writes
+    // below is known.
     const deadline = Date.now() + 180_000;
     const closePass = / billing\.close(_failed)? /;
     while (!closePass.test(tail(serverLog, 1 << 20)) && Date.now() < deadline) {

@@ -67,7 +67,9 @@ function describeError(err: unknown): unknown {
 
 /** A link to what a re-processing stored, when it has a page. */
 function resultLink(r: { interrogation_id?: number | null }): HTMLElement | null {
-  return r.interrogation_id ? h('a', { href: `#/interrogation/${r.interrogation_id}`, 'data-testid': 'quarantine-interrogation' }, `Open interrogation #${r.interrogation_id}`) : null;
+  // The number, not a link: administrators do not read interrogations (the clinic's users find it
+  // in their triage queue).
+  return r.interrogation_id ? h('span', { 'data-testid': 'quarantine-interrogation' }, `Stored as interrogation #${r.interrogation_id}`) : null;
 }
 
 /** Save bytes under a name, through a short-lived Blob address (no data in any address). */
