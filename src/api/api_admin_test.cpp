@@ -73,8 +73,8 @@ TEST_F(ApiTest, AdministrationNeedsStepUp) {
   EXPECT_EQ(Call("POST", "/api/v1/admin/users/" + id + "/disable", h).status, 200);
   // Disabled: the right password is answered as a wrong one (the answer must not confirm it).
   auto without_correlation = [](const std::string& body) {
-    const auto at = body.find("\"correlation_id\"");
-    return at == std::string::npos ? body : body.substr(0, at);
+    const auto cut = body.find("\"correlation_id\"");
+    return cut == std::string::npos ? body : body.substr(0, cut);
   };
   auto right = Call("POST", "/api/v1/auth/login", {},
                     R"({"name":"newdoc","password":"lantern orbit meadow fox"})");
