@@ -456,8 +456,9 @@ class Reader {
           if (auto s = Ehr(node, c); !s) return s;
           continue;
         }
+        const std::string_view key_name = name.str();  // (a structured binding: not captured)
         auto key = std::find_if(Keys().begin(), Keys().end(), [&](const Key& k) {
-          return k.section == section && k.name == name.str();
+          return k.section == section && k.name == key_name;
         });
         if (key == Keys().end()) {
           return Fail(&node, fmt::format("{}.{}", section, name.str()), "unknown key");
