@@ -20,6 +20,8 @@ ALLOWED = {
     "report": {"store", "hl7", "crypto", "domain", "base"},
     # billing: follow-up scheduling and charges (DFT^P03 with the hl7 encoder).
     "billing": {"store", "hl7", "crypto", "domain", "base"},
+    # backup: the backup file's format (app's backup and restore commands use it).
+    "backup": {"base"},
     "net": {"base"},
     # ehr: results out to the hospital's EHR (sends report's HL7 results with net's MLLP client).
     "ehr": {"report", "hl7", "net", "store", "crypto", "domain", "base"},

@@ -15,14 +15,24 @@
 #include <filesystem>
 #include <fstream>
 
-#include "app/backup_file.h"
 #include "app/data_dir.h"
+#include "backup/file.h"
 #include "base/log.h"
 #include "crypto/key_check.h"
 #include "store/sqlite/online_backup.h"
 #include "store/sqlite/sqlite_database.h"
 
 namespace heartbase::app {
+
+using backup::BackupFileEntry;
+using backup::BackupFileNames;
+using backup::BackupHeader;
+using backup::BackupInfo;
+using backup::CheckBackupHash;
+using backup::kMaxBackupFileBytes;
+using backup::ReadBackupHeader;
+using backup::RenameNoReplace;
+using backup::WriteBackupFile;
 namespace {
 
 namespace fs = std::filesystem;

@@ -17,7 +17,7 @@
 
 #include "base/result.h"
 
-namespace heartbase::app {
+namespace heartbase::backup {
 
 inline constexpr std::string_view kBackupMagic = "HBBACKUP";
 inline constexpr std::uint32_t kBackupFormatVersion = 1;
@@ -73,4 +73,4 @@ base::Result<std::string> WriteBackupFile(const std::string& path, const BackupH
 // Renames `from` to `to` unless `to` exists (kAlreadyExists), then syncs the directory.
 base::Status RenameNoReplace(const std::string& from, const std::string& to);
 
-}  // namespace heartbase::app
+}  // namespace heartbase::backup

@@ -1,6 +1,6 @@
 // The backup file format. Every length read from a file is bounded by the file's size or a named
 // limit before it is used, so a damaged or hostile file is refused without allocating for it.
-#include "app/backup_file.h"
+#include "backup/file.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -15,7 +15,7 @@
 #include <filesystem>
 #include <memory>
 
-namespace heartbase::app {
+namespace heartbase::backup {
 namespace {
 
 namespace fs = std::filesystem;
@@ -351,4 +351,4 @@ base::Result<std::string> WriteBackupFile(const std::string& path, const BackupH
   return Hex(hash.data(), hash.size());
 }
 
-}  // namespace heartbase::app
+}  // namespace heartbase::backup
