@@ -22,6 +22,7 @@ import { can, mayOpen } from '../lib/roles';
 import { busy, clear, confirmDialog, field, h, showError, showInfo, statusBox, table } from './dom';
 import type { ScreenContext } from './context';
 import { statusBadge } from './followups';
+import { reasonDialog } from './reason';
 
 export interface PlanPanel {
   section: HTMLElement;
@@ -29,53 +30,24 @@ export interface PlanPanel {
 }
 
 /** Ask for the reason and cancel the visit; resolves true once cancelled. */
-function askCancel(visit: Visit): Promise<boolean> {
-  return new Promise((resolve) => {
-    const reason = h('textarea', { rows: 3, required: true, maxlength: 500, 'data-testid': 'cancel-visit-reason' });
-    const ok = h('button', { type: 'submit', class: 'danger', 'data-testid': 'cancel-visit-confirm' }, 'Cancel the visit');
-    const back = h('button', { type: 'button', 'data-testid': 'cancel-visit-back' }, 'Keep it');
-    const status = statusBox();
-    const form = h(
-      'form',
-      { class: 'stack', novalidate: true },
-      field('Reason', reason, 'Required, at most 500 characters. Kept (sealed) in the audit trail.'),
-      h('div', { class: 'actions' }, ok, back),
-      status,
-    );
-    const dlg = h('dialog', { class: 'dialog', 'aria-labelledby': 'cancel-visit-title', 'data-testid': 'cancel-visit-dialog' }, h('h2', { id: 'cancel-visit-title' }, `Cancel the visit of ${visit.day}`), form);
-    let done = false;
-    reason.addEventListener('input', () => clear(status));
-    back.addEventListener('click', () => dlg.close());
-    dlg.addEventListener('close', () => {
-      dlg.remove();
-      resolve(done);
-    });
-    form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      const problem = cancelReasonProblem(reason.value);
-      if (problem) {
-        showError(status, new Error(problem));
-        reason.focus();
-        return;
-      }
-      void busy(ok, async () => {
-        try {
-          await api.cancelVisit(visit.id, reason.value);
-          done = true;
-          dlg.close();
-        } catch (err) {
-          if (err instanceof ApiError && err.status === 409) {
-            showError(status, new Error('This visit is no longer booked (it was done or cancelled meanwhile). Close this and look again.'));
-          } else {
-            showError(status, err);
-          }
-        }
-      });
-    });
-    document.body.appendChild(dlg);
-    dlg.showModal();
-    reason.focus();
+async function askCancel(visit: Visit): Promise<boolean> {
+  const done = await reasonDialog({
+    testid: 'cancel-visit',
+    title: `Cancel the visit of ${visit.day}`,
+    confirm: 'Cancel the visit',
+    cancel: 'Keep it',
+    cancelId: 'back',
+    danger: true,
+    maxLength: 500,
+    problem: cancelReasonProblem,
+    submit: async (reason) => {
+      await api.cancelVisit(visit.id, reason);
+      return true;
+    },
+    describeError: (err) =>
+      err instanceof ApiError && err.status === 409 ? new Error('This visit is no longer booked (it was done or cancelled meanwhile). Close this and look again.') : err,
   });
+  return done === true;
 }
 
 function ownPlanText(own: PlanRow | null): string {

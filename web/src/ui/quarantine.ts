@@ -6,55 +6,27 @@ import { api, ApiError, discardReasonProblem, MAX_DISCARD_REASON, QUARANTINE_PAG
 import { formatBytes, formatDateTime } from '../lib/format';
 import { hl7Lines, isOpen, outcomeText, QUARANTINE_FILTERS, rawFileName, senderText, stateText, summaryText, whereText } from '../lib/quarantine';
 import { busy, clear, confirmDialog, field, h, pageTitle, select, showError, showInfo, statusBox, table } from './dom';
+import { reasonDialog } from './reason';
 import type { ScreenContext } from './context';
 import { withStepUp } from './stepup';
 
 /** Ask for the reason and discard; resolves true when the entry was discarded. */
-function askDiscard(e: QuarantineItem): Promise<boolean> {
-  return new Promise((resolve) => {
-    const reason = h('textarea', { rows: 3, required: true, maxlength: MAX_DISCARD_REASON, 'data-testid': 'discard-reason' });
-    const ok = h('button', { type: 'submit', class: 'danger', 'data-testid': 'discard-confirm' }, 'Discard');
-    const cancel = h('button', { type: 'button', 'data-testid': 'discard-cancel' }, 'Cancel');
-    const status = statusBox();
-    // novalidate: our own messages go to the status box, where the browser's bubbles would not.
-    const form = h(
-      'form',
-      { class: 'stack', novalidate: true },
-      h('p', null, `Entry #${e.id} is closed without storing anything. Its bytes stay in the quarantine, and the sender is not told.`),
-      field('Reason', reason, `Required, at most ${MAX_DISCARD_REASON} characters. Kept (sealed) in the audit trail.`),
-      h('div', { class: 'actions' }, ok, cancel),
-      status,
-    );
-    const dlg = h('dialog', { class: 'dialog', 'aria-labelledby': 'discard-title', 'data-testid': 'discard-dialog' }, h('h2', { id: 'discard-title' }, `Discard quarantine entry #${e.id}`), form);
-    let done = false;
-    reason.addEventListener('input', () => clear(status));
-    cancel.addEventListener('click', () => dlg.close());
-    dlg.addEventListener('close', () => {
-      dlg.remove();
-      resolve(done);
-    });
-    form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      const problem = discardReasonProblem(reason.value);
-      if (problem) {
-        showError(status, new Error(problem));
-        reason.focus();
-        return;
-      }
-      void busy(ok, async () => {
-        try {
-          await withStepUp(() => api.discardQuarantined(e.id, reason.value));
-          done = true;
-          dlg.close();
-        } catch (err) {
-          showError(status, describeError(err));
-        }
-      });
-    });
-    document.body.appendChild(dlg);
-    dlg.showModal();
-    reason.focus();
+async function askDiscard(e: QuarantineItem): Promise<boolean> {
+  const done = await reasonDialog({
+    testid: 'discard',
+    title: `Discard quarantine entry #${e.id}`,
+    intro: `Entry #${e.id} is closed without storing anything. Its bytes stay in the quarantine, and the sender is not told.`,
+    confirm: 'Discard',
+    danger: true,
+    maxLength: MAX_DISCARD_REASON,
+    problem: discardReasonProblem,
+    submit: async (reason) => {
+      await withStepUp(() => api.discardQuarantined(e.id, reason));
+      return true;
+    },
+    describeError,
   });
+  return done === true;
 }
 
 /** The server's refusals in the words of this screen; anything else as the server says it. */

@@ -4,64 +4,25 @@
 import { api, ApiError, resendReasonProblem, RESULTS_LIMIT, type ResultDelivery, type ResultState } from '../api';
 import { formatDateTime } from '../lib/format';
 import { ackLabel, emptyText, mayResend, RESULT_TABS } from '../lib/results';
-import { busy, clear, field, h, pageTitle, showError, showInfo, statusBox, table } from './dom';
+import { busy, clear, h, pageTitle, showError, showInfo, statusBox, table } from './dom';
 import type { ScreenContext } from './context';
+import { reasonDialog } from './reason';
 
 /** Ask for the reason and send the result again; resolves with the new result's id, or null. */
 function askResend(r: ResultDelivery): Promise<number | null> {
-  return new Promise((resolve) => {
-    const reason = h('textarea', { rows: 3, required: true, maxlength: 500, 'data-testid': 'resend-reason' });
-    const ok = h('button', { type: 'submit', class: 'primary', 'data-testid': 'resend-confirm' }, 'Send again');
-    const cancel = h('button', { type: 'button', 'data-testid': 'resend-cancel' }, 'Cancel');
-    const status = statusBox();
+  return reasonDialog({
+    testid: 'resend',
+    title: `Send the result of interrogation #${r.interrogation_id} again`,
     // A delivered result sent again is a second copy in the EHR: say so before it happens.
-    const intro =
+    intro:
       r.state === 'sent'
         ? `The EHR (${r.destination}) acknowledged this result. Sending it again gives the EHR a second copy, as a new message.`
-        : `Fix the cause first (the receiver’s text says what it refused), then send the result to ${r.destination} again as a new message.`;
-    // novalidate: our own messages go to the status box, where the browser's bubbles would not.
-    const form = h(
-      'form',
-      { class: 'stack', novalidate: true },
-      h('p', null, intro),
-      field('Reason', reason, 'Required, at most 500 characters. Kept (sealed) in the audit trail.'),
-      h('div', { class: 'actions' }, ok, cancel),
-      status,
-    );
-    const dlg = h(
-      'dialog',
-      { class: 'dialog', 'aria-labelledby': 'resend-title', 'data-testid': 'resend-dialog' },
-      h('h2', { id: 'resend-title' }, `Send the result of interrogation #${r.interrogation_id} again`),
-      form,
-    );
-    let sent: number | null = null;
-    // A message about the reason is stale once the reason changes.
-    reason.addEventListener('input', () => clear(status));
-    cancel.addEventListener('click', () => dlg.close());
-    dlg.addEventListener('close', () => {
-      dlg.remove();
-      resolve(sent);
-    });
-    form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      const problem = resendReasonProblem(reason.value);
-      if (problem) {
-        showError(status, new Error(problem));
-        reason.focus();
-        return;
-      }
-      void busy(ok, async () => {
-        try {
-          sent = (await api.resendResult(r.id, reason.value)).id;
-          dlg.close();
-        } catch (err) {
-          showError(status, describeResendError(err));
-        }
-      });
-    });
-    document.body.appendChild(dlg);
-    dlg.showModal();
-    reason.focus();
+        : `Fix the cause first (the receiver’s text says what it refused), then send the result to ${r.destination} again as a new message.`,
+    confirm: 'Send again',
+    maxLength: 500,
+    problem: resendReasonProblem,
+    submit: async (reason) => (await api.resendResult(r.id, reason)).id,
+    describeError: describeResendError,
   });
 }
 
