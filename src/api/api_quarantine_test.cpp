@@ -149,6 +149,17 @@ TEST_F(QuarantineApiTest, ListReadDownloadReprocessDiscard) {
       403);
 }
 
+// Input in ISO 8859-1 (what many senders still use) reads as the same letters, like every JSON
+// answer of the API.
+TEST_F(QuarantineApiTest, Latin1InputReadsAsItsLetters) {
+  const auto admin = SteppedUpAdministrator();
+  auto out = pipeline_->Ingest("MSH|^~\\&|LAB|HOSP\rNTE|1||M\xFCller", "upload");
+  ASSERT_TRUE(out);
+  auto read = Call("GET", fmt::format("/api/v1/admin/quarantine/{}", out->id), admin);
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_NE(read.body.find("M\xC3\xBCller"), std::string::npos) << read.body;
+}
+
 // Two administrators re-process the same entry at once: it is stored once, one of them is told it
 // was already done.
 TEST_F(QuarantineApiTest, ConcurrentReprocessStoresOnce) {

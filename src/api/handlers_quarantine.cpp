@@ -49,34 +49,6 @@ base::Result<std::optional<store::QuarantineEntry>> EntryOf(Context& ctx, store:
   return std::optional(std::move(*entry));
 }
 
-// Input as text for a JSON string: bytes that are not UTF-8 become U+FFFD, so that the view shows
-// what arrived and the JSON stays valid.
-std::string AsText(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size());
-  std::size_t i = 0;
-  while (i < bytes.size()) {
-    const auto c = static_cast<unsigned char>(bytes[i]);
-    std::size_t n = c < 0x80           ? 1
-                    : (c >> 5) == 0x6  ? 2
-                    : (c >> 4) == 0xE  ? 3
-                    : (c >> 3) == 0x1E ? 4
-                                       : 0;
-    bool ok = n != 0 && i + n <= bytes.size();
-    for (std::size_t k = 1; ok && k < n; ++k) {
-      ok = (static_cast<unsigned char>(bytes[i + k]) & 0xC0) == 0x80;
-    }
-    if (ok) {
-      out.append(bytes.substr(i, n));
-      i += n;
-    } else {
-      out.append("\xEF\xBF\xBD");
-      ++i;
-    }
-  }
-  return out;
-}
-
 void WriteOutcome(base::JsonWriter& w, std::int64_t id, const ReprocessOutcome& o) {
   w.Field("id", id);
   w.Field("outcome", o.outcome);
@@ -144,7 +116,8 @@ base::Result<net::HttpResponse> GetQuarantined(Context& ctx, store::Transaction*
   base::JsonWriter w(&out);
   w.BeginObject();
   WriteEntry(w, **entry);
-  w.Field("raw", AsText(std::string_view(*bytes).substr(0, kMaxShownBytes)));
+  // As text: the JSON writer reads bytes that are not UTF-8 as ISO 8859-1, as everywhere else.
+  w.Field("raw", std::string_view(*bytes).substr(0, kMaxShownBytes));
   w.Field("raw_truncated", truncated);
   w.EndObject();
   // The input holds whatever the sender put in it, patient data included: a read of it is

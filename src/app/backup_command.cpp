@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 
 #include "app/data_dir.h"
 #include "backup/file.h"
@@ -56,15 +55,9 @@ std::string Utc(std::int64_t us) {
 base::Result<std::optional<std::string>> ReadDirectoryFile(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) return std::optional<std::string>();
-  const auto size = fs::file_size(path, ec);
-  if (ec || size > kMaxBackupFileBytes) {
-    return MakeError(ErrorCode::kIo, fmt::format("cannot read {} (or it is too large)", path));
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::string text(static_cast<std::size_t>(size), '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (!in) return MakeError(ErrorCode::kIo, fmt::format("cannot read {}", path));
-  return std::optional<std::string>(std::move(text));
+  auto text = ReadSmallFile(path, kMaxBackupFileBytes);
+  if (!text) return text.error();
+  return std::optional<std::string>(std::move(*text));
 }
 
 base::Result<crypto::KeyCheck> KeyCheckOf(const BackupHeader& h) {
