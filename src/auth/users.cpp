@@ -191,7 +191,8 @@ base::Status SetRole(store::Transaction& tx, std::int64_t user_id, Role role, st
                      {"admin", std::int64_t{role == Role::kAdministrator ? 1 : 0}},
                      {"now", now_us}};
   return ExpectChanged(
-      tx.Execute("UPDATE app_user SET role = :role, mfa_required = MAX(mfa_required, :admin), "
+      tx.Execute("UPDATE app_user SET role = :role, "
+                 "mfa_required = CASE WHEN :admin = 1 THEN 1 ELSE mfa_required END, "
                  "updated_us = :now WHERE id = :id",
                  p));
 }

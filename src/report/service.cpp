@@ -76,14 +76,15 @@ base::Result<Produced> Produce(const ReportServices& services, std::int64_t inte
         tx, services.keys, interrogation_id, produced->pdf, produced->page_size,
         services.signing_key.public_key().Fingerprint(), options.now_us);
     if (!inserted) {
-      if (inserted.error().code != base::ErrorCode::kAlreadyExists) return inserted.error();
-      raced = true;
-      return {};
+      // The unit ends with the error (nothing of it is kept: PostgreSQL aborts a transaction at
+      // a refused statement), and the report stored first is read below.
+      raced = inserted.error().code == base::ErrorCode::kAlreadyExists;
+      return inserted.error();
     }
     row = std::move(*inserted);
     return {};
   });
-  if (!status) return status.error();
+  if (!status && !raced) return status.error();
   if (raced) {
     auto tx = services.db.Begin(store::Access::kRead);
     if (!tx) return tx.error();

@@ -147,7 +147,7 @@ base::Result<std::vector<InterrogationRow>> ListInterrogations(Transaction& tx,
                                                                const InterrogationFilter& filter,
                                                                int limit, std::int64_t before_id) {
   limit = std::clamp(limit, 1, kMaxPage + 1);
-  // Optional filters are written as "(:x IS NULL OR col = :x)", so the statement text is one
+  // Optional filters are written as "(col = :x OR :x IS NULL)", so the statement text is one
   // fixed string (cached, never built from input). Clinics are at most a handful per user.
   std::vector<Param> params = {
       {"before", before_id > 0 ? Value(before_id) : Value()},
@@ -164,9 +164,9 @@ base::Result<std::vector<InterrogationRow>> ListInterrogations(Transaction& tx,
   // "(:patient IS NULL OR …)" would make SQLite scan the whole clinic instead.
   const std::string sql = fmt::format(
       "SELECT {} FROM interrogation i JOIN patient p ON p.id = i.patient_id "
-      "WHERE {} (:before IS NULL OR i.id < :before) "
-      "AND (:status IS NULL OR i.result_status = :status) "
-      "AND (:unmatched IS NULL OR p.unmatched = :unmatched) "
+      "WHERE {} (i.id < :before OR :before IS NULL) "
+      "AND (i.result_status = :status OR :status IS NULL) "
+      "AND (p.unmatched = :unmatched OR :unmatched IS NULL) "
       "AND (:current = 0 OR i.superseded_by IS NULL) {} "
       "ORDER BY i.id DESC LIMIT :limit",
       kInterrogationColumns, filter.patient_id ? "i.patient_id = :patient AND" : "", *clinics);
@@ -202,7 +202,7 @@ base::Result<std::vector<std::int64_t>> PatientIds(Transaction& tx,
       unconfirmed_only ? " AND unmatched = 1 AND NOT EXISTS (SELECT 1 FROM interrogation i WHERE "
                          "i.patient_id = patient.id)"
                        : "";
-  auto rows = tx.Query(fmt::format("SELECT id FROM patient WHERE (:before IS NULL OR id < :before) "
+  auto rows = tx.Query(fmt::format("SELECT id FROM patient WHERE (id < :before OR :before IS NULL) "
                                    "{}{} ORDER BY id DESC LIMIT :limit",
                                    *condition, unconfirmed),
                        params);

@@ -32,7 +32,9 @@ struct BytesView {
 // NULL, INTEGER, REAL, TEXT or BLOB.
 using Value = std::variant<std::monostate, std::int64_t, double, std::string, Bytes, BytesView>;
 
-// A named parameter: SQL refers to it as :name.
+// A named parameter: SQL refers to it as :name. A parameter bound to NULL takes its type from its
+// first use in the statement (PostgreSQL), so optional filters read "(col = :x OR :x IS NULL)",
+// not "(:x IS NULL OR col = :x)".
 struct Param {
   std::string_view name;
   Value value;

@@ -29,7 +29,9 @@ base::Status MoveRows(Transaction& tx, const crypto::KeyRing& keys, std::int64_t
                            {"into", into},
                            {"v", Bytes{keys.Seal(*value, {"patient_identifier", "value", into})}}};
     if (auto u = tx.Execute(
-            "UPDATE OR IGNORE patient_identifier SET patient_id = :into, value = :v WHERE id = :id",
+            "UPDATE patient_identifier SET patient_id = :into, value = :v WHERE id = :id "
+            "AND NOT EXISTS (SELECT 1 FROM patient_identifier o WHERE o.patient_id = :into "
+            "AND o.lookup = patient_identifier.lookup)",
             moved);
         !u) {
       return u.error();
@@ -47,7 +49,10 @@ base::Status MoveRows(Transaction& tx, const crypto::KeyRing& keys, std::int64_t
       "UPDATE clinic_visit SET patient_id = :into WHERE patient_id = :from",
       // The survivor's own monitoring plan wins; the merged record's is kept only if it has none.
       // (Only patient plans have a patient id; the others hold 0.)
-      "UPDATE OR IGNORE monitoring_plan SET patient_id = :into WHERE patient_id = :from",
+      "UPDATE monitoring_plan SET patient_id = :into WHERE patient_id = :from AND NOT EXISTS "
+      "(SELECT 1 FROM monitoring_plan o WHERE o.patient_id = :into AND o.scope = "
+      "monitoring_plan.scope AND o.clinic_id = monitoring_plan.clinic_id AND o.device_type = "
+      "monitoring_plan.device_type)",
       "DELETE FROM monitoring_plan WHERE patient_id = :from",
       "DELETE FROM patient_identifier WHERE patient_id = :from",
       "DELETE FROM patient_name_token WHERE patient_id = :from",

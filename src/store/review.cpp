@@ -291,12 +291,13 @@ base::Result<std::vector<ReviewQueueItem>> ListQueue(Transaction& tx,
       "JOIN patient p ON p.id = i.patient_id JOIN device d ON d.id = i.device_id "
       "LEFT JOIN app_user a ON a.id = r.assigned_to "
       "WHERE r.state <> 'signed' AND i.superseded_by IS NULL "
-      "AND (:sev IS NULL OR r.severity < :sev OR (r.severity = :sev AND "
-      "(r.received_us > :rec OR (r.received_us = :rec AND r.interrogation_id > :iid)))) "
-      "AND (:clinic IS NULL OR p.clinic_id = :clinic) "
-      "AND (:manufacturer IS NULL OR d.manufacturer = :manufacturer) "
-      "AND (:type IS NULL OR d.type = :type) AND (:session IS NULL OR i.session_type = :session) "
-      "AND (:assigned IS NULL OR r.assigned_to = :assigned) {} "
+      "AND (r.severity < :sev OR (r.severity = :sev AND "
+      "(r.received_us > :rec OR (r.received_us = :rec AND r.interrogation_id > :iid))) "
+      "OR :sev IS NULL) "
+      "AND (p.clinic_id = :clinic OR :clinic IS NULL) "
+      "AND (d.manufacturer = :manufacturer OR :manufacturer IS NULL) "
+      "AND (d.type = :type OR :type IS NULL) AND (i.session_type = :session OR :session IS NULL) "
+      "AND (r.assigned_to = :assigned OR :assigned IS NULL) {} "
       "ORDER BY r.severity DESC, r.received_us, r.interrogation_id LIMIT :limit",
       clinics.empty() ? "" : "AND p.clinic_id IN (" + clinics + ")");
   auto rows = tx.Query(sql, params);
