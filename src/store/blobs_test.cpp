@@ -13,8 +13,8 @@
 #include <tuple>
 
 #include "store/migrations.h"
-#include "store/sqlite/sqlite_database.h"
 #include "store/testing/temp_dir.h"
+#include "store/testing/test_store.h"
 
 namespace heartbase::store {
 namespace {
@@ -44,9 +44,10 @@ std::string RandomBytes(std::size_t n) {
 class BlobTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = OpenSqlite({.path = dir_.File("heartbase.db"), .create = true});
-    ASSERT_TRUE(db) << db.error().Describe();
-    db_ = std::move(*db);
+    auto store = testing::OpenTestStore(dir_);
+    ASSERT_TRUE(store) << store.error().Describe();
+    db_ = std::move(store->db);
+    migrations_ = store->migrations;
     auto keys = crypto::KeyRing::Generate();
     ASSERT_TRUE(keys);
     keys_ = std::make_unique<crypto::KeyRing>(std::move(*keys));
@@ -91,12 +92,13 @@ class BlobTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  std::span<const Migration> migrations_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<crypto::KeyRing> keys_;
 };
 
 TEST_F(BlobTest, TextIsSealedAsAFrameAndReadsBackWhole) {
-  ASSERT_TRUE(Migrate(*db_, SqliteMigrations(), false));
+  ASSERT_TRUE(Migrate(*db_, migrations_, false));
   const std::string message = HlSevenLike(300);
   ASSERT_GT(message.size(), 20'000u);
   const std::int64_t id = Put(message);
@@ -112,7 +114,7 @@ TEST_F(BlobTest, TextIsSealedAsAFrameAndReadsBackWhole) {
 }
 
 TEST_F(BlobTest, RandomAndSmallBytesAreSealedAsTheyAre) {
-  ASSERT_TRUE(Migrate(*db_, SqliteMigrations(), false));
+  ASSERT_TRUE(Migrate(*db_, migrations_, false));
   for (const std::string& bytes : {RandomBytes(64 * 1024), std::string("MSH|^~\\&|short")}) {
     const std::int64_t id = Put(bytes);
     const auto [encoding, size, sealed] = Stored(id);
@@ -126,7 +128,7 @@ TEST_F(BlobTest, RandomAndSmallBytesAreSealedAsTheyAre) {
 }
 
 TEST_F(BlobTest, ChangingTheEncodingOrTheSizeFailsTheRead) {
-  ASSERT_TRUE(Migrate(*db_, SqliteMigrations(), false));
+  ASSERT_TRUE(Migrate(*db_, migrations_, false));
   const std::int64_t framed = Put(HlSevenLike(100));
   const std::int64_t plain = Put(RandomBytes(4096));
   ASSERT_EQ(std::get<0>(Stored(framed)), 1);
@@ -157,7 +159,7 @@ TEST_F(BlobTest, ChangingTheEncodingOrTheSizeFailsTheRead) {
 
 // A blob of schema 9 and earlier: the plain bytes, sealed under the address alone.
 TEST_F(BlobTest, BlobsWrittenBeforeVersion10StillRead) {
-  ASSERT_TRUE(Migrate(*db_, SqliteMigrations().first(9), false));
+  ASSERT_TRUE(Migrate(*db_, migrations_.first(9), false));
   const std::string message = HlSevenLike(50);
   const auto address = keys_->BlindIndex("blob", message);
   const std::string lookup(reinterpret_cast<const char*>(address.data()), address.size());
@@ -176,7 +178,7 @@ TEST_F(BlobTest, BlobsWrittenBeforeVersion10StillRead) {
     return {};
   });
   ASSERT_TRUE(s) << s.error().Describe();
-  ASSERT_TRUE(Migrate(*db_, SqliteMigrations(), true));
+  ASSERT_TRUE(Migrate(*db_, migrations_, true));
 
   EXPECT_EQ(std::get<0>(Stored(7)), 0);
   auto back = Get(7);

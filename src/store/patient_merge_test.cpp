@@ -8,8 +8,8 @@
 
 #include "store/migrations.h"
 #include "store/patients.h"
-#include "store/sqlite/sqlite_database.h"
 #include "store/testing/temp_dir.h"
+#include "store/testing/test_store.h"
 
 namespace heartbase::store {
 namespace {
@@ -21,10 +21,11 @@ constexpr std::int64_t kT0 = 1'800'000'000'000'000;
 class PatientMergeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = OpenSqlite({.path = dir_.File("heartbase.db"), .create = true});
-    ASSERT_TRUE(db) << db.error().Describe();
-    db_ = std::move(*db);
-    ASSERT_TRUE(Migrate(*db_, SqliteMigrations(), false));
+    auto store = testing::OpenTestStore(dir_);
+    ASSERT_TRUE(store) << store.error().Describe();
+    db_ = std::move(store->db);
+    migrations_ = store->migrations;
+    ASSERT_TRUE(Migrate(*db_, migrations_, false));
     auto keys = crypto::KeyRing::Generate();
     ASSERT_TRUE(keys);
     keys_ = std::make_unique<crypto::KeyRing>(std::move(*keys));
@@ -60,6 +61,7 @@ class PatientMergeTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  std::span<const Migration> migrations_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<crypto::KeyRing> keys_;
   std::int64_t from_ = 0, into_ = 0;
