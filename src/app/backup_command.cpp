@@ -101,7 +101,16 @@ int Backup(const BackupCommand& c) {
                                                 c.out)));
   }
   const auto started = std::chrono::steady_clock::now();
-  const DataDirOptions o{.root = c.data, .key_file = c.key_file};
+  DataDirOptions o{.root = c.data, .key_file = c.key_file};
+  if (auto s = ResolveStore(o); !s) return Fail("backup", s.error());
+  if (UsesPostgres(o)) {
+    return Fail("backup",
+                base::MakeError(ErrorCode::kUnsupported,
+                                "this data directory's database is on PostgreSQL: back it up with "
+                                "the server's tools (pg_dump, or base backups with WAL archiving "
+                                "for point-in-time recovery; docs/postgres.md), and keep a copy "
+                                "of this directory's keys apart"));
+  }
   // Opened as every command does: the key ring must belong to the directory (and its key check
   // is recorded), so the backup names the ring that opens it.
   auto opened = OpenDataDir(o);

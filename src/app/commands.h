@@ -39,6 +39,8 @@ int RunDemoDataGenerate(const DemoDataCommand& command);
 struct InitCommand {
   std::string data;
   std::string key_file;
+  std::string store_driver = "sqlite";  // or "postgres" (then `postgres` is required)
+  std::string postgres;                 // libpq connection string, no password
 };
 int RunInit(const InitCommand& command);
 
@@ -57,6 +59,9 @@ int RunImport(const ImportCommand& command);
 struct ServeCommand {
   std::string data;
   std::string key_file;
+  std::string store_driver = "sqlite";     // "sqlite" (DATA/heartbase.db) or "postgres"
+  std::string postgres;                    // libpq connection string (no password in it)
+  std::int64_t postgres_connections = 16;  // the pool's size
   std::string mllp_listen = "127.0.0.1:2575";
   std::string mllp_tls_cert, mllp_tls_key, mllp_client_ca;
   std::vector<std::string> mllp_senders;  // CERT_CN=MSH3|MSH4

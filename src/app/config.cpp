@@ -104,6 +104,13 @@ const std::vector<Key>& Keys() {
            "The data directory (database, key check, TLS material)"),
       Text("store", "key_file", "--key-file", [](ServeCommand& c) -> auto& { return c.key_file; },
            "The key ring; empty = DATA/keyring. Keep it apart from backups"),
+      Text("store", "driver", "--store-driver", [](ServeCommand& c) -> auto& { return c.store_driver; },
+           "\"sqlite\" (DATA/heartbase.db) or \"postgres\" (several nodes may share one server)"),
+      Text("store", "postgres", "--postgres", [](ServeCommand& c) -> auto& { return c.postgres; },
+           "libpq connection string or service=NAME; never a password (use a password file)"),
+      Integer("store", "postgres_connections", "--postgres-connections",
+              [](ServeCommand& c) -> auto& { return c.postgres_connections; }, 1, 1000,
+              "Connections this node keeps to PostgreSQL at most"),
       Flag("store", "upgrade", "--upgrade", [](ServeCommand& c) -> auto& { return c.upgrade; },
            "Migrate an older database schema at start-up (take a backup first)"),
       Integer("store", "startup_check_ms", "--startup-check-ms",
@@ -478,22 +485,13 @@ class Reader {
   std::string origin_;
 };
 
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out + '"';
-}
-
 std::string Render(const Value& v) {
-  if (const auto* s = std::get_if<std::string>(&v)) return Quote(*s);
+  if (const auto* s = std::get_if<std::string>(&v)) return TomlString(*s);
   if (const auto* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
   if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
   std::string out = "[";
   for (const std::string& s : std::get<std::vector<std::string>>(v)) {
-    out += fmt::format("{}{}", out.size() > 1 ? ", " : "", Quote(s));
+    out += fmt::format("{}{}", out.size() > 1 ? ", " : "", TomlString(s));
   }
   return out + "]";
 }
@@ -587,6 +585,21 @@ std::string DefaultConfigText() {
 
 std::string ConfigPathIn(const std::string& data_root) {
   return (std::filesystem::path(data_root) / "heartbase.toml").string();
+}
+
+std::string TomlString(std::string_view s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) {
+      out += fmt::format("\\u{:04X}", static_cast<unsigned char>(ch));
+    } else {
+      out += ch;
+    }
+  }
+  return out + '"';
 }
 
 }  // namespace heartbase::app

@@ -22,6 +22,9 @@ base::Status ApplyConfigText(std::string_view text, std::string_view origin, Ser
 // back to the defaults (`serve --print-default-config`, written by `init` as DATA/heartbase.toml).
 std::string DefaultConfigText();
 
+// A TOML basic string holding `s` (quotes, backslashes and control characters escaped).
+std::string TomlString(std::string_view s);
+
 // Where `init` writes the commented defaults.
 std::string ConfigPathIn(const std::string& data_root);  // DATA/heartbase.toml
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "app/config.h"
 #include "auth/bootstrap.h"
 #include "base/log.h"
 #include "crypto/key_check.h"
@@ -17,6 +18,7 @@
 #include "net/self_signed.h"
 #include "store/alerts.h"
 #include "store/migrations.h"
+#include "store/postgres/postgres_database.h"
 #include "store/rekey.h"
 #include "store/sqlite/sqlite_database.h"
 
@@ -53,17 +55,80 @@ std::string NotifyKeyPath(const std::string& data_root) {
   return (fs::path(data_root) / "notify.key").string();
 }
 
+base::Status ResolveStore(DataDirOptions& o) {
+  if (o.store_driver.empty()) {
+    ServeCommand config;
+    const std::string path = ConfigPathIn(o.root);
+    std::error_code ec;
+    if (!o.root.empty() && fs::exists(path, ec)) {
+      if (auto s = ApplyConfigFile(path, config); !s) return s;
+    }
+    o.store_driver = config.store_driver;
+    o.postgres = config.postgres;
+    o.postgres_connections = static_cast<std::size_t>(config.postgres_connections);
+  }
+  if (o.store_driver == "sqlite") return {};
+  if (o.store_driver != "postgres") {
+    return base::MakeError(
+        base::ErrorCode::kInvalidArgument,
+        fmt::format("store.driver must be \"sqlite\" or \"postgres\", not \"{}\"", o.store_driver));
+  }
+  if (o.postgres.empty()) {
+    return base::MakeError(base::ErrorCode::kInvalidArgument,
+                           "store.driver is \"postgres\" but store.postgres (--postgres) names no "
+                           "server");
+  }
+  return store::CheckPostgresConninfo(o.postgres);
+}
+
+bool UsesPostgres(const DataDirOptions& o) { return o.store_driver == "postgres"; }
+
+namespace {
+
+base::Result<std::unique_ptr<store::Database>> OpenDatabase(const DataDirOptions& o, bool create) {
+  if (UsesPostgres(o)) {
+    return store::OpenPostgres({.conninfo = o.postgres, .max_connections = o.postgres_connections});
+  }
+  return store::OpenSqlite({.path = DatabasePath(o), .create = create});
+}
+
+std::span<const store::Migration> MigrationsOf(const DataDirOptions& o) {
+  return UsesPostgres(o) ? store::PostgresMigrations() : store::SqliteMigrations();
+}
+
+}  // namespace
+
 base::Status RecordKeyCheck(const DataDirOptions& o, const crypto::KeyRing& keys) {
   return crypto::SaveKeyCheck(KeyCheckPath(o), keys.Check());
 }
 
-base::Result<std::string> InitDataDir(const DataDirOptions& o) {
-  if (o.root.empty())
+base::Result<std::string> InitDataDir(const DataDirOptions& options) {
+  if (options.root.empty())
     return base::MakeError(base::ErrorCode::kInvalidArgument, "--data is required");
+  DataDirOptions o = options;
+  if (o.store_driver.empty()) o.store_driver = "sqlite";
+  if (auto s = ResolveStore(o); !s) return s.error();
   std::error_code ec;
   if (fs::exists(DatabasePath(o), ec)) {
     return base::MakeError(base::ErrorCode::kAlreadyExists,
                            fmt::format("{} already holds a heartbase database", o.root));
+  }
+  std::unique_ptr<store::Database> postgres;
+  if (UsesPostgres(o)) {
+    // The server must be reachable and hold no heartbase schema yet: init never writes over data.
+    auto db = OpenDatabase(o, true);
+    if (!db) return db.error();
+    auto version = store::SchemaVersion(**db);
+    if (!version) return version.error();
+    if (*version != 0) {
+      return base::MakeError(
+          base::ErrorCode::kAlreadyExists,
+          fmt::format("the PostgreSQL database already holds a heartbase schema (version {}); a "
+                      "further node uses a copy of the first node's data directory instead "
+                      "(docs/postgres.md)",
+                      *version));
+    }
+    postgres = std::move(*db);
   }
   fs::create_directories(o.root, ec);
   if (ec || ::chmod(o.root.c_str(), 0700) != 0) {
@@ -79,11 +144,12 @@ base::Result<std::string> InitDataDir(const DataDirOptions& o) {
   // Before the database exists, so that no database here is ever without its key check (one
   // left by an earlier, failed init is replaced).
   if (auto s = RecordKeyCheck(o, *keys); !s) return s.error();
-  auto db = store::OpenSqlite({.path = DatabasePath(o), .create = true});
+  base::Result<std::unique_ptr<store::Database>> db =
+      postgres ? std::move(postgres) : OpenDatabase(o, true);
   if (!db) return db.error();
-  auto v = store::Migrate(**db, store::SqliteMigrations(), false);
+  auto v = store::Migrate(**db, MigrationsOf(o), false);
   if (!v) return v.error();
-  ::chmod(DatabasePath(o).c_str(), 0600);
+  if (!UsesPostgres(o)) ::chmod(DatabasePath(o).c_str(), 0600);
   auto signing = crypto::SigningKey::Generate();
   if (!signing) return signing.error();
   if (auto s = signing->Save(AuditKeyPath(o)); !s) return s.error();
@@ -104,15 +170,17 @@ base::Result<std::string> InitDataDir(const DataDirOptions& o) {
   return token;
 }
 
-base::Result<OpenStore> OpenDataDir(const DataDirOptions& o) {
-  if (o.root.empty())
+base::Result<OpenStore> OpenDataDir(const DataDirOptions& options) {
+  if (options.root.empty())
     return base::MakeError(base::ErrorCode::kInvalidArgument, "--data is required");
+  DataDirOptions o = options;
+  if (auto s = ResolveStore(o); !s) return s.error();
   OpenStore out;
   auto keys = crypto::KeyRing::Load(KeyFilePath(o));
   if (!keys) return keys.error();
   out.keys = std::make_unique<crypto::KeyRing>(std::move(*keys));
   std::error_code ec;
-  if (!fs::exists(DatabasePath(o), ec)) {
+  if (!UsesPostgres(o) && !fs::exists(DatabasePath(o), ec)) {
     return base::MakeError(
         base::ErrorCode::kNotFound,
         fmt::format("no database in {}; run heartbase init --data {} first", o.root, o.root));
@@ -135,9 +203,19 @@ base::Result<OpenStore> OpenDataDir(const DataDirOptions& o) {
                                              {"data_keys", ring.data.size()}});
     }
   }
-  auto db = store::OpenSqlite({.path = DatabasePath(o)});
+  auto db = OpenDatabase(o, false);
   if (!db) return db.error();
   out.db = std::move(*db);
+  if (UsesPostgres(o)) {
+    auto version = store::SchemaVersion(*out.db);
+    if (!version) return version.error();
+    if (*version == 0) {
+      return base::MakeError(base::ErrorCode::kNotFound,
+                             fmt::format("the PostgreSQL database holds no heartbase schema; run "
+                                         "heartbase init --data {} --store-driver postgres first",
+                                         o.root));
+    }
+  }
   if (!*recorded) {
     // A directory from before key checks: the stored values are the only witness of its ring.
     // Sampling them reads but writes nothing, and runs before Migrate may upgrade anything.
@@ -153,7 +231,7 @@ base::Result<OpenStore> OpenDataDir(const DataDirOptions& o) {
     base::log::Info("key_check.recorded",
                     {{"fingerprint", crypto::Fingerprint(ring)}, {"values_opened", *sampled}});
   }
-  auto v = store::Migrate(*out.db, store::SqliteMigrations(), o.allow_upgrade);
+  auto v = store::Migrate(*out.db, MigrationsOf(o), o.allow_upgrade);
   if (!v) return v.error();
   return out;
 }

@@ -20,7 +20,18 @@ struct DataDirOptions {
   std::string root;      // --data DIR
   std::string key_file;  // --key-file; default DIR/keyring
   bool allow_upgrade = false;
+  // Where the database lives: "sqlite" (DIR/heartbase.db) or "postgres" (the server `postgres`
+  // names). Empty: as DIR/heartbase.toml's [store] section says, else SQLite (every command but
+  // serve, which passes what its configuration and flags say).
+  std::string store_driver;
+  std::string postgres;
+  std::size_t postgres_connections = 16;
 };
+
+// Fills an empty store_driver from DIR/heartbase.toml and checks the store settings: a known
+// driver, and for PostgreSQL a connection string that store::CheckPostgresConninfo accepts.
+base::Status ResolveStore(DataDirOptions& o);
+bool UsesPostgres(const DataDirOptions& o);  // after ResolveStore
 
 std::string DatabasePath(const DataDirOptions& o);
 std::string KeyFilePath(const DataDirOptions& o);

@@ -34,7 +34,10 @@ struct Tally {
 }  // namespace
 
 int RunInit(const InitCommand& command) {
-  DataDirOptions o{.root = command.data, .key_file = command.key_file};
+  DataDirOptions o{.root = command.data,
+                   .key_file = command.key_file,
+                   .store_driver = command.store_driver,
+                   .postgres = command.postgres};
   auto token = InitDataDir(o);
   if (!token) {
     std::fprintf(stderr, "heartbase: init: %s\n", token.error().Describe().c_str());
@@ -42,7 +45,17 @@ int RunInit(const InitCommand& command) {
   }
   // The configuration with every key at its default, for the operator to edit; serve reads it.
   const std::string config = ConfigPathIn(o.root);
-  if (auto s = WriteFileAtomically(config, DefaultConfigText(), 0600); !s) {
+  std::string text = DefaultConfigText();
+  if (command.store_driver == "postgres") {
+    // This directory's database is on the server: every command run on it reads these two keys.
+    const auto set = [&text](std::string_view line, const std::string& value) {
+      const std::size_t at = text.find(line);
+      if (at != std::string::npos) text.replace(at, line.size(), value);
+    };
+    set("\ndriver = \"sqlite\"\n", "\ndriver = \"postgres\"\n");
+    set("\npostgres = \"\"\n", "\npostgres = " + TomlString(command.postgres) + "\n");
+  }
+  if (auto s = WriteFileAtomically(config, text, 0600); !s) {
     std::fprintf(stderr, "heartbase: init: %s: %s\n", config.c_str(), s.error().Describe().c_str());
     return 1;
   }
@@ -53,8 +66,11 @@ int RunInit(const InitCommand& command) {
       "(only this ring opens %s)\n  audit signing key: %s (mode 0400)\n  TLS certificate "
       "(self-signed, for localhost): %s\n  configuration (every key at its default; serve reads "
       "it): %s\n",
-      o.root.c_str(), DatabasePath(o).c_str(), KeyFilePath(o).c_str(), fingerprint.c_str(),
-      o.root.c_str(), AuditKeyPath(o).c_str(), TlsCertificatePath(o).c_str(), config.c_str());
+      o.root.c_str(),
+      command.store_driver == "postgres" ? ("PostgreSQL: " + command.postgres).c_str()
+                                         : DatabasePath(o).c_str(),
+      KeyFilePath(o).c_str(), fingerprint.c_str(), o.root.c_str(), AuditKeyPath(o).c_str(),
+      TlsCertificatePath(o).c_str(), config.c_str());
   std::printf(
       "Keep a copy of the key file apart from backups of the data: without it the\n"
       "patient data cannot be read, and with it a stolen backup can.\n\n"

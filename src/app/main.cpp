@@ -71,6 +71,13 @@ int Run(int argc, char** argv) {
       "init", "Create a data directory: encrypted database and key file (mode 0400)");
   init_cmd->add_option("--data", init.data, "Data directory")->required();
   init_cmd->add_option("--key-file", init.key_file, "Key file (default DATA/keyring)");
+  init_cmd
+      ->add_option("--store-driver", init.store_driver,
+                   "Where the database lives: sqlite (DATA/heartbase.db) or postgres")
+      ->capture_default_str();
+  init_cmd->add_option("--postgres", init.postgres,
+                       "With --store-driver postgres: the libpq connection string or "
+                       "service=NAME (no password: use a password file)");
 
   ImportCommand import;
   auto* import_cmd = app.add_subcommand(
@@ -105,6 +112,14 @@ int Run(int argc, char** argv) {
                       "Read the configuration and the flags, report the first problem (file, "
                       "line, key) or \"ok\", then exit");
   serve_cmd->add_option("--key-file", serve.key_file, "Key file (default DATA/keyring)");
+  serve_cmd->add_option("--store-driver", serve.store_driver, "sqlite or postgres")
+      ->capture_default_str();
+  serve_cmd->add_option("--postgres", serve.postgres,
+                        "libpq connection string or service=NAME (no password)");
+  serve_cmd
+      ->add_option("--postgres-connections", serve.postgres_connections,
+                   "Connections to PostgreSQL at most")
+      ->capture_default_str();
   serve_cmd
       ->add_option("--mllp-listen", serve.mllp_listen,
                    "MLLP address HOST:PORT (plaintext on loopback only; port 0 = any)")

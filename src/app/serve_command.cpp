@@ -176,6 +176,9 @@ int CheckConfig(const ServeCommand& command) {
     }
   }
   if (auto feeds = FeedMap::Parse(command.feeds); !feeds) return fail("senders", feeds.error());
+  DataDirOptions store{
+      .root = command.data, .store_driver = command.store_driver, .postgres = command.postgres};
+  if (auto s = ResolveStore(store); !s) return fail("store", s.error());
   for (const std::string& spec : command.ehr_destinations) {
     if (auto d = ehr::ParseDestination(spec); !d) return fail("ehr.destination", d.error());
   }
@@ -209,8 +212,12 @@ int RunServe(const ServeCommand& command) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  DataDirOptions o{
-      .root = command.data, .key_file = command.key_file, .allow_upgrade = command.upgrade};
+  DataDirOptions o{.root = command.data,
+                   .key_file = command.key_file,
+                   .allow_upgrade = command.upgrade,
+                   .store_driver = command.store_driver,
+                   .postgres = command.postgres,
+                   .postgres_connections = static_cast<std::size_t>(command.postgres_connections)};
   InstallBusErrorReport();
   auto opened = OpenDataDir(o);
   if (!opened) {
@@ -225,8 +232,12 @@ int RunServe(const ServeCommand& command) {
                  s.error().Describe().c_str());
     return 1;
   }
-  CheckStructureAtStart(*opened->db, DatabasePath(o),
-                        std::chrono::milliseconds(command.startup_check_ms));
+  // PostgreSQL checks its own files (page checksums, WAL CRCs); the scheduled verification reads
+  // every sealed value on both drivers.
+  if (!UsesPostgres(o)) {
+    CheckStructureAtStart(*opened->db, DatabasePath(o),
+                          std::chrono::milliseconds(command.startup_check_ms));
+  }
   ingest::IngestOptions ingest_options;
   for (const std::string& entry : command.ack_modes) {
     const std::size_t eq = entry.rfind('=');
@@ -495,7 +506,7 @@ int RunServe(const ServeCommand& command) {
     }
     auto started = MetricsService::Start(host, port, metrics,
                                          {.db = opened->db.get(),
-                                          .database_path = DatabasePath(o),
+                                          .database_path = UsesPostgres(o) ? "" : DatabasePath(o),
                                           .last_verification = LastVerification(verification.get()),
                                           .now_us = NowUs},
                                          [db = opened->db.get()] { return CheckWritable(*db); });
