@@ -35,6 +35,18 @@ void MissedTransmissionScheduler::Loop() {
   std::chrono::seconds wait = std::min(interval_, first_);
   while (!cv_.wait_for(lock, wait, [this] { return stop_; })) {
     lock.unlock();
+    // Several serve nodes on one PostgreSQL server: one of them scans and closes at a time.
+    auto exclusive = db_.TryExclusive("heartbase.missed-transmissions-and-billing-close");
+    if (!exclusive || *exclusive == nullptr) {
+      if (!exclusive) {
+        base::log::Error("rules.missed_transmission_scan_failed", {{"reason", exclusive.error()}});
+      } else {
+        base::log::Info("rules.missed_transmission_scan", {{"skipped", "another node runs it"}});
+      }
+      lock.lock();
+      wait = interval_;
+      continue;
+    }
     auto raised = ingest::ScanMissedTransmissions(db_, keys_, *rules_, NowUs());
     if (raised) {
       base::log::Info("rules.missed_transmission_scan", {{"alerts", *raised}});

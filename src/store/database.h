@@ -94,6 +94,13 @@ struct Dialect {
   std::string_view foreign_key_check;
 };
 
+// Held by one process at a time among all that share a database; released when destroyed or when
+// the process holding it dies.
+class ExclusiveLock {
+ public:
+  virtual ~ExclusiveLock() = default;
+};
+
 class Database {
  public:
   virtual ~Database() = default;
@@ -107,6 +114,12 @@ class Database {
   // to acknowledge) anything while it is set, readiness reports it. Thread-safe.
   virtual std::optional<base::Error> damage() const = 0;
   virtual void MarkDamaged(const base::Error& why) = 0;
+  // For work that must run on one node at a time (the missed-transmission scan, the billing
+  // close) when several serve nodes share a PostgreSQL server: the named lock, or nullptr when
+  // another process holds it. PostgreSQL: a session advisory lock on a connection kept for it
+  // (the server releases it if the node dies). SQLite: one serve owns a file, so only other
+  // holders in this process are excluded.
+  virtual base::Result<std::unique_ptr<ExclusiveLock>> TryExclusive(std::string_view name) = 0;
 };
 
 struct RetryOptions {

@@ -466,6 +466,8 @@ class PostgresDatabase final : public Database {
                                        {"next", "check the PostgreSQL server's logs and files"}});
   }
 
+  base::Result<std::unique_ptr<ExclusiveLock>> TryExclusive(std::string_view name) override;
+
   base::Result<std::unique_ptr<Connection>> Acquire() {
     std::unique_lock lock(mu_);
     if (!cv_.wait_for(lock, options_.acquire_timeout,
@@ -507,6 +509,45 @@ class PostgresDatabase final : public Database {
   std::size_t open_ = 0;
   std::optional<base::Error> damage_;
 };
+
+// A session advisory lock keyed by the name's hash (hashtextextended, 64 bits), on a connection set
+// aside while it is held: the server releases it when the connection ends, so a node that dies
+// (kill -9, lost network) frees it for the others.
+class PostgresExclusiveLock final : public ExclusiveLock {
+ public:
+  PostgresExclusiveLock(PostgresDatabase& db, std::unique_ptr<Connection> conn)
+      : db_(db), conn_(std::move(conn)) {}
+  ~PostgresExclusiveLock() override {
+    if (!conn_->broken()) {
+      if (auto r = conn_->Run("SELECT pg_advisory_unlock_all()", {}); !r) {
+        base::log::Warn("store.unlock_failed", {{"reason", r.error()}});
+      }
+    }
+    db_.Release(std::move(conn_));
+  }
+
+ private:
+  PostgresDatabase& db_;
+  std::unique_ptr<Connection> conn_;
+};
+
+base::Result<std::unique_ptr<ExclusiveLock>> PostgresDatabase::TryExclusive(std::string_view name) {
+  auto conn = Acquire();
+  if (!conn) return conn.error();
+  const Param p[] = {{"name", std::string(name)}};
+  auto r = (*conn)->Run(
+      "SELECT CASE WHEN pg_try_advisory_lock(hashtextextended(:name, 0)) THEN 1 ELSE 0 END", p);
+  if (!r) {
+    Release(std::move(*conn));
+    return r.error();
+  }
+  const bool held = std::string_view(PQgetvalue(r->get(), 0, 0)) == "1";
+  if (!held) {
+    Release(std::move(*conn));
+    return std::unique_ptr<ExclusiveLock>();
+  }
+  return std::unique_ptr<ExclusiveLock>(new PostgresExclusiveLock(*this, std::move(*conn)));
+}
 
 PostgresTransaction::~PostgresTransaction() {
   if (!done_ && !conn_->broken()) {

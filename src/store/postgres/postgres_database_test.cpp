@@ -201,6 +201,31 @@ TEST_F(PostgresDriver, SerializableWritersRetryInsteadOfLosingUpdates) {
   EXPECT_EQ((*tx)->Query("SELECT i FROM t WHERE id = 1")->front().Int(0), 75);
 }
 
+// Two nodes on one server: the lock one holds is refused to the other, and freed for it when the
+// holder's connection ends without releasing it (a node killed).
+TEST_F(PostgresDriver, AnExclusiveLockIsOneNodesAtATime) {
+  auto node2 = OpenPostgres(options_);
+  ASSERT_TRUE(node2);
+  auto held = db_->TryExclusive("missed-transmission-scan");
+  ASSERT_TRUE(held && *held);
+  auto refused = (*node2)->TryExclusive("missed-transmission-scan");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(*refused, nullptr);
+  {
+    auto tx = (*node2)->Begin(Access::kRead);
+    ASSERT_TRUE(tx);
+    auto killed = (*tx)->Query(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted");
+    ASSERT_TRUE(killed) << killed.error().Describe();
+    ASSERT_EQ(killed->size(), 1u);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto taken = (*node2)->TryExclusive("missed-transmission-scan");
+  ASSERT_TRUE(taken) << taken.error().Describe();
+  EXPECT_NE(*taken, nullptr);
+  held->reset();  // the dead connection is dropped, not reused
+}
+
 // Names inside literals, quoted identifiers, comments and "::" casts are not parameters.
 TEST_F(PostgresDriver, RewritesOnlyRealParameters) {
   auto tx = db_->Begin(Access::kWrite);

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -450,6 +451,24 @@ class SqliteDatabase final : public Database {
     return std::unique_ptr<Transaction>(std::move(tx));
   }
 
+  base::Result<std::unique_ptr<ExclusiveLock>> TryExclusive(std::string_view name) override {
+    class Held final : public ExclusiveLock {
+     public:
+      Held(SqliteDatabase& db, std::string name) : db_(db), name_(std::move(name)) {}
+      ~Held() override {
+        std::lock_guard g(db_.exclusive_mutex_);
+        db_.exclusive_.erase(name_);
+      }
+
+     private:
+      SqliteDatabase& db_;
+      std::string name_;
+    };
+    std::lock_guard g(exclusive_mutex_);
+    if (!exclusive_.emplace(name).second) return std::unique_ptr<ExclusiveLock>();
+    return std::unique_ptr<ExclusiveLock>(new Held(*this, std::string(name)));
+  }
+
   std::optional<base::Error> damage() const override {
     std::lock_guard<std::mutex> g(damage_mutex_);
     return damage_;
@@ -501,6 +520,8 @@ class SqliteDatabase final : public Database {
   std::chrono::milliseconds writer_backoff_{0};
   base::Error writer_failure_;
   mutable std::mutex damage_mutex_;
+  std::mutex exclusive_mutex_;
+  std::set<std::string, std::less<>> exclusive_;
   std::optional<base::Error> damage_;  // guarded by damage_mutex_
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<Connection>> readers_;

@@ -368,6 +368,22 @@ TEST_P(DatabaseConformance, ReadersSeeOnlyCommittedData) {
   EXPECT_EQ((*reader)->Query("SELECT COUNT(*) FROM t")->front().Int(0), 1);
 }
 
+TEST_P(DatabaseConformance, AnExclusiveLockHasOneHolderUntilReleased) {
+  auto first = db_->TryExclusive("scan");
+  ASSERT_TRUE(first) << first.error().Describe();
+  ASSERT_NE(*first, nullptr);
+  auto second = db_->TryExclusive("scan");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(*second, nullptr);  // held
+  auto other = db_->TryExclusive("close");
+  ASSERT_TRUE(other);
+  EXPECT_NE(*other, nullptr);  // another name is another lock
+  first->reset();
+  auto again = db_->TryExclusive("scan");
+  ASSERT_TRUE(again);
+  EXPECT_NE(*again, nullptr);
+}
+
 TEST_P(DatabaseConformance, MigrationsApplyInOrderAndGateUpgrades) {
   static constexpr Migration kV1[] = {{1, "CREATE TABLE m1 (x INTEGER);\n"}};
   static constexpr Migration kV2[] = {{1, "CREATE TABLE m1 (x INTEGER);\n"},
