@@ -24,12 +24,14 @@ base::Result<TestStore> OpenTestStore(const TempDir& dir) {
     out.db = std::move(*db);
     out.migrations = PostgresMigrations();
     out.postgres = true;
+    out.reopen = [options = *options]() { return OpenPostgres(options); };
     return out;
   }
   auto db = OpenSqlite({.path = dir.File("heartbase.db"), .create = true});
   if (!db) return db.error();
   out.db = std::move(*db);
   out.migrations = SqliteMigrations();
+  out.reopen = [path = dir.File("heartbase.db")]() { return OpenSqlite({.path = path}); };
   return out;
 }
 

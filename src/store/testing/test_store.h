@@ -3,6 +3,7 @@
 // both ways), so one test body proves the behaviour on both drivers.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -18,6 +19,8 @@ struct TestStore {
   std::unique_ptr<Database> db;
   std::span<const Migration> migrations;  // the driver's own
   bool postgres = false;
+  // Opens the same database once more (a restart of the process that holds `db`).
+  std::function<base::Result<std::unique_ptr<Database>>()> reopen;
 };
 
 // A new, empty database (not migrated).
