@@ -395,7 +395,7 @@ TEST_F(Login, ThrottleKeepsCountingAfterARestart) {
   for (int i = 0; i < 10; ++i) Try("jsmith", "wrong guess " + std::to_string(i), kT0, kRemote);
   auth_.reset();
   db_.reset();
-  auto reopened = store::OpenSqlite({.path = dir_.File("heartbase.db")});
+  auto reopened = reopen_();
   ASSERT_TRUE(reopened);
   db_ = std::move(*reopened);
   EXPECT_EQ(Try("jsmith", kPassword, kT0 + kSecond / 2, kLocal).outcome, LoginOutcome::kThrottled);

@@ -59,7 +59,7 @@ TEST_F(Throttle, SurvivesARestart) {
   const std::int64_t before = Wait("alice", kT0);
   ASSERT_GT(before, 0);
   db_.reset();
-  auto reopened = store::OpenSqlite({.path = dir_.File("heartbase.db")});
+  auto reopened = reopen_();
   ASSERT_TRUE(reopened);
   db_ = std::move(*reopened);
   EXPECT_EQ(Wait("alice", kT0), before);

@@ -96,6 +96,14 @@ base::Result<std::int64_t> CreateUser(store::Transaction& tx, const NewUser& use
   if (password != nullptr) {
     if (auto s = CheckPrepared(*password, *name, mfa_required, user.role); !s) return s.error();
   }
+  // Checked first: callers answer "exists" and commit, which PostgreSQL refuses after a refused
+  // INSERT (the unique index still decides between concurrent writers).
+  const Param by_name[] = {{"name", *name}};
+  auto existing = tx.Query("SELECT 1 FROM app_user WHERE name = :name", by_name);
+  if (!existing) return existing.error();
+  if (!existing->empty()) {
+    return MakeError(ErrorCode::kAlreadyExists, fmt::format("user {} exists", *name));
+  }
   const Param p[] = {
       {"name", *name},
       {"display", user.display_name},

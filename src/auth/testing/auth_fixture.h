@@ -1,5 +1,5 @@
-// AuthFixture: a migrated SQLite database in a private directory and a fresh key ring, for the
-// auth module's tests; cheap Argon2id parameters so that tests stay fast.
+// AuthFixture: a migrated database (SQLite in a private directory, or PostgreSQL: test_store.h) and
+// a fresh key ring, for the auth module's tests; cheap Argon2id parameters so that tests stay fast.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 
 #include "auth/options.h"
@@ -15,8 +16,8 @@
 #include "crypto/key_ring.h"
 #include "store/database.h"
 #include "store/migrations.h"
-#include "store/sqlite/sqlite_database.h"
 #include "store/testing/temp_dir.h"
+#include "store/testing/test_store.h"
 
 namespace heartbase::auth::testing {
 
@@ -37,10 +38,12 @@ inline AuthOptions CheapAuthOptions() {
 class AuthFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = store::OpenSqlite({.path = dir_.File("heartbase.db"), .create = true});
-    ASSERT_TRUE(db) << db.error().Describe();
-    db_ = std::move(*db);
-    auto migrated = store::Migrate(*db_, store::SqliteMigrations(), false);
+    auto store = store::testing::OpenTestStore(dir_);
+    ASSERT_TRUE(store) << store.error().Describe();
+    db_ = std::move(store->db);
+    migrations_ = store->migrations;
+    reopen_ = std::move(store->reopen);
+    auto migrated = store::Migrate(*db_, migrations_, false);
     ASSERT_TRUE(migrated) << migrated.error().Describe();
     auto keys = crypto::KeyRing::Generate();
     ASSERT_TRUE(keys);
@@ -69,6 +72,8 @@ class AuthFixture : public ::testing::Test {
 
   store::testing::TempDir dir_;
   std::unique_ptr<store::Database> db_;
+  std::span<const store::Migration> migrations_;
+  std::function<base::Result<std::unique_ptr<store::Database>>()> reopen_;  // a restart
   std::unique_ptr<crypto::KeyRing> keys_;
 };
 
