@@ -107,6 +107,16 @@ struct StoreVerifyCommand {
 };
 int RunStoreVerify(const StoreVerifyCommand& command);
 
+// `heartbase store copy --from sqlite:DIR --to postgres:CONNINFO`: moves a data directory's
+// database to PostgreSQL (docs/postgres.md).
+struct StoreCopyCommand {
+  std::string from;  // sqlite:DIR
+  std::string to;    // postgres:CONNINFO (no password)
+  std::string key_file;
+  std::int64_t batch = 500;  // rows per target transaction
+};
+int RunStoreCopy(const StoreCopyCommand& command);
+
 struct KeyRotateCommand {
   std::string data;
   std::string key_file;

@@ -357,6 +357,19 @@ int Run(int argc, char** argv) {
   store_verify_cmd->add_option("--data", store_verify.data, "Data directory")->required();
   store_verify_cmd->add_option("--key-file", store_verify.key_file,
                                "Key file (default DATA/keyring)");
+  StoreCopyCommand store_copy;
+  auto* store_copy_cmd = store_cmd->add_subcommand(
+      "copy",
+      "Copy a data directory's SQLite database to an empty (or partly copied) PostgreSQL "
+      "database, then compare every table's row count and hash; run it again to resume");
+  store_copy_cmd->add_option("--from", store_copy.from, "sqlite:DIR (stop serve first)")
+      ->required();
+  store_copy_cmd->add_option("--to", store_copy.to, "postgres:CONNINFO (no password in it)")
+      ->required();
+  store_copy_cmd->add_option("--key-file", store_copy.key_file, "Key file (default DIR/keyring)");
+  store_copy_cmd->add_option("--batch", store_copy.batch, "Rows per PostgreSQL transaction")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   store_verify_cmd->add_flag("--quick", store_verify.quick,
                              "Structure: quick_check (pages and records) instead of "
                              "integrity_check (also every index entry)");
@@ -414,6 +427,7 @@ int Run(int argc, char** argv) {
   if (create_cmd->parsed()) return RunTokenCreate(token_create);
   if (verify_cmd->parsed()) return RunAuditVerify(audit_verify);
   if (store_verify_cmd->parsed()) return RunStoreVerify(store_verify);
+  if (store_copy_cmd->parsed()) return RunStoreCopy(store_copy);
   if (rotate_cmd->parsed()) return RunKeyRotate(rotate);
   if (serve_cmd->parsed()) return RunServe(serve);
   if (init_cmd->parsed()) return RunInit(init);

@@ -194,6 +194,56 @@ class PostgresTest(unittest.TestCase):
         p = run("audit", "verify", "--data", str(self.b))
         self.assertIn("intact", p.stdout.decode())
 
+    def test_store_copy_moves_a_clinic_from_sqlite_and_is_resumable(self):
+        # A clinic that started embedded: 40 patients over 2 years, with its audit trail.
+        src = self.dir / "embedded"
+        run("init", "--data", str(src))
+        demo = pathlib.Path(self.shared.name) / "demo"
+        run("import", "--data", str(src), str(demo), check=1)  # facts.jsonl is quarantined
+        name = "hb_" + uuid.uuid4().hex[:12]
+        psql(ADMIN, f"CREATE DATABASE {name}")
+        target = re.sub(r"dbname=\S+", f"dbname={name}", ADMIN)
+        # Interrupted part-way (killed), then run again: it resumes and ends equal.
+        p = subprocess.Popen([hbtest.BINARY, "store", "copy", "--from", f"sqlite:{src}", "--to",
+                              f"postgres:{target}", "--batch", "5"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.7)
+        p.kill()
+        p.wait()
+        out = run("store", "copy", "--from", f"sqlite:{src}", "--to", f"postgres:{target}").stdout.decode()
+        self.assertIn("verdict: copied", out)
+        interrogations = int(psql(target, "SELECT COUNT(*) FROM interrogation"))
+        self.assertGreater(interrogations, 100)
+        # Run on the copy: the same data directory (keys, certificates) pointed at PostgreSQL.
+        moved = self.dir / "moved"
+        shutil.copytree(src, moved)
+        (moved / "heartbase.db").unlink()
+        for suffix in ("-wal", "-shm"):
+            (moved / f"heartbase.db{suffix}").unlink(missing_ok=True)
+        config = (moved / "heartbase.toml").read_text()
+        config = config.replace('\ndriver = "sqlite"\n', '\ndriver = "postgres"\n')
+        config = config.replace('\npostgres = ""\n', f'\npostgres = "{target}"\n')
+        (moved / "heartbase.toml").write_text(config)
+        self.assertIn("verdict: intact", run("store", "verify", "--data", str(moved)).stdout.decode())
+        self.assertIn("intact", run("audit", "verify", "--data", str(moved)).stdout.decode())
+        node = Node(moved, "--feed", "*=1")  # the import put the patients in clinic 1
+        try:
+            # Every message is already there: a resend is a duplicate.
+            self.assertRegex(send(node.port, self.messages[5]), r"MSA\|[AC]A\|")
+        finally:
+            node.stop()
+        self.assertEqual(int(psql(target, "SELECT COUNT(*) FROM interrogation")), interrogations)
+        # New rows get ids after the copied ones.
+        for table in ("interrogation", "patient", "audit_event", "blob"):
+            key = "seq" if table == "audit_event" else "id"
+            self.assertEqual(psql(target, f"SELECT nextval(pg_get_serial_sequence('{table}', '{key}')) "
+                                          f"> (SELECT MAX({key}) FROM {table})"), "t", table)
+        # A row changed on one side is found by the comparison.
+        psql(target, "UPDATE patient SET created_us = created_us + 1 WHERE id = (SELECT MIN(id) FROM patient)")
+        out = run("store", "copy", "--from", f"sqlite:{src}", "--to", f"postgres:{target}",
+                  check=1).stdout.decode()
+        self.assertIn("different: patient", out)
+
     def test_the_server_files_hold_no_plaintext_identifier(self):
         # A patient whose name, MRN and device serial are canaries, stored through node a.
         canary = "Zq" + uuid.uuid4().hex[:10]
