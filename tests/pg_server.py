@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Starts and stops the PostgreSQL server the test suite shares (Debian's postgresql package).
 
-    pg_server.py start DIR   initdb + start on a private Unix socket; writes DIR/conninfo
-    pg_server.py stop DIR    stops it and removes its files
+    pg_server.py start DIR [--durable]   initdb + start on a private Unix socket; writes
+                                         DIR/conninfo (and DIR/pid, the postmaster's)
+    pg_server.py stop DIR                stops it and removes its files
 
 ctest runs `start` once before every test that needs PostgreSQL and `stop` after the last (a
 fixture), so the suite pays for one server, not one per test. Tests read the connection string from
@@ -13,7 +14,8 @@ trees never collide. Run as root (CI), the server runs as the `postgres` user, b
 refuses to run as root.
 
 Durability is switched off here (fsync, full-page writes): these tests are about behaviour. The
-failover test starts servers of its own with durability on.
+failover test starts servers of its own with durability on, and the benchmarks start this one with
+--durable (fsync, full-page writes and synchronous commit on: the server's defaults).
 """
 import glob
 import os
@@ -38,7 +40,7 @@ def as_server_user(cmd, **kw):
     return subprocess.run(cmd, check=True, **kw)
 
 
-def start(state_dir):
+def start(state_dir, durable=False):
     os.makedirs(state_dir, exist_ok=True)
     stop(state_dir, quiet=True)
     # The server's own directory lives in /tmp: the postgres user may not traverse a build tree.
@@ -53,14 +55,18 @@ def start(state_dir):
                     "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
                    stdout=subprocess.DEVNULL)
     options = ("-c listen_addresses='' -c unix_socket_directories={} -c port=5432 "
-               "-c fsync=off -c full_page_writes=off -c synchronous_commit=off "
-               "-c max_connections=300 -c shared_buffers=64MB").format(root)
+               "-c max_connections=300 -c shared_buffers=128MB").format(root)
+    if not durable:
+        options += " -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
     as_server_user([os.path.join(b, "pg_ctl"), "-D", data, "-o", options, "-l", log, "-w",
                     "-t", "60", "start"], stdout=subprocess.DEVNULL)
     with open(os.path.join(state_dir, "root"), "w") as f:
         f.write(root)
     with open(os.path.join(state_dir, "conninfo"), "w") as f:
         f.write("host={} port=5432 dbname=postgres user=postgres".format(root))
+    with open(os.path.join(data, "postmaster.pid")) as f, \
+            open(os.path.join(state_dir, "pid"), "w") as out:
+        out.write(f.readline().strip())
     print("pg_server: PostgreSQL on {}".format(root))
 
 
@@ -78,7 +84,7 @@ def stop(state_dir, quiet=False):
                        [os.path.join(bindir(), "pg_ctl"), "-D", data, "-m", "immediate", "-w",
                         "stop"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     shutil.rmtree(root, ignore_errors=True)
-    for name in ("root", "conninfo"):
+    for name in ("root", "conninfo", "pid"):
         try:
             os.remove(os.path.join(state_dir, name))
         except FileNotFoundError:
@@ -86,6 +92,10 @@ def stop(state_dir, quiet=False):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("start", "stop"):
-        sys.exit("usage: pg_server.py start|stop DIR")
-    (start if sys.argv[1] == "start" else stop)(sys.argv[2])
+    if len(sys.argv) not in (3, 4) or sys.argv[1] not in ("start", "stop") or \
+            sys.argv[3:] not in ([], ["--durable"]) or (sys.argv[1] == "stop" and len(sys.argv) > 3):
+        sys.exit("usage: pg_server.py start DIR [--durable] | stop DIR")
+    if sys.argv[1] == "start":
+        start(sys.argv[2], durable=len(sys.argv) == 4)
+    else:
+        stop(sys.argv[2])

@@ -183,12 +183,20 @@ void ResultDelivery::Run(Worker& worker) {
   // A retry's time comes without a poke: look again at least this often.
   constexpr auto kTick = std::chrono::milliseconds(250);
   std::uint64_t seen = 0;
+  // Several serve nodes on one PostgreSQL server: one of them sends to a destination, in order;
+  // if it dies, the server frees its lock and another node's worker takes over within a tick.
+  std::unique_ptr<store::ExclusiveLock> sender;
   for (;;) {
     {
       std::unique_lock<std::mutex> g(mutex_);
       wake_.wait_for(g, kTick, [&] { return stopping_ || generation_ != seen; });
       if (stopping_) return;
       seen = generation_;
+    }
+    if (!sender) {
+      auto lock = db_.TryExclusive("heartbase.ehr-delivery." + worker.destination.message.name);
+      if (!lock || !*lock) continue;
+      sender = std::move(*lock);
     }
     while (DeliverNext(worker)) {
       std::lock_guard<std::mutex> g(mutex_);
