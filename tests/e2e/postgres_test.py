@@ -7,11 +7,14 @@ Usage: postgres_test.py HEARTBASE_BINARY   (run by ctest, whose fixture starts t
 PostgreSQL server; HB_TEST_POSTGRES names the file with its connection string). Each test makes a
 database of its own on it.
 """
+import http.client
+import json
 import os
 import pathlib
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -38,18 +41,34 @@ def psql(conninfo, sql):
 class Node:
     """One `heartbase serve` on a data directory whose database is on PostgreSQL."""
 
-    def __init__(self, data, *extra):
+    def __init__(self, data, *extra, https=False):
         self.data = data
         self.log = pathlib.Path(data).parent / f"serve-{pathlib.Path(data).name}-{time.monotonic_ns()}.log"
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
                 [hbtest.BINARY, "serve", "--data", str(data), "--mllp-listen", "127.0.0.1:0",
-                 "--https-listen", "none", *extra],
+                 "--https-listen", "127.0.0.1:0" if https else "none", *extra],
                 stdout=subprocess.PIPE, stderr=log)
-        line = self.proc.stdout.readline().decode()
-        m = re.match(r"listening mllp 127\.0\.0\.1:(\d+)", line)
-        assert m, f"unexpected first line: {line!r} {self.log.read_text()[-3000:]!r}"
+        lines = self.proc.stdout.readline().decode()
+        m = re.match(r"listening mllp 127\.0\.0\.1:(\d+)", lines)
+        assert m, f"unexpected first line: {lines!r} {self.log.read_text()[-3000:]!r}"
         self.port = int(m.group(1))
+        if https:
+            line = self.proc.stdout.readline().decode()
+            m = re.search(r"listening https 127\.0\.0\.1:(\d+)", line)
+            assert m, f"unexpected line: {line!r}"
+            self.https_port = int(m.group(1))
+            self.ctx = ssl.create_default_context(cafile=str(pathlib.Path(data) / "tls" / "cert.pem"))
+
+    def request(self, method, path, body=None, headers=None):
+        c = http.client.HTTPSConnection("localhost", self.https_port, context=self.ctx, timeout=30)
+        h = {"Content-Type": "application/json"} if body is not None else {}
+        h.update(headers or {})
+        c.request(method, path, body=json.dumps(body) if body is not None else None, headers=h)
+        r = c.getresponse()
+        data = r.read().decode()
+        c.close()
+        return r, data
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -142,6 +161,43 @@ class PostgresTest(unittest.TestCase):
         self.assertIn("intact", p.stdout.decode())
         p = run("store", "verify", "--data", str(self.b))
         self.assertIn("verdict: intact", p.stdout.decode())
+
+    def test_a_user_signed_in_on_one_node_is_served_by_the_other(self):
+        password = "lantern orchard velvet summit"
+        run("user", "add", "--data", str(self.a), "--name", "nurse", "--role", "device_clinician",
+            stdin=(password + "\n").encode())
+        a, b = Node(self.a, https=True), Node(self.b, https=True)
+        try:
+            r, body = a.request("POST", "/api/v1/auth/login", {"name": "nurse", "password": password})
+            self.assertEqual(r.status, 200, body)
+            session = r.getheader("Set-Cookie").split(";")[0]
+            csrf = json.loads(body)["csrf_token"]
+            r, body = b.request("GET", "/api/v1/auth/me", headers={"Cookie": session})
+            self.assertEqual(r.status, 200, body)
+            # Signed out on b: refused on a too.
+            r, _ = b.request("POST", "/api/v1/auth/logout",
+                             headers={"Cookie": session, "X-CSRF-Token": csrf})
+            self.assertEqual(r.status, 200)
+            r, _ = a.request("GET", "/api/v1/auth/me", headers={"Cookie": session})
+            self.assertEqual(r.status, 401)
+            # Failed sign-ins count on both nodes: the free failures spread over a and b, then
+            # the growing delay refuses attempts (429), and the right password on the other node
+            # waits too.
+            statuses = []
+            for k in range(12):
+                node = a if k % 2 else b
+                r, _ = node.request("POST", "/api/v1/auth/login", {"name": "nurse", "password": "no"})
+                statuses.append(r.status)
+                if r.status == 429:
+                    break
+            self.assertEqual(statuses[:5], [401] * 5)
+            self.assertEqual(statuses[-1], 429, statuses)
+            other = b if node is a else a
+            r, _ = other.request("POST", "/api/v1/auth/login", {"name": "nurse", "password": password})
+            self.assertEqual(r.status, 429)
+        finally:
+            a.stop()
+            b.stop()
 
     def test_kill_9_of_one_node_loses_no_acknowledged_message(self):
         a, b = Node(self.a), Node(self.b)
