@@ -12,6 +12,7 @@
 #include "store/sqlite/sqlite_database.h"
 #include "store/sqlite/testing/power_loss_vfs.h"
 #include "store/testing/temp_dir.h"
+#include "store/testing/test_store.h"
 
 namespace heartbase::audit {
 namespace {
@@ -19,6 +20,9 @@ namespace {
 class AuditDiskFaults : public testing::TrailTest {
  protected:
   void SetUp() override {
+    if (store::testing::TestStoreIsPostgres()) {
+      GTEST_SKIP() << "faults of SQLite's file I/O (a fault-injecting VFS)";
+    }
     TrailTest::SetUp();
     db_.reset();  // reopen through the fault-injecting VFS
     store::testing::RegisterPowerLossVfs();

@@ -15,6 +15,7 @@
 #include "audit/testing/trail_fixture.h"
 #include "audit/verifier.h"
 #include "store/group_commit.h"
+#include "store/testing/test_store.h"
 
 namespace heartbase::audit {
 namespace {
@@ -205,9 +206,18 @@ TEST_F(TrailTest, AFailedAppendRollsBackTheAuditedChange) {
   {
     auto tx = db_->Begin(store::Access::kWrite);
     ASSERT_TRUE(tx);
-    ASSERT_TRUE(
-        (*tx)->Execute("CREATE TRIGGER inject_fault BEFORE INSERT ON audit_event "
-                       "BEGIN SELECT RAISE(ABORT, 'injected audit fault'); END"));
+    if (store::testing::TestStoreIsPostgres()) {
+      ASSERT_TRUE(
+          (*tx)->Execute("CREATE FUNCTION inject_fault() RETURNS trigger LANGUAGE plpgsql AS "
+                         "$$ BEGIN RAISE EXCEPTION 'injected audit fault'; END $$"));
+      ASSERT_TRUE(
+          (*tx)->Execute("CREATE TRIGGER inject_fault BEFORE INSERT ON audit_event "
+                         "FOR EACH ROW EXECUTE FUNCTION inject_fault()"));
+    } else {
+      ASSERT_TRUE(
+          (*tx)->Execute("CREATE TRIGGER inject_fault BEFORE INSERT ON audit_event "
+                         "BEGIN SELECT RAISE(ABORT, 'injected audit fault'); END"));
+    }
     ASSERT_TRUE((*tx)->Commit());
   }
   auto failed = access_patient(MakeEvent(2));
@@ -222,7 +232,7 @@ TEST_F(TrailTest, AFailedAppendRollsBackTheAuditedChange) {
   {
     auto tx = db_->Begin(store::Access::kWrite);
     ASSERT_TRUE(tx);
-    ASSERT_TRUE((*tx)->Execute("DROP TRIGGER inject_fault"));
+    ASSERT_TRUE((*tx)->Execute(testing::DropTriggerSql("inject_fault", "audit_event")));
     ASSERT_TRUE((*tx)->Commit());
   }
   ASSERT_TRUE(access_patient(MakeEvent(4)));
@@ -317,7 +327,7 @@ TEST_F(TrailTest, VerifyPagesThroughLongTrailsAndFindsTamperingOnAnyPage) {
   for (const std::int64_t seq : {kVerifyPageRows + 1, kEvents}) {
     auto tx = db_->Begin(store::Access::kWrite);
     ASSERT_TRUE(tx);
-    ASSERT_TRUE((*tx)->Execute("DROP TRIGGER audit_event_no_update"));
+    ASSERT_TRUE((*tx)->Execute(testing::DropTriggerSql("audit_event_no_update", "audit_event")));
     const store::Param p[] = {{"seq", seq}};
     ASSERT_TRUE((*tx)->Execute("UPDATE audit_event SET object_id = 'x' WHERE seq = :seq", p));
     auto bad = Verify(**tx, {&signer_->public_key(), 1});
@@ -361,7 +371,7 @@ TEST_F(TrailTest, TruncationAfterTheLastCheckpointIsNotDetectableFromTheDatabase
   EXPECT_EQ(before->last_seq - before->last_checkpoint_seq, 5);
   auto tx = db_->Begin(store::Access::kWrite);
   ASSERT_TRUE(tx);
-  ASSERT_TRUE((*tx)->Execute("DROP TRIGGER audit_event_no_delete"));
+  ASSERT_TRUE((*tx)->Execute(testing::DropTriggerSql("audit_event_no_delete", "audit_event")));
   ASSERT_TRUE((*tx)->Execute("DELETE FROM audit_event WHERE seq > 12"));
   auto after = Verify(**tx, {&signer_->public_key(), 1});
   ASSERT_TRUE(after);

@@ -1,11 +1,14 @@
-// TrailTest: a migrated SQLite database in a temporary directory, a key ring and a signing key,
-// for the audit module's tests.
+// TrailTest: a migrated database (SQLite in a temporary directory, or PostgreSQL: test_store.h), a
+// key ring and a signing key, for the audit module's tests.
 #pragma once
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "audit/event.h"
 #include "audit/trail.h"
@@ -13,10 +16,19 @@
 #include "crypto/signing_key.h"
 #include "store/database.h"
 #include "store/migrations.h"
-#include "store/sqlite/sqlite_database.h"
 #include "store/testing/temp_dir.h"
+#include "store/testing/test_store.h"
 
 namespace heartbase::audit::testing {
+
+// SQL that drops `trigger` of `table` (an attacker who can write the database drops the
+// append-only triggers first); PostgreSQL names the trigger's table.
+inline std::string DropTriggerSql(std::string_view trigger, std::string_view table) {
+  if (store::testing::TestStoreIsPostgres()) {
+    return fmt::format("DROP TRIGGER {} ON {}", trigger, table);
+  }
+  return fmt::format("DROP TRIGGER {}", trigger);
+}
 
 class TrailTest : public ::testing::Test {
  public:
@@ -39,10 +51,11 @@ class TrailTest : public ::testing::Test {
 
  protected:
   void SetUp() override {
-    auto db = store::OpenSqlite({.path = dir_.File("heartbase.db"), .create = true});
-    ASSERT_TRUE(db) << db.error().Describe();
-    db_ = std::move(*db);
-    auto version = store::Migrate(*db_, store::SqliteMigrations(), false);
+    auto store = store::testing::OpenTestStore(dir_);
+    ASSERT_TRUE(store) << store.error().Describe();
+    db_ = std::move(store->db);
+    migrations_ = store->migrations;
+    auto version = store::Migrate(*db_, migrations_, false);
     ASSERT_TRUE(version) << version.error().Describe();
     auto keys = crypto::KeyRing::Generate();
     ASSERT_TRUE(keys);
@@ -74,6 +87,7 @@ class TrailTest : public ::testing::Test {
 
   store::testing::TempDir dir_;
   std::unique_ptr<store::Database> db_;
+  std::span<const store::Migration> migrations_;
   std::unique_ptr<crypto::KeyRing> keys_;
   std::unique_ptr<crypto::SigningKey> signer_;
 };
