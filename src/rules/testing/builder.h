@@ -1,11 +1,13 @@
 // Test fixtures for the rules: an Interrogation builder (values placed in the lists and groups the
-// idco mapper would put them in) and a store of generated interrogations on a real SQLite file.
+// idco mapper would put them in) and a store of generated interrogations on a real database
+// (SQLite or PostgreSQL: store/testing/test_store.h).
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -16,8 +18,8 @@
 #include "store/interrogations.h"
 #include "store/migrations.h"
 #include "store/patients.h"
-#include "store/sqlite/sqlite_database.h"
 #include "store/testing/temp_dir.h"
+#include "store/testing/test_store.h"
 
 namespace heartbase::rules::testing {
 
@@ -140,14 +142,15 @@ class InterrogationBuilder {
   std::uint32_t segment_ = 0;
 };
 
-// A migrated SQLite database with a key ring, storing interrogations as ingest does.
+// A migrated database with a key ring, storing interrogations as ingest does.
 class StoreFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = store::OpenSqlite({.path = dir_.File("rules.db"), .create = true});
-    ASSERT_TRUE(db);
-    db_ = std::move(*db);
-    auto v = store::Migrate(*db_, store::SqliteMigrations(), false);
+    auto store = store::testing::OpenTestStore(dir_);
+    ASSERT_TRUE(store) << store.error().Describe();
+    db_ = std::move(store->db);
+    migrations_ = store->migrations;
+    auto v = store::Migrate(*db_, migrations_, false);
     ASSERT_TRUE(v) << v.error().Describe();
     auto keys = crypto::KeyRing::Generate();
     ASSERT_TRUE(keys);
@@ -180,6 +183,7 @@ class StoreFixture : public ::testing::Test {
 
   store::testing::TempDir dir_;
   std::unique_ptr<store::Database> db_;
+  std::span<const store::Migration> migrations_;
   std::unique_ptr<crypto::KeyRing> keys_;
 };
 
