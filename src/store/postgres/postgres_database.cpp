@@ -366,6 +366,8 @@ class Connection {
   }
 
   bool broken() const { return broken_ || PQstatus(conn_) != CONNECTION_OK; }
+  // Drops the connection when it is released (it reached a server that no longer takes writes).
+  void Discard() { broken_ = true; }
   PGconn* raw() { return conn_; }
 
  private:
@@ -566,6 +568,19 @@ base::Result<std::int64_t> PostgresTransaction::Execute(std::string_view sql,
   auto r = conn_->Run(sql, params);
   if (!r) {
     if (IsDamage(r.error())) db_.MarkDamaged(r.error());
+    // A write refused as read-only (25006) in a read-write transaction means the server this
+    // pooled connection reached stopped taking writes: a primary fenced after a failover
+    // (default_transaction_read_only), or a standby. The connection is dropped, so that the next
+    // transaction connects afresh (target_session_attrs=read-write finds the new primary), and the
+    // caller may try again later (kUnavailable). In a read transaction it stays the caller's
+    // mistake (kInvalidArgument).
+    if (access_ == Access::kWrite && r.error().message.find("(25006)") != std::string::npos) {
+      conn_->Discard();
+      auto e = r.error();
+      e.code = ErrorCode::kUnavailable;
+      e.message += " (server is read-only; connection dropped)";
+      return e;
+    }
     return r.error();
   }
   PGresult* res = r->get();
