@@ -488,13 +488,13 @@ base::Result<ExportResult> ExportCharges(store::Database& db, const crypto::KeyR
     std::sort(result.patient_ids.begin(), result.patient_ids.end());
     result.patient_ids.erase(std::unique(result.patient_ids.begin(), result.patient_ids.end()),
                              result.patient_ids.end());
-    auto id = store::RecordChargeExport(tx, keys, ToString(format), result.charge_ids, result.file,
-                                        result.sha256, user_id, now_us);
-    if (!id) return base::Status(id.error());
-    if (*id != *batch) {
-      return base::Status(base::MakeError(ErrorCode::kConflict, "export id moved; retry"));
+    if (auto recorded =
+            store::RecordChargeExport(tx, keys, *batch, ToString(format), result.charge_ids,
+                                      result.file, result.sha256, user_id, now_us);
+        !recorded) {
+      return recorded;
     }
-    result.export_id = *id;
+    result.export_id = *batch;
     result.charges = static_cast<std::int64_t>(charges->size());
     return base::Status();
   });

@@ -243,16 +243,14 @@ base::Result<std::vector<ChargeKey>> ListChargeKeys(Transaction& tx, std::int64_
   return out;
 }
 
-base::Result<std::int64_t> RecordChargeExport(Transaction& tx, const crypto::KeyRing& keys,
-                                              std::string_view format,
-                                              const std::vector<std::int64_t>& charge_ids,
-                                              std::string_view file, std::string_view sha256,
-                                              std::int64_t user_id, std::int64_t now_us) {
+base::Status RecordChargeExport(Transaction& tx, const crypto::KeyRing& keys,
+                                std::int64_t export_id, std::string_view format,
+                                const std::vector<std::int64_t>& charge_ids, std::string_view file,
+                                std::string_view sha256, std::int64_t user_id,
+                                std::int64_t now_us) {
   auto blob = PutBlob(tx, keys, "charge_export", file, now_us);
   if (!blob) return blob.error();
-  auto id = tx.NextId("charge_export");
-  if (!id) return id.error();
-  const Param params[] = {{"id", *id},
+  const Param params[] = {{"id", export_id},
                           {"format", std::string(format)},
                           {"charges", static_cast<std::int64_t>(charge_ids.size())},
                           {"blob", *blob},
@@ -265,7 +263,7 @@ base::Result<std::int64_t> RecordChargeExport(Transaction& tx, const crypto::Key
       params);
   if (!n) return n.error();
   for (std::int64_t charge : charge_ids) {
-    const Param update[] = {{"export", *id}, {"charge", charge}};
+    const Param update[] = {{"export", export_id}, {"charge", charge}};
     auto changed = tx.Execute(
         "UPDATE charge SET export_id = :export WHERE id = :charge AND export_id IS NULL", update);
     if (!changed) return changed.error();
@@ -274,7 +272,7 @@ base::Result<std::int64_t> RecordChargeExport(Transaction& tx, const crypto::Key
                              fmt::format("charge {} is exported already or absent", charge));
     }
   }
-  return *id;
+  return {};
 }
 
 base::Result<ChargeExportRow> GetChargeExport(Transaction& tx, std::int64_t export_id) {

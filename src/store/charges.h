@@ -83,13 +83,14 @@ struct ChargeExportRow {
   std::optional<std::int64_t> created_by;
   std::int64_t created_us = 0;
 };
-// Records an export of `charge_ids` (each must not be exported yet: kAlreadyExists otherwise, and
-// nothing is written) with the exported file sealed as a blob. Returns the export id.
-base::Result<std::int64_t> RecordChargeExport(Transaction& tx, const crypto::KeyRing& keys,
-                                              std::string_view format,
-                                              const std::vector<std::int64_t>& charge_ids,
-                                              std::string_view file, std::string_view sha256,
-                                              std::int64_t user_id, std::int64_t now_us);
+// Records export `export_id` (taken with tx.NextId("charge_export") in this transaction, before
+// the file naming its batch was rendered: on PostgreSQL every NextId takes a new value) of
+// `charge_ids` (each must not be exported yet: kAlreadyExists otherwise, and nothing is written)
+// with the exported file sealed as a blob.
+base::Status RecordChargeExport(Transaction& tx, const crypto::KeyRing& keys,
+                                std::int64_t export_id, std::string_view format,
+                                const std::vector<std::int64_t>& charge_ids, std::string_view file,
+                                std::string_view sha256, std::int64_t user_id, std::int64_t now_us);
 base::Result<ChargeExportRow> GetChargeExport(Transaction& tx, std::int64_t export_id);
 // The batches whose every charge is of one of `clinics` (empty = all), newest first.
 base::Result<std::vector<ChargeExportRow>> ListChargeExports(
