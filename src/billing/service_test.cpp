@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <span>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -23,8 +24,8 @@
 #include "store/patient_merge.h"
 #include "store/patients.h"
 #include "store/review.h"
-#include "store/sqlite/sqlite_database.h"
 #include "store/testing/temp_dir.h"
+#include "store/testing/test_store.h"
 
 namespace heartbase::billing {
 namespace {
@@ -37,10 +38,11 @@ class BillingServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_GE(sodium_init(), 0);
-    auto db = store::OpenSqlite({.path = dir_.File("heartbase.db"), .create = true});
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
-    ASSERT_TRUE(store::Migrate(*db_, store::SqliteMigrations(), false));
+    auto store = store::testing::OpenTestStore(dir_);
+    ASSERT_TRUE(store) << store.error().Describe();
+    db_ = std::move(store->db);
+    migrations_ = store->migrations;
+    ASSERT_TRUE(store::Migrate(*db_, migrations_, false));
     auto keys = crypto::KeyRing::Generate();
     ASSERT_TRUE(keys);
     keys_.emplace(std::move(*keys));
@@ -118,6 +120,7 @@ class BillingServiceTest : public ::testing::Test {
 
   store::testing::TempDir dir_;
   std::unique_ptr<store::Database> db_;
+  std::span<const store::Migration> migrations_;
   std::optional<crypto::KeyRing> keys_;
   std::vector<demo::GeneratedMessage> messages_, held_;
 };

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <functional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,8 +27,8 @@
 #include "store/migrations.h"
 #include "store/results.h"
 #include "store/review.h"
-#include "store/sqlite/sqlite_database.h"
 #include "store/testing/temp_dir.h"
+#include "store/testing/test_store.h"
 
 namespace heartbase::ehr {
 namespace {
@@ -93,10 +94,11 @@ class DeliveryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_GE(sodium_init(), 0);
-    auto db = store::OpenSqlite({.path = dir_.File("heartbase.db"), .create = true});
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
-    ASSERT_TRUE(store::Migrate(*db_, store::SqliteMigrations(), false));
+    auto store = store::testing::OpenTestStore(dir_);
+    ASSERT_TRUE(store) << store.error().Describe();
+    db_ = std::move(store->db);
+    migrations_ = store->migrations;
+    ASSERT_TRUE(store::Migrate(*db_, migrations_, false));
     auto keys = crypto::KeyRing::Generate();
     auto signing = crypto::SigningKey::Generate();
     ASSERT_TRUE(keys && signing);
@@ -164,6 +166,7 @@ class DeliveryTest : public ::testing::Test {
 
   store::testing::TempDir dir_;
   std::unique_ptr<store::Database> db_;
+  std::span<const store::Migration> migrations_;
   std::optional<crypto::KeyRing> keys_;
   std::optional<crypto::SigningKey> signing_;
 };
