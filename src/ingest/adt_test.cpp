@@ -7,14 +7,15 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "ingest/pipeline.h"
 #include "store/interrogations.h"
 #include "store/patient_merge.h"
 #include "store/patients.h"
-#include "store/sqlite/sqlite_database.h"
 #include "store/testing/temp_dir.h"
+#include "store/testing/test_store.h"
 
 namespace heartbase::ingest {
 namespace {
@@ -49,10 +50,11 @@ std::string Oru(const std::string& control, const std::string& serial, const std
 class AdtTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = store::OpenSqlite({.path = dir_.File("heartbase.db"), .create = true});
-    ASSERT_TRUE(db);
-    db_ = std::move(*db);
-    ASSERT_TRUE(store::Migrate(*db_, store::SqliteMigrations(), false));
+    auto store = store::testing::OpenTestStore(dir_);
+    ASSERT_TRUE(store) << store.error().Describe();
+    db_ = std::move(store->db);
+    migrations_ = store->migrations;
+    ASSERT_TRUE(store::Migrate(*db_, migrations_, false));
     auto keys = crypto::KeyRing::Generate();
     ASSERT_TRUE(keys);
     keys_ = std::make_unique<crypto::KeyRing>(std::move(*keys));
@@ -89,6 +91,7 @@ class AdtTest : public ::testing::Test {
   std::int64_t now_ = 1'767'225'600'000'000;
   store::ClinicScope feed_{.clinics = {1}};
   std::unique_ptr<store::Database> db_;
+  std::span<const store::Migration> migrations_;
   std::unique_ptr<crypto::KeyRing> keys_;
   std::unique_ptr<Pipeline> pipeline_;
 };

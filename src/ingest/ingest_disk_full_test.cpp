@@ -11,6 +11,7 @@
 #include "store/sqlite/sqlite_database.h"
 #include "store/sqlite/testing/power_loss_vfs.h"
 #include "store/testing/temp_dir.h"
+#include "store/testing/test_store.h"
 
 namespace heartbase::ingest {
 namespace {
@@ -18,6 +19,9 @@ namespace {
 class IngestDiskFaults : public ::testing::Test {
  protected:
   void SetUp() override {
+    if (store::testing::TestStoreIsPostgres()) {
+      GTEST_SKIP() << "faults of SQLite's file I/O (a fault-injecting VFS)";
+    }
     ASSERT_TRUE(demo::Generate({.patients = 3, .years = 1, .seed = 5},
                                [&](const demo::GeneratedMessage& m) {
                                  messages_.push_back(m.bytes);

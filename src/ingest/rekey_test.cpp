@@ -10,17 +10,18 @@
 #include "store/blobs.h"
 #include "store/migrations.h"
 #include "store/patients.h"
-#include "store/sqlite/sqlite_database.h"
 #include "store/testing/temp_dir.h"
+#include "store/testing/test_store.h"
 
 namespace heartbase::store {
 namespace {
 
 TEST(Rekey, ReSealsEverythingUnderTheNewKeyAndResumes) {
   testing::TempDir dir;
-  auto db = OpenSqlite({.path = dir.File("heartbase.db"), .create = true});
-  ASSERT_TRUE(db);
-  ASSERT_TRUE(Migrate(**db, SqliteMigrations(), false));
+  auto store = testing::OpenTestStore(dir);
+  ASSERT_TRUE(store) << store.error().Describe();
+  auto* db = &store->db;
+  ASSERT_TRUE(Migrate(**db, store->migrations, false));
   auto keys = crypto::KeyRing::Generate();
   ASSERT_TRUE(keys);
   ingest::Pipeline pipeline(**db, *keys);
@@ -75,9 +76,10 @@ TEST(Rekey, ReSealsEverythingUnderTheNewKeyAndResumes) {
 
 TEST(Rekey, OpenSampleTellsTheDirectorysRingFromAnother) {
   testing::TempDir dir;
-  auto db = OpenSqlite({.path = dir.File("heartbase.db"), .create = true});
-  ASSERT_TRUE(db);
-  ASSERT_TRUE(Migrate(**db, SqliteMigrations(), false));
+  auto store = testing::OpenTestStore(dir);
+  ASSERT_TRUE(store) << store.error().Describe();
+  auto* db = &store->db;
+  ASSERT_TRUE(Migrate(**db, store->migrations, false));
   auto own = crypto::KeyRing::Generate();
   auto other = crypto::KeyRing::Generate();
   ASSERT_TRUE(own && other);
