@@ -193,6 +193,7 @@ void ResultDelivery::Run(Worker& worker) {
       if (stopping_) return;
       seen = generation_;
     }
+    if (sender && !sender->Valid()) sender.reset();  // its server failed over or was fenced
     if (!sender) {
       auto lock = db_.TryExclusive("heartbase.ehr-delivery." + worker.destination.message.name);
       if (!lock || !*lock) continue;

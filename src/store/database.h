@@ -99,6 +99,11 @@ struct Dialect {
 class ExclusiveLock {
  public:
   virtual ~ExclusiveLock() = default;
+  // Whether it is still held where it counts: false once the PostgreSQL connection holding it is
+  // lost or its server no longer takes writes (failed over, fenced), since a node on the new
+  // primary may take the same lock there. A holder doing long-lived work checks it before each
+  // piece and lets go when it is false.
+  virtual bool Valid() { return true; }
 };
 
 class Database {

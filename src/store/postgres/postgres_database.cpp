@@ -20,6 +20,7 @@
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/log.h"
@@ -250,11 +251,16 @@ class Connection {
     auto c = std::make_unique<Connection>(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
     if (c->conn_ == nullptr) return MakeError(ErrorCode::kUnavailable, "postgres: out of memory");
     if (PQstatus(c->conn_) != CONNECTION_OK) {
-      // libpq's message names the host and port, never a password (none is allowed here).
+      // libpq's message names hosts, ports and socket paths (never a password: none is allowed
+      // here). It goes to the operational log; the error, which may reach a sender in a NAK,
+      // says only that the server is unreachable.
       std::string why = PQerrorMessage(c->conn_);
       while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-      return MakeError(ErrorCode::kUnavailable, "postgres: connect: " + why);
+      base::log::Warn("store.connect_failed", {{"reason", why}});
+      return MakeError(ErrorCode::kUnavailable,
+                       "postgres: connect: the server cannot be reached (see the log)");
     }
+    PQsetNoticeReceiver(c->conn_, &Connection::OnNotice, c.get());
     const std::string setup = fmt::format(
         "SET statement_timeout = {}; SET idle_in_transaction_session_timeout = {}; "
         "SET bytea_output = 'hex'; SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'",
@@ -366,13 +372,25 @@ class Connection {
   }
 
   bool broken() const { return broken_ || PQstatus(conn_) != CONNECTION_OK; }
+
+  // Warnings the server sent since the last call (COMMIT watches for one: PostgreSQL commits
+  // locally and only warns when a cancel cuts short its wait for a synchronous standby).
+  int TakeWarnings() { return std::exchange(warnings_, 0); }
   // Drops the connection when it is released (it reached a server that no longer takes writes).
   void Discard() { broken_ = true; }
   PGconn* raw() { return conn_; }
 
  private:
+  static void OnNotice(void* self, const PGresult* r) {
+    const char* severity = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+    if (severity != nullptr && std::string_view(severity) == "WARNING") {
+      ++static_cast<Connection*>(self)->warnings_;
+    }
+  }
+
   PGconn* conn_;
   bool broken_ = false;
+  int warnings_ = 0;
   std::uint64_t next_statement_ = 0;
   struct Hash {
     using is_transparent = void;
@@ -519,6 +537,15 @@ class PostgresExclusiveLock final : public ExclusiveLock {
  public:
   PostgresExclusiveLock(PostgresDatabase& db, std::unique_ptr<Connection> conn)
       : db_(db), conn_(std::move(conn)) {}
+  bool Valid() override {
+    if (conn_->broken()) return false;
+    auto r = conn_->Run(
+        "SELECT CASE WHEN pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on' "
+        "THEN 0 ELSE 1 END",
+        {});
+    return r && std::string_view(PQgetvalue(r->get(), 0, 0)) == "1";
+  }
+
   ~PostgresExclusiveLock() override {
     if (!conn_->broken()) {
       if (auto r = conn_->Run("SELECT pg_advisory_unlock_all()", {}); !r) {
@@ -614,7 +641,21 @@ base::Result<std::int64_t> PostgresTransaction::Execute(std::string_view sql,
 base::Status PostgresTransaction::Commit() {
   if (done_) return MakeError(ErrorCode::kInternal, "transaction already ended");
   done_ = true;
-  ResultPtr r(PQexec(conn_->raw(), "COMMIT"));
+  if (PQtransactionStatus(conn_->raw()) == PQTRANS_INERROR) {
+    (void)conn_->Simple("ROLLBACK");
+    return MakeError(ErrorCode::kInternal,
+                     "postgres: commit: the transaction was aborted by an earlier error");
+  }
+  // No statement timeout for COMMIT itself: a timeout would cancel the wait for a synchronous
+  // standby after the local commit, and the server reports success with only a warning. Any
+  // warning during COMMIT is therefore taken as "not known to be durable".
+  (void)conn_->TakeWarnings();
+  ResultPtr r(PQexec(conn_->raw(), "SET LOCAL statement_timeout = 0; COMMIT"));
+  if (conn_->TakeWarnings() > 0 && PQresultStatus(r.get()) == PGRES_COMMAND_OK) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "postgres: commit: the server warned during COMMIT (a synchronous standby "
+                     "may not have it); commit outcome unknown");
+  }
   if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
     auto e = conn_->Failed(r.get(), "commit");
     // The connection went away during COMMIT: the outcome is unknown, so it is not reported as

@@ -211,6 +211,7 @@ TEST_F(PostgresDriver, AnExclusiveLockIsOneNodesAtATime) {
   auto refused = (*node2)->TryExclusive("missed-transmission-scan");
   ASSERT_TRUE(refused);
   EXPECT_EQ(*refused, nullptr);
+  EXPECT_TRUE((*held)->Valid());
   {
     auto tx = (*node2)->Begin(Access::kRead);
     ASSERT_TRUE(tx);
@@ -220,10 +221,38 @@ TEST_F(PostgresDriver, AnExclusiveLockIsOneNodesAtATime) {
     ASSERT_EQ(killed->size(), 1u);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE((*held)->Valid());  // the holder learns it lost the lock
   auto taken = (*node2)->TryExclusive("missed-transmission-scan");
   ASSERT_TRUE(taken) << taken.error().Describe();
   EXPECT_NE(*taken, nullptr);
   held->reset();  // the dead connection is dropped, not reused
+}
+
+// PostgreSQL commits locally and only warns when a cancel cuts short its wait for a synchronous
+// standby; any warning during COMMIT is reported as an unknown outcome, never as stored. (A
+// deferred trigger that warns at commit stands in for the standby here.)
+TEST_F(PostgresDriver, AWarningDuringCommitIsNotReportedAsStored) {
+  ASSERT_TRUE(RunUnitOfWork(*db_, Access::kWrite, [](Transaction& tx) -> base::Status {
+    for (const char* sql :
+         {"CREATE FUNCTION warn_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+          "RAISE WARNING 'late'; RETURN NULL; END $$",
+          "CREATE CONSTRAINT TRIGGER t_warn AFTER INSERT ON t DEFERRABLE INITIALLY DEFERRED "
+          "FOR EACH ROW EXECUTE FUNCTION warn_at_commit()"}) {
+      if (auto r = tx.Execute(sql); !r) return r.error();
+    }
+    return {};
+  }));
+  auto tx = db_->Begin(Access::kWrite);
+  ASSERT_TRUE(tx);
+  ASSERT_TRUE((*tx)->Execute("INSERT INTO t (i) VALUES (1)"));
+  auto commit = (*tx)->Commit();
+  ASSERT_FALSE(commit);
+  EXPECT_EQ(commit.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(commit.error().message.find("outcome unknown"), std::string::npos);
+  // The connection is fine afterwards.
+  auto again = db_->Begin(Access::kRead);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE((*again)->Query("SELECT 1"));
 }
 
 // Names inside literals, quoted identifiers, comments and "::" casts are not parameters.
