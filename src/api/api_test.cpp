@@ -356,12 +356,7 @@ TEST_F(ApiTest, AdministratorEnrolsTotpAndEachCodeWorksOnce) {
 
 // The read happens, but its audit record cannot be written: the response is withheld.
 TEST_F(ApiTest, AReadWhoseAuditRecordFailsReturnsNothing) {
-  ASSERT_TRUE(store::RunUnitOfWork(*db_, store::Access::kWrite, [](store::Transaction& t) {
-    auto r = t.Execute(
-        "CREATE TRIGGER audit_fails BEFORE INSERT ON audit_event "
-        "BEGIN SELECT RAISE(ABORT, 'injected audit failure'); END");
-    return r ? base::Status() : base::Status(r.error());
-  }));
+  ASSERT_TRUE(InjectAuditFailure());
   for (const std::string& target : {fmt::format("/api/v1/patients/{}", patient_),
                                     std::string("/api/v1/patients?q=") + std::string(kCanaryMrn),
                                     fmt::format("/api/v1/interrogations/{}", interrogation_)}) {
@@ -386,12 +381,7 @@ TEST_F(ApiTest, AsyncReadsAnswerAfterTheirAuditRecordAndFailClosed) {
   EXPECT_EQ(AsAsync("physician-2", "GET", target).status, 404);  // another clinic's
   EXPECT_EQ(AsAsync("physician-1", "POST", "/api/v1/no-such-route").status, 404);
   EXPECT_EQ(AsAsync("physician-1", "HEAD", target).body, "");
-  ASSERT_TRUE(store::RunUnitOfWork(*db_, store::Access::kWrite, [](store::Transaction& t) {
-    auto c = t.Execute(
-        "CREATE TRIGGER audit_fails BEFORE INSERT ON audit_event "
-        "BEGIN SELECT RAISE(ABORT, 'injected audit failure'); END");
-    return c ? base::Status() : base::Status(c.error());
-  }));
+  ASSERT_TRUE(InjectAuditFailure());
   auto refused = AsAsync("physician-1", "GET", target);
   EXPECT_EQ(refused.status, 500);
   EXPECT_EQ(refused.body.find(kCanaryName), std::string::npos) << refused.body;

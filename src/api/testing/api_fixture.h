@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,8 +34,8 @@
 #include "store/migrations.h"
 #include "store/outbox.h"
 #include "store/review.h"
-#include "store/sqlite/sqlite_database.h"
 #include "store/testing/temp_dir.h"
+#include "store/testing/test_store.h"
 
 namespace heartbase::api::testing {
 
@@ -59,10 +60,11 @@ class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(sodium_init() >= 0, true);
-    auto db = store::OpenSqlite({.path = dir_.File("heartbase.db"), .create = true});
-    ASSERT_TRUE(db);
-    db_ = std::move(*db);
-    ASSERT_TRUE(store::Migrate(*db_, store::SqliteMigrations(), false));
+    auto store = store::testing::OpenTestStore(dir_);
+    ASSERT_TRUE(store) << store.error().Describe();
+    db_ = std::move(store->db);
+    migrations_ = store->migrations;
+    ASSERT_TRUE(store::Migrate(*db_, migrations_, false));
     auto keys = crypto::KeyRing::Generate();
     ASSERT_TRUE(keys);
     keys_ = std::make_unique<crypto::KeyRing>(std::move(*keys));
@@ -151,6 +153,24 @@ class ApiTest : public ::testing::Test {
     net::HttpResponse response = future.get();
     EXPECT_EQ(calls, 1);
     return response;
+  }
+
+  // From now on every audit record fails to be written (a trigger in the driver's dialect).
+  base::Status InjectAuditFailure() {
+    const bool postgres = store::testing::TestStoreIsPostgres();
+    return store::RunUnitOfWork(*db_, store::Access::kWrite, [&](store::Transaction& t) {
+      if (postgres) {
+        auto f = t.Execute(
+            "CREATE FUNCTION audit_fails() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'injected audit failure'; END $$");
+        if (!f) return base::Status(f.error());
+      }
+      auto r = t.Execute(postgres ? "CREATE TRIGGER audit_fails BEFORE INSERT ON audit_event "
+                                    "FOR EACH ROW EXECUTE FUNCTION audit_fails()"
+                                  : "CREATE TRIGGER audit_fails BEFORE INSERT ON audit_event "
+                                    "BEGIN SELECT RAISE(ABORT, 'injected audit failure'); END");
+      return r ? base::Status() : base::Status(r.error());
+    });
   }
 
   std::int64_t AuditCount() {
@@ -246,6 +266,7 @@ class ApiTest : public ::testing::Test {
 
   store::testing::TempDir dir_;
   std::unique_ptr<store::Database> db_;
+  std::span<const store::Migration> migrations_;
   std::unique_ptr<crypto::KeyRing> keys_;
   ApiOptions options_;
   std::unique_ptr<auth::Authenticator> authenticator_;
