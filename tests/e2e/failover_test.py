@@ -22,7 +22,6 @@ import pathlib
 import pwd
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -85,28 +84,9 @@ class PgServer:
         return p.stdout.decode().strip()
 
 
-class Node:
+def Node(data, log):
     """One `heartbase serve` on a data directory whose database is on PostgreSQL."""
-
-    def __init__(self, data, log):
-        self.log = log
-        with open(self.log, "wb") as f:
-            self.proc = subprocess.Popen(
-                [hbtest.BINARY, "serve", "--data", str(data), "--mllp-listen", "127.0.0.1:0",
-                 "--https-listen", "none"], stdout=subprocess.PIPE, stderr=f)
-        line = self.proc.stdout.readline().decode()
-        m = re.match(r"listening mllp 127\.0\.0\.1:(\d+)", line)
-        assert m, f"unexpected first line: {line!r} {self.tail()!r}"
-        self.port = int(m.group(1))
-
-    def tail(self):
-        return pathlib.Path(self.log).read_text(errors="replace")[-4000:]
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=60)
-        self.proc.stdout.close()
-        return code
+    return hbtest.Serve(data, log=log)
 
 
 class Load:

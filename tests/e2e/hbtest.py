@@ -1,9 +1,15 @@
-"""Shared helpers of the end-to-end tests: running the heartbase binary, sending an MLLP frame,
-reading a message's control id, and demo messages with canonical CR terminators. A test sets
-hbtest.BINARY from its command line before using them."""
+"""Shared helpers of the end-to-end tests: running the heartbase binary, a `heartbase serve`
+process, sending an MLLP frame, reading a message's control id, and demo messages with canonical
+CR terminators. A test sets hbtest.BINARY from its command line before using them."""
+import http.client
+import json
+import pathlib
 import re
+import signal
 import socket
+import ssl
 import subprocess
+import time
 
 BINARY = None
 VT, FS, CR = b"\x0b", b"\x1c", b"\r"
@@ -43,3 +49,53 @@ def demo_messages(directory, patients, years, seed):
     files = sorted(directory.rglob("*.hl7"))
     return files, [re.sub(rb"\r\n|\n|\r", b"\r", f.read_bytes()).strip(b"\r") + b"\r"
                    for f in files]
+
+
+class Serve:
+    """`heartbase serve --data DATA` with MLLP (and, with https=True, HTTPS) on loopback ports the
+    system picks; its operational log goes to `log` (default: beside DATA)."""
+
+    def __init__(self, data, *extra, https=False, log=None):
+        self.log = pathlib.Path(log) if log else (
+            pathlib.Path(data).parent / f"serve-{pathlib.Path(data).name}-{time.monotonic_ns()}.log")
+        with open(self.log, "wb") as f:
+            self.proc = subprocess.Popen(
+                [BINARY, "serve", "--data", str(data), "--mllp-listen", "127.0.0.1:0",
+                 "--https-listen", "127.0.0.1:0" if https else "none", *extra],
+                stdout=subprocess.PIPE, stderr=f)
+        line = self.proc.stdout.readline().decode()
+        m = re.match(r"listening mllp 127\.0\.0\.1:(\d+)", line)
+        assert m, f"unexpected first line: {line!r} {self.tail()!r}"
+        self.port = int(m.group(1))
+        if https:
+            line = self.proc.stdout.readline().decode()
+            m = re.search(r"listening https 127\.0\.0\.1:(\d+)", line)
+            assert m, f"unexpected line: {line!r}"
+            self.https_port = int(m.group(1))
+            self.ctx = ssl.create_default_context(cafile=str(pathlib.Path(data) / "tls" / "cert.pem"))
+
+    def tail(self):
+        return self.log.read_text(errors="replace")[-4000:]
+
+    def request(self, method, path, body=None, headers=None):
+        """One HTTPS request; returns (response, body text)."""
+        c = http.client.HTTPSConnection("localhost", self.https_port, context=self.ctx, timeout=30)
+        h = {"Content-Type": "application/json"} if body is not None else {}
+        h.update(headers or {})
+        c.request(method, path, body=json.dumps(body) if body is not None else None, headers=h)
+        r = c.getresponse()
+        data = r.read().decode()
+        c.close()
+        return r, data
+
+    def stop(self):
+        """SIGTERM; returns the exit status."""
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout=60)
+        self.proc.stdout.close()
+        return code
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait(timeout=60)
+        self.proc.stdout.close()

@@ -7,14 +7,11 @@ Usage: postgres_test.py HEARTBASE_BINARY   (run by ctest, whose fixture starts t
 PostgreSQL server; HB_TEST_POSTGRES names the file with its connection string). Each test makes a
 database of its own on it.
 """
-import http.client
 import json
 import os
 import pathlib
 import re
 import shutil
-import signal
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -38,47 +35,12 @@ def psql(conninfo, sql):
     return p.stdout.decode().strip()
 
 
-class Node:
+class Node(hbtest.Serve):
     """One `heartbase serve` on a data directory whose database is on PostgreSQL."""
 
-    def __init__(self, data, *extra, https=False):
-        self.data = data
-        self.log = pathlib.Path(data).parent / f"serve-{pathlib.Path(data).name}-{time.monotonic_ns()}.log"
-        with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen(
-                [hbtest.BINARY, "serve", "--data", str(data), "--mllp-listen", "127.0.0.1:0",
-                 "--https-listen", "127.0.0.1:0" if https else "none", *extra],
-                stdout=subprocess.PIPE, stderr=log)
-        lines = self.proc.stdout.readline().decode()
-        m = re.match(r"listening mllp 127\.0\.0\.1:(\d+)", lines)
-        assert m, f"unexpected first line: {lines!r} {self.log.read_text()[-3000:]!r}"
-        self.port = int(m.group(1))
-        if https:
-            line = self.proc.stdout.readline().decode()
-            m = re.search(r"listening https 127\.0\.0\.1:(\d+)", line)
-            assert m, f"unexpected line: {line!r}"
-            self.https_port = int(m.group(1))
-            self.ctx = ssl.create_default_context(cafile=str(pathlib.Path(data) / "tls" / "cert.pem"))
-
-    def request(self, method, path, body=None, headers=None):
-        c = http.client.HTTPSConnection("localhost", self.https_port, context=self.ctx, timeout=30)
-        h = {"Content-Type": "application/json"} if body is not None else {}
-        h.update(headers or {})
-        c.request(method, path, body=json.dumps(body) if body is not None else None, headers=h)
-        r = c.getresponse()
-        data = r.read().decode()
-        c.close()
-        return r, data
-
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        assert self.proc.wait(timeout=60) == 0, self.log.read_text()[-3000:]
-        self.proc.stdout.close()
-
-    def kill(self):
-        self.proc.kill()
-        self.proc.wait(timeout=60)
-        self.proc.stdout.close()
+        code = super().stop()
+        assert code == 0, self.tail()
 
 
 class PostgresTest(unittest.TestCase):
