@@ -61,8 +61,57 @@ bool Trended(const Observation& o) {
   }
 }
 
-base::Status InsertTrendPoint(Transaction& tx, std::int64_t id, std::int64_t patient,
-                              std::int64_t session_us, const Observation& o) {
+// Trend rows of one interrogation, written kTrendBatch to a statement: a message carries hundreds,
+// and on PostgreSQL every statement is a round trip to the server.
+constexpr std::size_t kTrendBatch = 64;
+constexpr std::size_t kTrendColumns = 7;  // besides the shared patient and interrogation id
+
+const std::vector<std::string>& TrendParamNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (std::size_t r = 0; r < kTrendBatch; ++r) {
+      for (const char* c : {"c", "o", "s", "i", "n", "v", "u"})
+        out.push_back(fmt::format("{}{}", c, r));
+    }
+    return out;
+  }();
+  return names;
+}
+
+class TrendWriter {
+ public:
+  TrendWriter(Transaction& tx, std::int64_t id, std::int64_t patient, std::int64_t session_us)
+      : tx_(tx), session_us_(session_us) {
+    params_.push_back({"patient", patient});
+    params_.push_back({"id", id});
+  }
+
+  base::Status Add(const Observation& o);
+
+  base::Status Flush() {
+    if (rows_ == 0) return {};
+    std::string sql =
+        "INSERT INTO trend (patient_id, code, observed_us, interrogation_id, seq, instance, "
+        "value_num, value_code, unit) VALUES ";
+    for (std::size_t r = 0; r < rows_; ++r) {
+      sql += fmt::format("{0}(:patient, :c{1}, :o{1}, :id, :s{1}, :i{1}, :n{1}, :v{1}, :u{1})",
+                         r ? ", " : "", r);
+    }
+    auto e = tx_.Execute(sql, params_);
+    params_.resize(2);
+    rows_ = 0;
+    if (!e) return e.error();
+    return {};
+  }
+
+ private:
+  Transaction& tx_;
+  std::int64_t session_us_;
+  std::vector<Param> params_;
+  std::size_t rows_ = 0;
+};
+
+base::Status TrendWriter::Add(const Observation& o) {
   Value num, code;
   switch (o.value.kind) {
     case ObservationValue::Kind::kNumber:
@@ -79,23 +128,15 @@ base::Status InsertTrendPoint(Transaction& tx, std::int64_t id, std::int64_t pat
     default:
       break;
   }
-  const Param p[] = {
-      {"patient", patient},
-      {"code", static_cast<std::int64_t>(o.code)},
-      {"observed", o.observed_at ? o.observed_at->ToUnixMicros() : session_us},
-      {"id", id},
-      {"seq", static_cast<std::int64_t>(o.segment)},
-      {"instance", static_cast<std::int64_t>(o.instance)},
-      {"num", num},
-      {"vcode", code},
-      {"unit", o.unit.empty() ? Value() : Value(o.unit)},
-  };
-  auto r = tx.Execute(
-      "INSERT INTO trend (patient_id, code, observed_us, interrogation_id, seq, instance, "
-      "value_num, value_code, unit) VALUES (:patient, :code, :observed, :id, :seq, :instance, "
-      ":num, :vcode, :unit)",
-      p);
-  if (!r) return r.error();
+  const std::string* name = &TrendParamNames()[rows_ * kTrendColumns];
+  params_.push_back({name[0], static_cast<std::int64_t>(o.code)});
+  params_.push_back({name[1], o.observed_at ? o.observed_at->ToUnixMicros() : session_us_});
+  params_.push_back({name[2], static_cast<std::int64_t>(o.segment)});
+  params_.push_back({name[3], static_cast<std::int64_t>(o.instance)});
+  params_.push_back({name[4], std::move(num)});
+  params_.push_back({name[5], std::move(code)});
+  params_.push_back({name[6], o.unit.empty() ? Value() : Value(o.unit)});
+  if (++rows_ == kTrendBatch) return Flush();
   return {};
 }
 
@@ -243,10 +284,11 @@ base::Result<InsertedInterrogation> InsertInterrogation(
   }
   base::Status status_ok;
   if (!outranked) {
+    TrendWriter trend(tx, result.id, match.patient_id, session_us);
     ForEachObservation(in, [&](const Observation& o) {
-      if (status_ok && Trended(o))
-        status_ok = InsertTrendPoint(tx, result.id, match.patient_id, session_us, o);
+      if (status_ok && Trended(o)) status_ok = trend.Add(o);
     });
+    if (status_ok) status_ok = trend.Flush();
   }
   if (!status_ok) return status_ok.error();
   for (const domain::Episode& e : in.episodes) {

@@ -1,7 +1,8 @@
 // The PostgreSQL driver (libpq): the scale-out store. Several `heartbase serve` nodes may share one
-// server; write transactions run SERIALIZABLE and a serialization failure is kConflict, so units of
-// work retry exactly as they do on SQLite. Identifiers are sealed by the application before they
-// are bound, the same as on SQLite: the server never sees a plaintext identifier.
+// server; write transactions run one at a time across all of them (an advisory lock), as under
+// SQLite's single writer, and reads run on snapshots beside them. Identifiers are sealed by the
+// application before they are bound, the same as on SQLite: the server never sees a plaintext
+// identifier.
 #pragma once
 
 #include <chrono>

@@ -168,9 +168,9 @@ TEST_F(PostgresDriver, ALostConnectionIsReplaced) {
   }
 }
 
-// Two writers that read and then write the same row: serializable isolation refuses one (a
-// conflict), and the unit of work runs it again, so no increment is lost.
-TEST_F(PostgresDriver, SerializableWritersRetryInsteadOfLosingUpdates) {
+// Writers that read and then write the same row, from three threads: writers run one at a time
+// and each sees the one before, so no increment is lost.
+TEST_F(PostgresDriver, ConcurrentReadModifyWritesLoseNoUpdate) {
   ASSERT_TRUE(RunUnitOfWork(*db_, Access::kWrite, [](Transaction& tx) -> base::Status {
     if (auto r = tx.Execute("INSERT INTO t (id, i) VALUES (1, 0)"); !r) return r.error();
     return {};
