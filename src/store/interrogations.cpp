@@ -61,44 +61,47 @@ bool Trended(const Observation& o) {
   }
 }
 
-// Trend rows of one interrogation, written kTrendBatch to a statement: a message carries hundreds,
-// and on PostgreSQL every statement is a round trip to the server.
-constexpr std::size_t kTrendBatch = 64;
-constexpr std::size_t kTrendColumns = 7;  // besides the shared patient and interrogation id
+// Rows of one INSERT written kBatch to a statement: a message carries hundreds of trend rows and
+// dozens of episodes, and on PostgreSQL every statement is a round trip to the server.
+constexpr std::size_t kBatch = 64;
+constexpr std::string_view kLetters = "abcdefgh";  // per-row parameters: :a0, :b0, … :h63
 
-const std::vector<std::string>& TrendParamNames() {
+const std::string& BatchName(std::size_t column, std::size_t row) {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;
-    for (std::size_t r = 0; r < kTrendBatch; ++r) {
-      for (const char* c : {"c", "o", "s", "i", "n", "v", "u"})
-        out.push_back(fmt::format("{}{}", c, r));
+    for (char c : kLetters) {
+      for (std::size_t r = 0; r < kBatch; ++r) out.push_back(fmt::format("{}{}", c, r));
     }
     return out;
   }();
-  return names;
+  return names[column * kBatch + row];
 }
 
-class TrendWriter {
+class BatchInsert {
  public:
-  TrendWriter(Transaction& tx, std::int64_t id, std::int64_t patient, std::int64_t session_us)
-      : tx_(tx), session_us_(session_us) {
-    params_.push_back({"patient", patient});
-    params_.push_back({"id", id});
-  }
+  // `row` is one row's tuple with {0} where the row number goes and per-row parameters named by
+  // letters in the order Add takes them: "(:id, :a{0}, :b{0})". `shared` are bound once.
+  BatchInsert(Transaction& tx, std::string_view head, std::string_view row, std::string_view tail,
+              std::initializer_list<Param> shared)
+      : tx_(tx), head_(head), row_(row), tail_(tail), params_(shared), shared_(shared.size()) {}
 
-  base::Status Add(const Observation& o);
+  base::Status Add(std::initializer_list<Value> values) {
+    std::size_t column = 0;
+    for (const Value& v : values) params_.push_back({BatchName(column++, rows_), v});
+    if (++rows_ == kBatch) return Flush();
+    return {};
+  }
 
   base::Status Flush() {
     if (rows_ == 0) return {};
-    std::string sql =
-        "INSERT INTO trend (patient_id, code, observed_us, interrogation_id, seq, instance, "
-        "value_num, value_code, unit) VALUES ";
+    std::string sql(head_);
     for (std::size_t r = 0; r < rows_; ++r) {
-      sql += fmt::format("{0}(:patient, :c{1}, :o{1}, :id, :s{1}, :i{1}, :n{1}, :v{1}, :u{1})",
-                         r ? ", " : "", r);
+      if (r) sql += ", ";
+      sql += fmt::format(fmt::runtime(row_), r);
     }
+    sql += tail_;
     auto e = tx_.Execute(sql, params_);
-    params_.resize(2);
+    params_.resize(shared_);
     rows_ = 0;
     if (!e) return e.error();
     return {};
@@ -106,12 +109,21 @@ class TrendWriter {
 
  private:
   Transaction& tx_;
-  std::int64_t session_us_;
+  std::string_view head_, row_, tail_;
   std::vector<Param> params_;
+  std::size_t shared_;
   std::size_t rows_ = 0;
 };
 
-base::Status TrendWriter::Add(const Observation& o) {
+BatchInsert TrendRows(Transaction& tx, std::int64_t id, std::int64_t patient) {
+  return BatchInsert(tx,
+                     "INSERT INTO trend (patient_id, code, observed_us, interrogation_id, seq, "
+                     "instance, value_num, value_code, unit) VALUES ",
+                     "(:patient, :a{0}, :b{0}, :id, :c{0}, :d{0}, :e{0}, :f{0}, :g{0})", "",
+                     {{"patient", patient}, {"id", id}});
+}
+
+base::Status AddTrendRow(BatchInsert& rows, std::int64_t session_us, const Observation& o) {
   Value num, code;
   switch (o.value.kind) {
     case ObservationValue::Kind::kNumber:
@@ -128,16 +140,10 @@ base::Status TrendWriter::Add(const Observation& o) {
     default:
       break;
   }
-  const std::string* name = &TrendParamNames()[rows_ * kTrendColumns];
-  params_.push_back({name[0], static_cast<std::int64_t>(o.code)});
-  params_.push_back({name[1], o.observed_at ? o.observed_at->ToUnixMicros() : session_us_});
-  params_.push_back({name[2], static_cast<std::int64_t>(o.segment)});
-  params_.push_back({name[3], static_cast<std::int64_t>(o.instance)});
-  params_.push_back({name[4], std::move(num)});
-  params_.push_back({name[5], std::move(code)});
-  params_.push_back({name[6], o.unit.empty() ? Value() : Value(o.unit)});
-  if (++rows_ == kTrendBatch) return Flush();
-  return {};
+  return rows.Add({static_cast<std::int64_t>(o.code),
+                   o.observed_at ? o.observed_at->ToUnixMicros() : session_us,
+                   static_cast<std::int64_t>(o.segment), static_cast<std::int64_t>(o.instance),
+                   std::move(num), std::move(code), o.unit.empty() ? Value() : Value(o.unit)});
 }
 
 std::int64_t CountObservations(const domain::Interrogation& in) {
@@ -284,31 +290,28 @@ base::Result<InsertedInterrogation> InsertInterrogation(
   }
   base::Status status_ok;
   if (!outranked) {
-    TrendWriter trend(tx, result.id, match.patient_id, session_us);
+    BatchInsert trend = TrendRows(tx, result.id, match.patient_id);
     ForEachObservation(in, [&](const Observation& o) {
-      if (status_ok && Trended(o)) status_ok = trend.Add(o);
+      if (status_ok && Trended(o)) status_ok = AddTrendRow(trend, session_us, o);
     });
     if (status_ok) status_ok = trend.Flush();
   }
   if (!status_ok) return status_ok.error();
+  BatchInsert episodes(tx,
+                       "INSERT INTO episode (interrogation_id, instance, patient_id, type, "
+                       "onset_us, duration_s) VALUES ",
+                       "(:id, :a{0}, :patient, :b{0}, :c{0}, :d{0})", " ON CONFLICT DO NOTHING",
+                       {{"id", result.id}, {"patient", match.patient_id}});
   for (const domain::Episode& e : in.episodes) {
-    const Param p[] = {
-        {"id", result.id},
-        {"instance", static_cast<std::int64_t>(e.instance)},
-        {"patient", match.patient_id},
-        {"type", e.type.empty() ? Value() : Value(e.type)},
-        {"onset", e.onset ? Value(e.onset->ToUnixMicros()) : Value()},
-        {"duration", e.duration_s ? Value(*e.duration_s) : Value()},
-    };
-    if (auto r = tx.Execute(
-            "INSERT INTO episode (interrogation_id, instance, patient_id, type, onset_us, "
-            "duration_s) VALUES (:id, :instance, :patient, :type, :onset, :duration) "
-            "ON CONFLICT DO NOTHING",
-            p);
+    if (auto r = episodes.Add({static_cast<std::int64_t>(e.instance),
+                               e.type.empty() ? Value() : Value(e.type),
+                               e.onset ? Value(e.onset->ToUnixMicros()) : Value(),
+                               e.duration_s ? Value(*e.duration_s) : Value()});
         !r) {
       return r.error();
     }
   }
+  if (auto r = episodes.Flush(); !r) return r.error();
   for (const domain::Attachment& a : in.attachments) {
     // The bytes stay in the raw message (sealed once, with it); the row says where they are.
     const Param p[] = {
