@@ -37,6 +37,13 @@ base::Status MoveRows(Transaction& tx, const crypto::KeyRing& keys, std::int64_t
       return u.error();
     }
   }
+  // The survivor's own monitoring plan wins; the merged record's is kept only if it has none.
+  // (Only patient plans have a patient id; the others hold 0.)
+  static constexpr std::string_view kMovePlan =
+      "UPDATE monitoring_plan SET patient_id = :into WHERE patient_id = :from AND NOT EXISTS "
+      "(SELECT 1 FROM monitoring_plan o WHERE o.patient_id = :into AND o.scope = "
+      "monitoring_plan.scope AND o.clinic_id = monitoring_plan.clinic_id AND o.device_type = "
+      "monitoring_plan.device_type)";
   static constexpr std::string_view kMoves[] = {
       "UPDATE device SET patient_id = :into WHERE patient_id = :from",
       "UPDATE lead SET patient_id = :into WHERE patient_id = :from",
@@ -47,12 +54,7 @@ base::Status MoveRows(Transaction& tx, const crypto::KeyRing& keys, std::int64_t
       "UPDATE result_delivery SET patient_id = :into WHERE patient_id = :from",
       "UPDATE charge SET patient_id = :into WHERE patient_id = :from",
       "UPDATE clinic_visit SET patient_id = :into WHERE patient_id = :from",
-      // The survivor's own monitoring plan wins; the merged record's is kept only if it has none.
-      // (Only patient plans have a patient id; the others hold 0.)
-      "UPDATE monitoring_plan SET patient_id = :into WHERE patient_id = :from AND NOT EXISTS "
-      "(SELECT 1 FROM monitoring_plan o WHERE o.patient_id = :into AND o.scope = "
-      "monitoring_plan.scope AND o.clinic_id = monitoring_plan.clinic_id AND o.device_type = "
-      "monitoring_plan.device_type)",
+      kMovePlan,
       "DELETE FROM monitoring_plan WHERE patient_id = :from",
       "DELETE FROM patient_identifier WHERE patient_id = :from",
       "DELETE FROM patient_name_token WHERE patient_id = :from",

@@ -402,6 +402,7 @@ class Connection {
   // Drops the connection when it is released (it reached a server that no longer takes writes).
   void Discard() { broken_ = true; }
   PGconn* raw() { return conn_; }
+  void MarkBroken() { broken_ = true; }
 
  private:
   static void OnNotice(void* self, const PGresult* r) {
@@ -581,10 +582,14 @@ class PostgresExclusiveLock final : public ExclusiveLock {
   }
 
   ~PostgresExclusiveLock() override {
-    if (!conn_->broken()) {
-      if (auto r = conn_->Run("SELECT pg_advisory_unlock_all()", {}); !r) {
-        base::log::Warn("store.unlock_failed", {{"reason", r.error()}});
+    try {
+      if (!conn_->broken()) {
+        if (auto r = conn_->Run("SELECT pg_advisory_unlock_all()", {}); !r) {
+          base::log::Warn("store.unlock_failed", {{"reason", r.error()}});
+        }
       }
+    } catch (...) {  // out of memory: the connection is dropped below, which frees the lock too
+      conn_->MarkBroken();
     }
     db_.Release(std::move(conn_));
   }
