@@ -31,7 +31,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hbtest  # noqa: E402
-from hbtest import control_id, demo_messages, run, send  # noqa: E402
+from hbtest import control_id, run, send  # noqa: E402
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
 SENDERS = 8
@@ -142,17 +142,7 @@ class Load:
         return False
 
 
-class FailoverTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.shared = tempfile.TemporaryDirectory()
-        # One demo clinic for every test: 40 patients over 2 years, each message once.
-        _, cls.messages = demo_messages(pathlib.Path(cls.shared.name) / "demo", 40, 2, 21)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.shared.cleanup()
-
+class FailoverTest(hbtest.DemoClinicTest):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.dir = pathlib.Path(self.tmp.name)

@@ -9,7 +9,9 @@ import signal
 import socket
 import ssl
 import subprocess
+import tempfile
 import time
+import unittest
 
 BINARY = None
 VT, FS, CR = b"\x0b", b"\x1c", b"\r"
@@ -99,3 +101,17 @@ class Serve:
         self.proc.kill()
         self.proc.wait(timeout=60)
         self.proc.stdout.close()
+
+
+class DemoClinicTest(unittest.TestCase):
+    """A test case whose tests share one demo clinic, generated once for the class: 40 patients
+    over 2 years (seed 21), as cls.messages (CR terminators), each message once."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.shared = tempfile.TemporaryDirectory()
+        _, cls.messages = demo_messages(pathlib.Path(cls.shared.name) / "demo", 40, 2, 21)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.shared.cleanup()

@@ -22,7 +22,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hbtest  # noqa: E402
-from hbtest import control_id, demo_messages, run, send  # noqa: E402
+from hbtest import control_id, run, send  # noqa: E402
 
 ADMIN = None  # the suite server's administrative connection string
 SERVER_ROOT = None  # its directory (data, log), from tests/pg_server.py
@@ -43,17 +43,7 @@ class Node(hbtest.Serve):
         assert code == 0, self.tail()
 
 
-class PostgresTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.shared = tempfile.TemporaryDirectory()
-        # One demo clinic for every test: 40 patients over 2 years, each message once.
-        _, cls.messages = demo_messages(pathlib.Path(cls.shared.name) / "demo", 40, 2, 21)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.shared.cleanup()
-
+class PostgresTest(hbtest.DemoClinicTest):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.dir = pathlib.Path(self.tmp.name)
