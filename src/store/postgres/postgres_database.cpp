@@ -53,6 +53,12 @@ struct ResultDeleter {
 };
 using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
+// libpq's messages end in a newline.
+std::string Trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
 // Maps a server error to the codes of store::Transaction. The server's primary message names
 // constraints, tables and types; for data exceptions (class 22) it may quote the value, so only
 // the SQLSTATE is kept for those.
@@ -60,8 +66,8 @@ base::Error ServerError(const PGresult* r, PGconn* conn, std::string_view what) 
   const char* state_c = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   const std::string_view state = state_c ? state_c : "";
   const char* primary_c = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-  std::string primary = primary_c ? primary_c : (conn ? PQerrorMessage(conn) : "no connection");
-  while (!primary.empty() && (primary.back() == '\n' || primary.back() == ' ')) primary.pop_back();
+  std::string primary =
+      Trimmed(primary_c ? primary_c : (conn ? PQerrorMessage(conn) : "no connection"));
   ErrorCode code = ErrorCode::kInternal;
   const std::string_view cls = state.substr(0, std::min<std::size_t>(2, state.size()));
   if (state == "40001" || state == "40P01" || state == "55P03") {
@@ -255,8 +261,7 @@ class Connection {
       // libpq's message names hosts, ports and socket paths (never a password: none is allowed
       // here). It goes to the operational log; the error, which may reach a sender in a NAK,
       // says only that the server is unreachable.
-      std::string why = PQerrorMessage(c->conn_);
-      while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+      const std::string why = Trimmed(PQerrorMessage(c->conn_));
       base::log::Warn("store.connect_failed", {{"reason", why}});
       return MakeError(ErrorCode::kUnavailable,
                        "postgres: connect: the server cannot be reached (see the log)");
@@ -717,9 +722,8 @@ base::Status CheckPostgresConninfo(std::string_view conninfo) {
   const std::string s(conninfo);
   PQconninfoOption* opts = PQconninfoParse(s.c_str(), &err);
   if (opts == nullptr) {
-    std::string why = err ? err : "cannot parse";
+    const std::string why = Trimmed(err ? err : "cannot parse");
     PQfreemem(err);
-    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
     return MakeError(ErrorCode::kInvalidArgument, "postgres connection string: " + why);
   }
   std::string host, hostaddr, sslmode, password;
